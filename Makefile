@@ -1,0 +1,27 @@
+# The two commands of the README: `make run` and `make test`. Both set up what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+.PHONY: run test setup services stop bench messages
+
+setup:
+	bash scripts/bootstrap.sh
+
+run:
+	bash scripts/run.sh
+
+test:
+	bash scripts/test.sh
+
+services: setup
+	bash scripts/services.sh start
+
+stop:
+	bash scripts/services.sh stop
+
+messages: setup
+	.venv/bin/python manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
+	.venv/bin/python manage.py compilemessages --ignore '.venv/*' --ignore 'var/*'
+
+SCALE ?= small
+bench:
+	bash scripts/bench.sh $(SCALE)

@@ -1,0 +1,52 @@
+"""GET /healthz: the state of the database, Redis and the Celery workers (503 when one is down)."""
+from __future__ import annotations
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT postgis_lib_version()")
+            (postgis,) = cursor.fetchone()
+        return {"ok": True, "postgis": postgis}
+    except Exception as exc:  # noqa: BLE001 - any failure means "down", and we say which
+        return {"ok": False, "error": str(exc).strip()[:200]}
+
+
+def _redis() -> dict:
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
+        client.ping()
+        return {"ok": True}
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": str(exc)[:200]}
+
+
+def _celery(redis_ok: bool) -> dict:
+    if not redis_ok:
+        return {"ok": False, "error": "broker unreachable"}
+    from gridgov.celery import app
+
+    try:
+        replies = app.control.ping(timeout=1.0) or []
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": str(exc)[:200]}
+    workers = sorted(name for reply in replies for name in reply)
+    return {"ok": bool(workers), "workers": workers} if workers else {"ok": False, "error": "no worker answered"}
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    database = _database()
+    redis_state = _redis()
+    celery_state = _celery(redis_state["ok"])
+    checks = {"database": database, "redis": redis_state, "celery": celery_state}
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503)

@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import views as account_views
+
+from .health import healthz
+
+api_v1 = [
+    path("auth/token/", account_views.ObtainTokenView.as_view(), name="api-token"),
+    path("", include("grids.api_urls")),
+    path("", include("residents.api_urls")),
+    path("", include("incidents.api_urls")),
+    path("", include("dispatch.api_urls")),
+]
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("map/", include("grids.urls")),
+    path("residents/", include("residents.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("dispatch/", include("dispatch.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", healthz, name="healthz"),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

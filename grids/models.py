@@ -1,0 +1,130 @@
+"""The four-tier hierarchy: district → street office → community → grid cell.
+
+Boundaries are versioned, never mutated in place (MapIt's generations): a redraw retires the old
+area (``valid_to``) and creates a new one. ``AreaFragment`` holds each current boundary cut into
+small pieces (``ST_Subdivide``) so that a point lookup touches a few short polygons instead of a
+long ring; it is refreshed in the same write path that saves a boundary (``grids.actions``).
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street office")
+    COMMUNITY = "community", _("Community")
+    GRID = "grid", _("Grid cell")
+
+
+# Code length per level (DESIGN.md §2): 6 digits, then three more per tier.
+CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
+LEVEL_ORDER = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
+PARENT_LEVEL = {child: parent for parent, child in zip(LEVEL_ORDER, LEVEL_ORDER[1:])}
+CHILD_LEVEL = {parent: child for parent, child in zip(LEVEL_ORDER, LEVEL_ORDER[1:])}
+
+
+class AreaQuerySet(models.QuerySet):
+    def current(self) -> "AreaQuerySet":
+        return self.filter(valid_to__isnull=True)
+
+    def as_of(self, moment) -> "AreaQuerySet":
+        return self.filter(valid_from__lte=moment).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=moment))
+
+    def subtree(self, code: str) -> "AreaQuerySet":
+        return self.filter(code__startswith=code)
+
+
+class Revision(models.Model):
+    """One published change of boundaries: who, when and why. The first one is the initial load."""
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    scope = models.ForeignKey(
+        "Area", verbose_name=_("area redrawn"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("boundary revision")
+        verbose_name_plural = _("boundary revisions")
+
+    def __str__(self) -> str:
+        return f"r{self.number}"
+
+
+class Area(models.Model):
+    # Used by accounts.scope.scoped(): how an object of this model reaches its area code.
+    SCOPE_AREA_PATH = ""
+
+    code = models.CharField(_("code"), max_length=15, db_index=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    boundary = models.MultiPolygonField(_("boundary"), srid=4326)
+    area_m2 = models.FloatField(_("area (m²)"), editable=False)
+    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+    valid_to = models.DateTimeField(_("valid to"), null=True, blank=True, db_index=True)
+    revision = models.ForeignKey(
+        Revision, verbose_name=_("revision"), on_delete=models.PROTECT, null=True, blank=True, related_name="areas"
+    )
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(valid_to__isnull=True), name="area_code_unique_while_current"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(level="district", code__regex=r"^[0-9]{6}$")
+                    | Q(level="street", code__regex=r"^[0-9]{9}$")
+                    | Q(level="community", code__regex=r"^[0-9]{12}$")
+                    | Q(level="grid", code__regex=r"^[0-9]{15}$")
+                ),
+                name="area_code_matches_level",
+            ),
+        ]
+        indexes = [models.Index(fields=["code"], name="area_code_prefix_idx", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_to is None
+
+    def ancestors(self) -> list["Area"]:
+        """Root first, this area excluded."""
+        chain: list[Area] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+class AreaFragment(models.Model):
+    """A small piece of a current area's boundary, for fast point lookup (MapIt's subdivided table)."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="fragments")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    geom = models.PolygonField(srid=4326)
+
+    class Meta:
+        verbose_name = _("area fragment")
+        verbose_name_plural = _("area fragments")

@@ -1,0 +1,101 @@
+"""Shared fixtures. The world (district, cells, personas) is built once per test database and
+kept across tests by pytest-django's per-test rollback; a transactional test flushes it, and the
+next test that asks for it rebuilds it (about a second)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from .world import World, ensure_world
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_world()
+
+
+@pytest.fixture
+def world(db) -> World:
+    return ensure_world()
+
+
+@pytest.fixture
+def committed_world(transactional_db) -> World:
+    """The world in committed rows, for tests whose other processes (Celery, a live server) must see it."""
+    return ensure_world()
+
+
+@pytest.fixture(autouse=True)
+def _no_login_lockout_between_tests(settings):
+    settings.AXES_ENABLED = False
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api_as():
+    return api_client_for
+
+
+@pytest.fixture
+def celery_worker_process(committed_world, settings):
+    """A real Celery worker in its own process, on real Redis, against the test database.
+
+    Each xdist worker gets its own queue name so parallel test processes never take each
+    other's tasks.
+    """
+    from django.db import connection
+
+    queue = f"gridgov-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["GRIDGOV_CELERY_QUEUE"] = queue
+    env["GRIDGOV_DB_CONN_MAX_AGE"] = "0"
+    hostname = f"{queue}@%h"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "gridgov", "worker", "-Q", queue, "-n", hostname, "--pool", "solo", "-l", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    from gridgov.celery import app
+
+    app.conf.task_default_queue = queue
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            replies = app.control.ping(destination=[hostname.replace("%h", os.uname().nodename)], timeout=0.5)
+            if replies:
+                break
+            if process.poll() is not None:
+                raise RuntimeError(f"Celery worker exited early:\n{process.stdout.read()}")
+        else:
+            raise RuntimeError("Celery worker did not answer within 60 s")
+        yield process
+    finally:
+        app.conf.task_default_queue = "gridgov"
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
