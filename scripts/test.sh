@@ -9,6 +9,8 @@ bash scripts/services.sh start
 source var/env.sh
 if [ -z "$started_before" ]; then trap 'bash scripts/services.sh stop' EXIT; fi
 export DJANGO_SETTINGS_MODULE=gridgov.settings
+# Live-server threads must not keep connections open past a test, or the test database cannot be dropped.
+export GRIDGOV_DB_CONN_MAX_AGE=0
 workers=${GRIDGOV_TEST_WORKERS:-2}
 set +e
 .venv/bin/python -m pytest -n "$workers" --dist loadgroup "$@"
