@@ -34,7 +34,9 @@ def _celery(redis_ok: bool) -> dict:
     from gridgov.celery import app
 
     try:
-        replies = app.control.ping(timeout=1.0) or []
+        # A connection of its own, from the settings of this request, not the app's pool.
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as connection_:
+            replies = app.control.ping(timeout=1.0, connection=connection_) or []
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "error": str(exc)[:200]}
     workers = sorted(name for reply in replies for name in reply)

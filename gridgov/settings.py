@@ -262,3 +262,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GRIDGOV_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# GDAL 3.6 (Debian 12) cannot forbid file and network access while parsing a spatial reference
+# (gis.W001). Uploaded boundary files are parsed by GDAL, but our servers have no outbound
+# network and the import only reads the uploaded file's own .prj; upgrade GDAL to 3.9+ to drop this.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -69,13 +70,14 @@ def celery_worker_process(committed_world, settings):
     env["GRIDGOV_CELERY_QUEUE"] = queue
     env["GRIDGOV_DB_CONN_MAX_AGE"] = "0"
     hostname = f"{queue}@%h"
+    # A file, not a pipe: a pipe nobody reads fills up and stalls the worker.
+    log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "gridgov", "worker", "-Q", queue, "-n", hostname, "--pool", "solo", "-l", "warning"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     settings.CELERY_TASK_DEFAULT_QUEUE = queue
     from gridgov.celery import app
@@ -88,9 +90,9 @@ def celery_worker_process(committed_world, settings):
             if replies:
                 break
             if process.poll() is not None:
-                raise RuntimeError(f"Celery worker exited early:\n{process.stdout.read()}")
+                raise RuntimeError(f"Celery worker exited early:\n{Path(log.name).read_text()}")
         else:
-            raise RuntimeError("Celery worker did not answer within 60 s")
+            raise RuntimeError(f"Celery worker did not answer within 60 s:\n{Path(log.name).read_text()}")
         yield process
     finally:
         app.conf.task_default_queue = "gridgov"

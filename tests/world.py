@@ -1,7 +1,7 @@
 """A small synthetic district and one persona per role, built once and rebuilt only after a
 transactional test has flushed the database.
 
-Layout (1.2 km × 0.8 km near Beijing, district 990101 "测试区"): two street offices, two
+Layout (1.2 km × 0.8 km in southern Beijing, clear of the demo 东城区, district 990101 "测试区"): two street offices, two
 communities in each, about a hundred ~100 m cells. Persona names say where they sit:
 ``grid_worker_a`` holds cell A (first cell of community 1), ``grid_worker_b`` holds cell B (first
 cell of the *other* street's first community).
@@ -18,7 +18,7 @@ from grids.demo import build_district
 from grids.models import Area, Level
 
 DISTRICT_CODE = "990101"
-BOUNDARY = box(116.400, 39.900, 116.414, 39.9072)  # about 1.2 km × 0.8 km
+BOUNDARY = box(116.700, 39.600, 116.714, 39.6072)  # about 1.2 km × 0.8 km, clear of 东城区
 PASSWORD = settings.GRIDGOV_DEMO_PASSWORD
 
 

@@ -53,6 +53,6 @@ def login(live_server):
 @pytest.fixture
 def phone_context(browser):
     """A phone-sized browser context (390 × 844, touch), with geolocation allowed."""
-    context = browser.new_context(**PHONE, permissions=["geolocation"], geolocation={"latitude": 39.9036, "longitude": 116.4070})
+    context = browser.new_context(**PHONE, permissions=["geolocation"], geolocation={"latitude": 39.6036, "longitude": 116.7070})
     yield context
     context.close()

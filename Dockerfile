@@ -1,0 +1,10 @@
+FROM python:3.11-slim-bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends gdal-bin libgdal-dev gettext \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.lock .
+RUN pip install --no-cache-dir -r requirements.lock
+COPY . .
+RUN python manage.py compilemessages --ignore 'var/*' && python manage.py collectstatic --noinput
+ENV PYTHONUNBUFFERED=1
+EXPOSE 8000

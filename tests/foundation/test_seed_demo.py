@@ -1,0 +1,96 @@
+"""`seed_demo` builds a realistic Dongcheng from the real county boundary, once."""
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from accounts.models import Department, Role, User
+from grids.models import Area, Level
+from grids.queries import lookup_point
+
+# 王府井, inside 东城区.
+WANGFUJING = (116.4109, 39.9149)
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed once for the module inside a transaction that is rolled back afterwards (as Django's
+    TestCase.setUpTestData does); each test's own transaction nests inside it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = StringIO()
+            call_command("seed_demo", stdout=out, verbosity=0)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def dongcheng(seeded, db):
+    return seeded
+
+
+def test_dongcheng_is_cut_into_streets_communities_and_ten_thousand_square_metre_cells(dongcheng):
+    current = Area.objects.current().subtree("110101")
+    district = current.get(level=Level.DISTRICT)
+    assert district.name == "东城区"
+    assert district.area_m2 == pytest.approx(41.6e6, rel=0.02)
+    assert current.filter(level=Level.STREET).count() == 17
+    assert 150 <= current.filter(level=Level.COMMUNITY).count() <= 190
+    cells = current.filter(level=Level.GRID)
+    assert 3_900 <= cells.count() <= 4_400
+    average = sum(cells.values_list("area_m2", flat=True)) / cells.count()
+    assert average == pytest.approx(10_000, rel=0.1)
+    assert all(cell.code.startswith(cell.parent.code) and len(cell.code) == 15 for cell in cells.select_related("parent")[:500])
+
+
+def test_the_lookup_answers_all_four_tiers_for_a_point_in_dongcheng(dongcheng):
+    found = lookup_point(*WANGFUJING)
+    assert set(found) == {"district", "street", "community", "grid"}
+    assert found["district"]["name"] == "东城区"
+    assert found["grid"]["code"].startswith(found["community"]["code"])
+    assert found["community"]["code"].startswith(found["street"]["code"])
+
+
+def test_cells_are_numbered_west_to_east_then_north_to_south(dongcheng):
+    community = Area.objects.current().filter(level=Level.COMMUNITY).order_by("code").first()
+    cells = list(Area.objects.current().filter(parent=community).order_by("code"))
+    first, second = cells[0].boundary.centroid, cells[1].boundary.centroid
+    last = cells[-1].boundary.centroid
+    assert first.y > last.y  # the first row is the northernmost
+    if abs(first.y - second.y) < 0.0004:  # same row: west to east
+        assert first.x < second.x
+
+
+def test_one_demo_user_per_role_with_the_demo_password(dongcheng):
+    for username, role in [
+        ("admin", Role.GIS_ADMIN), ("gridworker", Role.GRID_WORKER), ("community", Role.COMMUNITY), ("street", Role.STREET),
+        ("dispatcher", Role.DISPATCHER), ("department", Role.DEPARTMENT), ("leader", Role.LEADER),
+    ]:
+        user = User.objects.get(username=username)
+        assert user.role == role
+        assert user.check_password("gridgov-demo")
+    worker = User.objects.get(username="gridworker")
+    assert worker.assignments.count() == 2
+    assert Department.objects.filter(name__in=["城管", "市政", "水务"]).count() == 3
+
+
+def test_seeding_again_changes_nothing(dongcheng):
+    before = Area.objects.count(), User.objects.count()
+    out = StringIO()
+    call_command("seed_demo", stdout=out, verbosity=0)
+    assert (Area.objects.count(), User.objects.count()) == before
+    assert "already present" in out.getvalue()
+
+
+def test_an_unknown_county_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="999999"):
+        call_command("seed_demo", district="999999", verbosity=0)
+    with pytest.raises(CommandError, match="6-digit"):
+        call_command("seed_demo", district="11010", verbosity=0)
