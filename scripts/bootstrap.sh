@@ -44,7 +44,7 @@ install_missing() {
   missing=()
 }
 
-mkdir -p var
+mkdir -p var/staticfiles var/media
 PG=$(pg_version)
 need_pkg "postgresql-$PG"
 install_missing

@@ -11,7 +11,8 @@ STRONG_KEY = "k" * 20 + "-production-secret-for-the-test-only-" + "x" * 20
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("GRIDGOV_")}
+    # Nothing of the test process's own set-up leaks in (browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GRIDGOV_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
 
