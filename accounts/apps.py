@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from grids.registry import register_cell_occupant
 
+        from .actions import move_assignments
         from .models import GridAssignment
 
         register_cell_occupant(
@@ -16,4 +17,5 @@ class AccountsConfig(AppConfig):
             label=_("Grid-worker assignments"),
             queryset=lambda: GridAssignment.objects.filter(ended_at__isnull=True),
             cell_field="cell",
+            move=move_assignments,
         )

@@ -51,6 +51,8 @@ class Revision(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT, null=True, blank=True
     )
     reason = models.TextField(_("reason"))
+    # What the publish moved, old cell → new cell per occupant (grids.registry), kept for the history.
+    impact = models.JSONField(_("impact"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-number"]
@@ -77,6 +79,11 @@ class Area(models.Model):
     valid_to = models.DateTimeField(_("valid to"), null=True, blank=True, db_index=True)
     revision = models.ForeignKey(
         Revision, verbose_name=_("revision"), on_delete=models.PROTECT, null=True, blank=True, related_name="areas"
+    )
+    # The revision that retired this area; with ``revision`` it dates every change of a community,
+    # which is what a draft's optimistic concurrency check compares.
+    retired_by = models.ForeignKey(
+        Revision, verbose_name=_("retired by"), on_delete=models.PROTECT, null=True, blank=True, related_name="retired_areas"
     )
 
     objects = AreaQuerySet.as_manager()
@@ -128,3 +135,49 @@ class AreaFragment(models.Model):
     class Meta:
         verbose_name = _("area fragment")
         verbose_name_plural = _("area fragments")
+
+
+class DraftRevision(models.Model):
+    """An administrator's proposed redraw of one community's cells, staged until published.
+
+    Each administrator has at most one draft per community. ``base_revision`` is the community's
+    revision number when the draft was started; publishing is refused (409) when the community has
+    changed since, and the draft stays so that nothing is lost.
+    """
+
+    SCOPE_AREA_PATH = "community"
+
+    community = models.ForeignKey(
+        Area, verbose_name=_("community"), on_delete=models.CASCADE, related_name="drafts", limit_choices_to={"level": Level.COMMUNITY}
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.CASCADE, related_name="+")
+    base_revision = models.PositiveIntegerField(_("base revision"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("draft redraw")
+        verbose_name_plural = _("draft redraws")
+        constraints = [models.UniqueConstraint(fields=["community", "created_by"], name="one_draft_per_community_and_user")]
+
+    def __str__(self) -> str:
+        return f"{self.community.code} · {self.created_by}"
+
+
+class DraftCell(models.Model):
+    """A proposed cell. ``origin`` is the current cell it was derived from by moving vertices (it keeps
+    that cell's code); cells drawn, split or merged have none and get new codes when published."""
+
+    draft = models.ForeignKey(DraftRevision, verbose_name=_("draft"), on_delete=models.CASCADE, related_name="cells")
+    origin = models.ForeignKey(Area, verbose_name=_("origin"), on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    geometry = models.MultiPolygonField(_("geometry"), srid=4326)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("draft cell")
+        verbose_name_plural = _("draft cells")
+        constraints = [models.UniqueConstraint(fields=["draft", "origin"], name="one_draft_cell_per_origin")]
+
+    def __str__(self) -> str:
+        return f"{self.draft_id}:{self.pk}"

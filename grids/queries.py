@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from .models import LEVEL_ORDER, Area
 
@@ -66,3 +69,88 @@ def areas_geojson(queryset, *, simplify_degrees: float = 0.0) -> dict[str, Any]:
 
 def level_index(level: str) -> int:
     return LEVEL_ORDER.index(level)
+
+
+def label_points(queryset) -> list[dict[str, Any]]:
+    """Name, code, level, a point surely inside (for the label) and the bounding box of each area."""
+    rows = queryset.extra(
+        select={
+            "lx": "ST_X(ST_PointOnSurface(boundary))",
+            "ly": "ST_Y(ST_PointOnSurface(boundary))",
+            "bx0": "ST_XMin(boundary)",
+            "by0": "ST_YMin(boundary)",
+            "bx1": "ST_XMax(boundary)",
+            "by1": "ST_YMax(boundary)",
+        }
+    ).values("code", "name", "level", "area_m2", "lx", "ly", "bx0", "by0", "bx1", "by1")
+    return [
+        {
+            "code": row["code"],
+            "name": row["name"],
+            "level": row["level"],
+            "area_m2": round(row["area_m2"], 1),
+            "point": [round(row["lx"], 7), round(row["ly"], 7)],
+            "bbox": [row["bx0"], row["by0"], row["bx1"], row["by1"]],
+        }
+        for row in rows
+    ]
+
+
+def _feature_collection(sql: str, params: list) -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c.name for c in cursor.description]
+        rows = cursor.fetchall()
+    features = []
+    for row in rows:
+        record = dict(zip(columns, row))
+        geometry = json.loads(record.pop("geojson"))
+        features.append({"type": "Feature", "id": record["id"], "geometry": geometry, "properties": record})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def draft_geojson(draft_id: int) -> dict[str, Any]:
+    """A draft's cells at full precision: the editor sends untouched vertices back bit for bit, so
+    shared edges stay shared and no sliver appears between an edited cell and its neighbours."""
+    return _feature_collection(
+        """
+        SELECT d.id, o.code, o.name, ST_Area(d.geometry::geography) AS area_m2,
+               ST_AsGeoJSON(d.geometry, 15) AS geojson
+        FROM grids_draftcell d LEFT JOIN grids_area o ON o.id = d.origin_id
+        WHERE d.draft_id = %s ORDER BY o.code NULLS LAST, d.id
+        """,
+        [draft_id],
+    )
+
+
+def neighbour_cells_geojson(community: Area, distance_degrees: float = 0.002) -> dict[str, Any]:
+    """Current cells of the other communities near this one, read-only targets for snapping."""
+    return _feature_collection(
+        """
+        SELECT a.id, a.code, a.name, a.area_m2, ST_AsGeoJSON(a.boundary, 15) AS geojson
+        FROM grids_area a, grids_area c
+        WHERE c.id = %s AND a.level = 'grid' AND a.valid_to IS NULL AND a.parent_id <> c.id
+          AND ST_DWithin(a.boundary, c.boundary, %s)
+        ORDER BY a.code
+        """,
+        [community.id, distance_degrees],
+    )
+
+
+def parse_moment(raw: str) -> datetime | None:
+    """A date means the end of that day (Asia/Shanghai); None when the text is neither."""
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        return None
+    if moment is None:
+        try:
+            day = parse_date(raw)
+        except ValueError:
+            return None
+        if day is None:
+            return None
+        moment = datetime(day.year, day.month, day.day, 23, 59, 59)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment

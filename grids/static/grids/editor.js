@@ -1,0 +1,366 @@
+/* The redraw editor for one community (GIS administrators).
+
+   Every edit is saved at once to the administrator's draft on the server; the server is the only
+   source of truth: after each change the cells are redrawn from its answer, validation runs in
+   PostGIS, its problems are drawn on the map and listed, and the impact preview says what would
+   change cell. Geometry travels at full precision (toGeoJSON(false)) so that the vertices nobody
+   moved come back bit for bit and shared edges stay shared. */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("editor-config").textContent);
+  var t = config.texts;
+  var $ = function (id) { return document.getElementById(id); };
+  var colours = { cell: "#238b45", selected: "#1565c0", neighbour: "#888", community: "#2171b5", error: "#c62828", warning: "#f9a825" };
+
+  var map = L.map("map", { zoomControl: true }).setView([39.93, 116.41], 16);
+  if (config.tileUrl) L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 21 }).addTo(map);
+  map.pm.setGlobalOptions({ snappable: true, snapDistance: 20, allowSelfIntersection: true });
+
+  var community = L.geoJSON(config.community.boundary, {
+    style: { color: colours.community, weight: 3, fill: false }, interactive: false
+  }).addTo(map);
+  map.fitBounds(community.getBounds(), { padding: [10, 10] });
+  var neighbours = L.featureGroup().addTo(map);
+  var cells = L.featureGroup().addTo(map);
+  var problemsLayer = L.featureGroup().addTo(map);
+
+  var state = { draft: null, byId: {}, selected: [], mode: "select", problemCells: {}, busy: 0 };
+  window.gridgovEditor = { map: map, state: state, cells: cells };
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
+
+  function text(tag, value, className) {
+    var node = document.createElement(tag);
+    node.textContent = value;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function busy(delta) {
+    state.busy += delta;
+    document.body.dataset.busy = String(state.busy);
+  }
+
+  function api(method, url, body) {
+    busy(1);
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": config.csrfToken },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      return response.text().then(function (raw) {
+        var data = raw ? JSON.parse(raw) : {};
+        busy(-1);
+        return { status: response.status, ok: response.ok, data: data };
+      });
+    }, function (error) { busy(-1); throw error; });
+  }
+
+  function draftUrl(suffix) {
+    return config.urls.draft.replace("/0/", "/" + state.draft.id + "/") + (suffix || "");
+  }
+
+  function label(props) {
+    return props.code || (t.newCell + " #" + props.id);
+  }
+
+  function styleFor(id) {
+    if (state.selected.indexOf(id) >= 0) return { color: colours.selected, weight: 3, fillOpacity: 0.25 };
+    if (state.problemCells[id]) return { color: colours.error, weight: 2, fillOpacity: 0.15 };
+    return { color: colours.cell, weight: 1.5, fillOpacity: 0.12 };
+  }
+
+  function restyle() {
+    Object.keys(state.byId).forEach(function (id) { state.byId[id].setStyle(styleFor(Number(id))); });
+    $("do-merge").disabled = !(state.mode === "merge" && state.selected.length >= 2);
+  }
+
+  /* Draw the draft's cells as the server has them. */
+  function render(body) {
+    state.draft = body;
+    state.byId = {};
+    cells.clearLayers();
+    body.cells.features.forEach(function (feature) {
+      var layer = L.geoJSON(feature).getLayers()[0];
+      layer.cellId = feature.id;
+      layer.setStyle(styleFor(feature.id));
+      layer.bindTooltip(label(feature.properties) + " · " + Math.round(feature.properties.area_m2).toLocaleString() + " m²", { sticky: true });
+      layer.on("click", function (e) {
+        // While drawing, the click belongs to Geoman's map handler (a corner or a line point).
+        if (state.mode !== "select" && state.mode !== "merge") return;
+        L.DomEvent.stopPropagation(e);
+        onCellClick(feature.id);
+      });
+      layer.on("pm:edit", function () { scheduleSave(layer); });
+      cells.addLayer(layer);
+      state.byId[feature.id] = layer;
+    });
+    state.selected = state.selected.filter(function (id) { return state.byId[id]; });
+    if (state.mode === "select" && state.selected.length === 1) enableEditing(state.selected[0]);
+    restyle();
+    var status = fmt(t.draftFrom, { base: body.base_revision, cells: body.cells.features.length });
+    if (body.stale) status += " " + fmt(t.stale, { current: body.current_revision });
+    $("draft-status").textContent = status;
+    $("map").dataset.cells = String(body.cells.features.length);
+  }
+
+  function renderNeighbours(fc) {
+    neighbours.clearLayers();
+    L.geoJSON(fc, {
+      style: { color: colours.neighbour, weight: 1, dashArray: "4 3", fillOpacity: 0.03 },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(feature.properties.code, { sticky: true });
+        neighbours.addLayer(layer);
+      }
+    });
+  }
+
+  function enableEditing(id) {
+    cells.eachLayer(function (layer) { if (layer.pm && layer.pm.enabled()) layer.pm.disable(); });
+    var layer = state.byId[id];
+    if (layer) layer.pm.enable({ snappable: true, snapDistance: 20, allowSelfIntersection: true, draggable: false });
+  }
+
+  function onCellClick(id) {
+    if (state.mode === "merge") {
+      var at = state.selected.indexOf(id);
+      if (at >= 0) state.selected.splice(at, 1); else state.selected.push(id);
+      restyle();
+      return;
+    }
+    if (state.mode !== "select") return;
+    state.selected = [id];
+    restyle();
+    enableEditing(id);
+  }
+
+  var saveTimer = null;
+  function scheduleSave(layer) {
+    clearTimeout(saveTimer);
+    $("draft-status").textContent = t.saving;
+    saveTimer = setTimeout(function () {
+      var geometry = layer.toGeoJSON(false).geometry;
+      change("PUT", draftUrl("cells/" + layer.cellId + "/"), { geometry: geometry });
+    }, 250);
+  }
+
+  /* Send one change, redraw from the answer, then check the draft again. */
+  function change(method, url, body) {
+    return api(method, url, body).then(function (result) {
+      if (result.ok) {
+        render(result.data);
+      } else {
+        showRefusal(result);
+      }
+      return refreshChecks();
+    });
+  }
+
+  function showRefusal(result) {
+    var list = $("problems");
+    list.innerHTML = "";
+    list.appendChild(text("li", fmt(t.failed, { detail: result.data.detail || result.status })));
+  }
+
+  function refreshChecks() {
+    return Promise.all([api("GET", draftUrl("validation/")), api("GET", draftUrl("impact/"))]).then(function (answers) {
+      showProblems(answers[0].data);
+      if (answers[1].ok) showImpact(answers[1].data, $("impact"));
+    });
+  }
+
+  function showProblems(report) {
+    problemsLayer.clearLayers();
+    state.problemCells = {};
+    var list = $("problems");
+    list.innerHTML = "";
+    var all = (report.errors || []).concat(report.warnings || []);
+    all.forEach(function (problem) {
+      var item = text("li", problem.message, problem.severity);
+      item.dataset.kind = problem.kind;
+      list.appendChild(item);
+      (problem.cells || []).forEach(function (id) { if (problem.severity === "error") state.problemCells[id] = true; });
+      if (problem.geometry) {
+        var colour = problem.severity === "error" ? colours.error : colours.warning;
+        // Problem shapes are drawn over the cells but never edited or snapped to.
+        var shape = L.geoJSON(problem.geometry, {
+          pmIgnore: true, snapIgnore: true, interactive: false,
+          style: { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.55, className: "problem-" + problem.kind },
+          pointToLayer: function (_, latlng) {
+            return L.circleMarker(latlng, { radius: 8, color: colour, pmIgnore: true, snapIgnore: true, className: "problem-" + problem.kind });
+          }
+        });
+        problemsLayer.addLayer(shape);
+        item.addEventListener("click", function () { map.fitBounds(shape.getBounds(), { maxZoom: 19, padding: [40, 40] }); });
+      }
+    });
+    if (!all.length) list.appendChild(text("li", t.noProblems, "ok-note warning"));
+    var errors = (report.errors || []).length;
+    $("problem-count").textContent = errors ? "(" + fmt(t.errors, { n: errors }) + ")" : "";
+    $("publish").disabled = !report.publishable || (state.draft && state.draft.stale);
+    $("map").dataset.errors = String(errors);
+    restyle();
+  }
+
+  function showImpact(impact, target) {
+    target.innerHTML = "";
+    var moved = 0;
+    impact.occupants.forEach(function (occupant) {
+      moved += occupant.moves;
+      var block = document.createElement("div");
+      block.className = "impact-occupant";
+      block.dataset.key = occupant.key;
+      block.dataset.moves = String(occupant.moves);
+      block.appendChild(text("p", fmt(t.moved, { label: occupant.label, n: occupant.moves })));
+      var pairs = occupant.pairs.filter(function (p) { return !p.same_code; });
+      if (pairs.length) {
+        var table = document.createElement("table");
+        table.className = "impact";
+        var head = document.createElement("tr");
+        [t.from, t.to, t.count].forEach(function (h) { head.appendChild(text("th", h)); });
+        table.appendChild(head);
+        pairs.forEach(function (p) {
+          var row = document.createElement("tr");
+          [p.from, p.to, p.count].forEach(function (v) { row.appendChild(text("td", String(v))); });
+          table.appendChild(row);
+        });
+        block.appendChild(table);
+      }
+      target.appendChild(block);
+    });
+    if (!moved) target.appendChild(text("p", t.nothingMoves, "muted"));
+    if (impact.unchanged !== undefined) target.appendChild(text("p", fmt(t.unchanged, { n: impact.unchanged }), "muted"));
+  }
+
+  function loadRevisions() {
+    return api("GET", config.urls.revisions).then(function (result) {
+      var box = $("revisions");
+      box.innerHTML = "";
+      if (!result.ok) return;
+      var table = document.createElement("table");
+      table.className = "revisions";
+      var head = document.createElement("tr");
+      [t.revision, t.when, t.who, t.why, t.changes, t.movedCol].forEach(function (h) { head.appendChild(text("th", h)); });
+      table.appendChild(head);
+      result.data.revisions.forEach(function (r) {
+        var moves = ((r.impact && r.impact.occupants) || []).map(function (o) { return o.label + " " + o.moves; }).join("、");
+        var row = document.createElement("tr");
+        row.dataset.revision = String(r.number);
+        ["r" + r.number, new Date(r.published_at).toLocaleString(), r.published_by || "", r.reason,
+         "+" + r.created + " −" + r.retired, moves].forEach(function (v) { row.appendChild(text("td", v)); });
+        table.appendChild(row);
+      });
+      box.appendChild(table);
+    });
+  }
+
+  function setMode(mode) {
+    if (map.pm.globalDrawModeEnabled()) map.pm.disableDraw();
+    state.mode = mode;
+    $("tool-merge").setAttribute("aria-pressed", String(mode === "merge"));
+    var hints = { select: t.selectHint, draw: t.drawHint, split: t.splitHint, merge: t.mergeHint };
+    $("hint").textContent = hints[mode];
+    if (mode !== "select") cells.eachLayer(function (layer) { if (layer.pm && layer.pm.enabled()) layer.pm.disable(); });
+    if (mode === "draw") map.pm.enableDraw("Polygon", { snappable: true, snapDistance: 20 });
+    if (mode === "split") map.pm.enableDraw("Line", { snappable: true, snapDistance: 20 });
+    restyle();
+  }
+
+  map.on("pm:create", function (e) {
+    var geometry = e.layer.toGeoJSON(false).geometry;
+    map.removeLayer(e.layer);
+    var mode = state.mode;
+    setMode("select");
+    if (e.shape === "Polygon" && mode === "draw") {
+      change("POST", draftUrl("cells/"), { geometry: geometry });
+    } else if (e.shape === "Line" && mode === "split" && state.selected.length === 1) {
+      var cell = state.selected[0];
+      state.selected = [];
+      change("POST", draftUrl("split/"), { cell: cell, line: geometry });
+    }
+  });
+
+  $("tool-draw").addEventListener("click", function () { setMode("draw"); });
+  $("tool-split").addEventListener("click", function () {
+    if (state.selected.length !== 1) { $("hint").textContent = t.selectFirst; return; }
+    setMode("split");
+  });
+  $("tool-merge").addEventListener("click", function () { setMode(state.mode === "merge" ? "select" : "merge"); });
+  $("do-merge").addEventListener("click", function () {
+    var ids = state.selected.slice();
+    state.selected = [];
+    setMode("select");
+    change("POST", draftUrl("merge/"), { cells: ids });
+  });
+  $("tool-delete").addEventListener("click", function () {
+    if (state.selected.length !== 1) { $("hint").textContent = t.selectFirst; return; }
+    var id = state.selected[0];
+    state.selected = [];
+    change("DELETE", draftUrl("cells/" + id + "/"));
+  });
+  $("tool-cancel").addEventListener("click", function () { state.selected = []; setMode("select"); });
+  map.on("click", function () {
+    if (state.mode === "select" && state.selected.length) {
+      state.selected = [];
+      cells.eachLayer(function (layer) { if (layer.pm && layer.pm.enabled()) layer.pm.disable(); });
+      restyle();
+    }
+  });
+
+  $("publish-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var reason = $("reason").value.trim();
+    if (!reason) { $("reason").focus(); return; }
+    $("publish").disabled = true;
+    api("POST", draftUrl("publish/"), { reason: reason }).then(function (result) {
+      if (result.status === 201) {
+        var box = $("published");
+        box.hidden = false;
+        box.innerHTML = "";
+        box.dataset.revision = String(result.data.revision);
+        box.appendChild(text("p", fmt(t.published, { number: result.data.revision })));
+        var impactBox = document.createElement("div");
+        showImpact(result.data.impact, impactBox);
+        box.appendChild(impactBox);
+        $("reason").value = "";
+        $("conflict").hidden = true;
+        box.scrollIntoView({ block: "nearest" });
+        loadRevisions();
+        start();
+      } else if (result.status === 409) {
+        var conflict = $("conflict");
+        conflict.hidden = false;
+        conflict.textContent = result.data.detail;
+        conflict.scrollIntoView({ block: "nearest" });
+        refreshChecks();
+      } else {
+        showProblems({ errors: result.data.problems || [{ message: result.data.detail, severity: "error" }], warnings: [], publishable: false });
+      }
+    });
+  });
+
+  $("discard").addEventListener("click", function () {
+    if (!state.draft) return;
+    api("DELETE", draftUrl()).then(function () { $("conflict").hidden = true; start(); });
+  });
+
+  /* Start (or resume) the draft, with the neighbouring communities' cells as snapping targets. */
+  function start() {
+    return api("POST", config.urls.start).then(function (result) {
+      if (!result.ok) { showRefusal(result); return null; }
+      state.draft = result.data;
+      return api("GET", draftUrl()).then(function (detail) {
+        render(detail.data);
+        renderNeighbours(detail.data.neighbours);
+        document.body.dataset.editorReady = "1";
+        return refreshChecks();
+      });
+    });
+  }
+
+  start();
+  loadRevisions();
+})();
