@@ -5,3 +5,33 @@ from django.utils.translation import gettext_lazy as _
 class DispatchConfig(AppConfig):
     name = "dispatch"
     verbose_name = _("Command centre and departments")
+
+    def ready(self) -> None:
+        from accounts.models import Role
+        from accounts.views import register_home_card
+        from gridgov.context_processors import register_nav
+        from incidents.scope import register_incident_scope
+
+        # Importing the actions registers the centre's and the departments' acts in incidents'
+        # state-machine table (and their runners for the case API and pages).
+        from . import actions  # noqa: F401
+        from . import home
+        from .queries import department_cases
+
+        # A department handler sees exactly the cases that were ever dispatched to their department.
+        register_incident_scope(Role.DEPARTMENT, department_cases)
+
+        register_nav("dispatch:console", _("Command centre"), roles=[Role.DISPATCHER], order=15)
+        register_nav("dispatch:inbox", _("Department inbox"), roles=[Role.DEPARTMENT], order=15, badge=home.inbox_badge)
+        register_nav("dispatch:checks", _("On-site checks"), roles=[Role.GRID_WORKER], order=25, badge=home.checks_badge)
+        register_nav(
+            "dispatch:indicators",
+            _("Evaluation"),
+            roles=[Role.DISPATCHER, Role.LEADER, Role.STREET, Role.COMMUNITY, Role.DEPARTMENT, Role.GIS_ADMIN],
+            order=30,
+        )
+
+        register_home_card([Role.DISPATCHER], home.console_card)
+        register_home_card([Role.DEPARTMENT], home.department_card)
+        register_home_card([Role.GRID_WORKER], home.checks_card)
+        register_home_card([Role.LEADER, Role.DISPATCHER], home.indicators_card)

@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "dispatch"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.console, name="console"),
+    path("queue.json", views.queue_json, name="queue-json"),
+    path("case/<int:pk>/", views.case_page, name="case"),
+    path("case/<int:pk>/act/<str:action>/", views.case_act, name="act"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("checks/", views.checks, name="checks"),
+    path("indicators/", views.indicators_page, name="indicators"),
+    path("indicators/export.xlsx", views.indicators_export, name="indicators-export"),
+]

@@ -1,1 +1,433 @@
-from django.db import models  # noqa: F401
+"""Patrols, incidents (cases), their append-only timeline, time limits and the working calendar.
+
+A case (``Incident``) keeps the grid cell it was filed against forever (``cell``), and the area it
+is filed under for visibility (``filed_area``: the cell, or the smallest area holding the point
+when no cell does). Separately it has a *level* (grid → community → street office → district) and
+the area responsible at that level (``area``), which move when the case escalates or is sent
+down. Every change of state goes through ``incidents.actions`` and writes one ``TimelineEntry``
+whose ``version`` equals the case's new version: a unique (incident, version) pair makes a lost
+or doubled transition impossible, whatever process wrote it.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Level
+
+
+class Kind(models.TextChoices):
+    COMPONENT = "component", _("Component (部件)")
+    EVENT = "event", _("Event (事件)")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class Source(models.TextChoices):
+    PATROL = "patrol", _("Patrol")
+    SELF_REPORT = "self_report", _("Grid worker report")
+    HOTLINE = "hotline", _("Hotline 12345")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+
+
+class Status(models.TextChoices):
+    """The statuses of a case; the transitions between them live in ``incidents.actions``."""
+
+    REPORTED = "reported", _("Reported")
+    REGISTERED = "registered", _("Registered")
+    REJECTED = "rejected", _("Rejected")
+    ASSIGNED = "assigned", _("Assigned")
+    # Reserved for the command centre (dispatch app): sent to one or more departments.
+    DISPATCHED = "dispatched", _("Dispatched to a department")
+    IN_PROGRESS = "in_progress", _("In progress")
+    HANDLED = "handled", _("Handled, awaiting verification")
+    VERIFIED = "verified", _("Verified")
+    REWORK = "rework", _("Rework")
+    # Reserved for the command centre: put on hold (缓办), out of the clock.
+    DEFERRED = "deferred", _("Deferred")
+    CLOSED = "closed", _("Closed")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+# A case is "open" while somebody still has to act on it; only open cases run a deadline that
+# escalates. A handled case waits for verification and does not climb.
+OPEN_STATUSES = (
+    Status.REPORTED,
+    Status.REGISTERED,
+    Status.ASSIGNED,
+    Status.DISPATCHED,
+    Status.IN_PROGRESS,
+    Status.REWORK,
+)
+ACTIVE_STATUSES = OPEN_STATUSES + (Status.HANDLED, Status.VERIFIED, Status.DEFERRED)
+FINAL_STATUSES = (Status.REJECTED, Status.CLOSED, Status.DUPLICATE)
+
+# The chain a case climbs; the district level is the command centre.
+LEVEL_CHAIN = [Level.GRID, Level.COMMUNITY, Level.STREET, Level.DISTRICT]
+NEXT_LEVEL = {low: high for low, high in zip(LEVEL_CHAIN, LEVEL_CHAIN[1:])}
+PREVIOUS_LEVEL = {high: low for low, high in zip(LEVEL_CHAIN, LEVEL_CHAIN[1:])}
+
+
+class Clock(models.TextChoices):
+    URGENT_HOURS = "urgent_hours", _("Urgent hours (continuous)")
+    WORKING_HOURS = "working_hours", _("Working hours (office time)")
+    WORKING_DAYS = "working_days", _("Working days")
+
+
+class Category(models.Model):
+    """Two-level taxonomy: a major class (parent empty) and its minor classes. Cases use minor classes."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("major class"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    duplicate_radius_m = models.PositiveIntegerField(
+        _("duplicate radius (m)"), default=50, help_text=_("Open cases of this class within this distance are shown as possible duplicates.")
+    )
+    default_urgency = models.CharField(_("default urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    grid_resolvable = models.BooleanField(
+        _("minor: a grid worker may settle it"), default=False, help_text=_("Small matters settled inside the grid (小事不出网格).")
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} · {self.name}" if self.parent_id and self.parent else self.name
+
+    @property
+    def is_major(self) -> bool:
+        return self.parent_id is None
+
+
+class TimeLimit(models.Model):
+    """How long a level has to settle a case of a class under a condition, on one of three clocks.
+
+    Looked up from the most specific row: the minor class, then its major class, then the row
+    with no class (the default for the level)."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, null=True, blank=True, related_name="time_limits"
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    condition = models.CharField(_("condition"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    clock = models.CharField(_("clock"), max_length=15, choices=Clock.choices)
+    amount = models.DecimalField(_("amount"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        ordering = ["category__code", "level", "condition"]
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "level", "condition"], name="one_time_limit_per_class_level_condition", nulls_distinct=False
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="time_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or _('default')} · {self.get_level_display()} · {self.amount} {self.get_clock_display()}"
+
+
+class WorkingCalendar(models.Model):
+    """Exceptions to the weekday rule: public holidays on weekdays and make-up working days (调休)
+    on weekends. Seeded from ``chinese-calendar`` for the years it knows; administrators add the
+    rows of later years. A date with no row follows the rule Monday–Friday work."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    from_package = models.BooleanField(_("from chinese-calendar"), default=False, editable=False)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("working-calendar day")
+        verbose_name_plural = _("working calendar")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'workday' if self.is_workday else 'holiday'} {self.name}"
+
+
+class Patrol(models.Model):
+    """A grid worker's walk: started and ended on the phone, a track of points, check-ins and findings."""
+
+    SCOPE_AREA_PATH = "cell"
+
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("grid worker"), on_delete=models.PROTECT, related_name="patrols")
+    cell = models.ForeignKey(
+        "grids.Area", verbose_name=_("home cell"), on_delete=models.PROTECT, related_name="patrols",
+        help_text=_("The worker's cell when the patrol started; it decides who may see the patrol."),
+    )
+    client_id = models.UUIDField(_("client id"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    distance_m = models.FloatField(_("distance (m)"), default=0)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("patrol")
+        verbose_name_plural = _("patrols")
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "client_id"], condition=Q(client_id__isnull=False), name="patrol_client_id_once"),
+            models.UniqueConstraint(fields=["worker"], condition=Q(ended_at__isnull=True), name="one_open_patrol_per_worker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class PatrolPoint(models.Model):
+    """One position of the track. ``client_id`` is made by the phone so a re-sent batch adds nothing."""
+
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="points")
+    client_id = models.UUIDField(_("client id"))
+    at = models.DateTimeField(_("recorded at"))
+    location = models.PointField(_("location"), srid=4326)
+    accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
+    cell = models.ForeignKey("grids.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["at"]
+        verbose_name = _("patrol point")
+        verbose_name_plural = _("patrol points")
+        constraints = [models.UniqueConstraint(fields=["patrol", "client_id"], name="patrol_point_once")]
+        indexes = [models.Index(fields=["cell", "at"], name="patrolpoint_cell_day_idx")]
+
+
+class PatrolCheckIn(models.Model):
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="checkins")
+    client_id = models.UUIDField(_("client id"), null=True, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    location = models.PointField(_("location"), srid=4326)
+    cell = models.ForeignKey("grids.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at"]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        constraints = [
+            models.UniqueConstraint(fields=["patrol", "client_id"], condition=Q(client_id__isnull=False), name="checkin_once")
+        ]
+
+
+class IncidentQuerySet(models.QuerySet):
+    def open(self) -> "IncidentQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def active(self) -> "IncidentQuerySet":
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class Incident(models.Model):
+    # accounts.scope.scoped(): a case is seen by whoever answers for the area it was filed in.
+    SCOPE_AREA_PATH = "filed_area"
+
+    client_id = models.UUIDField(_("client id"), null=True, blank=True, help_text=_("Made by the phone, so a re-sent report is filed once."))
+    cell = models.ForeignKey(
+        "grids.Area", verbose_name=_("grid cell as filed"), on_delete=models.PROTECT, null=True, blank=True, related_name="incidents_filed"
+    )
+    filed_area = models.ForeignKey(
+        "grids.Area", verbose_name=_("filed under"), on_delete=models.PROTECT, related_name="incidents_under",
+        help_text=_("The cell, or the smallest area holding the point when no cell does; decides who may see the case."),
+    )
+    location = models.PointField(_("location"), srid=4326)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    outside_cells = models.BooleanField(_("outside every grid cell"), default=False)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="incidents")
+    description = models.TextField(_("description"), blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.PATROL)
+    contact = models.CharField(_("caller contact"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.GRID)
+    area = models.ForeignKey(
+        "grids.Area", verbose_name=_("responsible area"), on_delete=models.PROTECT, related_name="incidents_held"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deadline = models.DateTimeField(_("deadline"))
+    deadline_started_at = models.DateTimeField(_("clock started at"))
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    patrol = models.ForeignKey(Patrol, verbose_name=_("patrol"), on_delete=models.SET_NULL, null=True, blank=True, related_name="findings")
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    resolved_at_grid = models.BooleanField(_("settled at grid level"), default=False)
+    escalations = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        constraints = [
+            models.UniqueConstraint(fields=["reporter", "client_id"], condition=Q(client_id__isnull=False), name="incident_client_id_once"),
+            models.CheckConstraint(condition=~Q(duplicate_of=models.F("id")), name="incident_not_own_duplicate"),
+        ]
+        indexes = [
+            # The sweep's claim: open cases below the district whose deadline has passed.
+            models.Index(
+                fields=["deadline"],
+                name="incident_escalation_due_idx",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]) & ~Q(level="district"),
+            ),
+            models.Index(
+                fields=["deadline"],
+                name="incident_overdue_top_idx",
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES], level="district", overdue_notified_at__isnull=True),
+            ),
+            models.Index(fields=["status", "level"], name="incident_status_level_idx"),
+            models.Index(fields=["area", "status"], name="incident_area_status_idx"),
+            models.Index(fields=["category", "status"], name="incident_category_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category.name if self.category_id else ''}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @classmethod
+    def scope_extra(cls, queryset, user):
+        from .scope import narrow_incidents
+
+        return narrow_incidents(queryset, user)
+
+
+def photo_path(instance: "IncidentPhoto", filename: str) -> str:
+    # A random name: the URL reveals nothing and cannot be guessed from the case number.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"incidents/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class PhotoStage(models.TextChoices):
+    BEFORE = "before", _("Before")
+    AFTER = "after", _("After")
+
+
+class IncidentPhoto(models.Model):
+    SCOPE_AREA_PATH = "incident__filed_area"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="photos")
+    entry = models.ForeignKey("TimelineEntry", on_delete=models.SET_NULL, null=True, blank=True, related_name="photos")
+    stage = models.CharField(_("stage"), max_length=6, choices=PhotoStage.choices, default=PhotoStage.BEFORE)
+    image = models.FileField(_("image"), upload_to=photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size_bytes = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+
+class TimelineEntry(models.Model):
+    """Append-only: one row per change of a case, written in the same transaction as the change."""
+
+    SCOPE_AREA_PATH = "incident__filed_area"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    version = models.PositiveIntegerField(_("version"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(_("from status"), max_length=12, blank=True)
+    to_status = models.CharField(_("to status"), max_length=12)
+    from_level = models.CharField(_("from level"), max_length=10, blank=True)
+    to_level = models.CharField(_("to level"), max_length=10)
+    to_area = models.ForeignKey("grids.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["incident", "version"]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        constraints = [models.UniqueConstraint(fields=["incident", "version"], name="timeline_one_entry_per_version")]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} v{self.version} {self.action}"
+
+
+class NotificationKind(models.TextChoices):
+    ESCALATED = "escalated", _("Escalated to your level")
+    HELP_REQUESTED = "help_requested", _("Help requested from your level")
+    SENT_DOWN = "sent_down", _("Sent down to your level")
+    ASSIGNED = "assigned", _("Assigned to you")
+    OVERDUE = "overdue", _("Overdue at the command centre")
+    REWORK = "rework", _("Sent back for rework")
+    HANDLED = "handled", _("Handled, please verify")
+    CLOSED = "closed", _("Your report was closed")
+    REJECTED = "rejected", _("Your report was rejected")
+
+
+# Kinds worth an email as well as the in-app inbox (the issue: escalations and overdue cases).
+EMAIL_KINDS = (NotificationKind.ESCALATED, NotificationKind.HELP_REQUESTED, NotificationKind.OVERDUE)
+
+
+class EmailState(models.TextChoices):
+    NONE = "none", _("No email")
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+
+
+class Notification(models.Model):
+    """The in-app inbox. Always read through ``user=request.user``."""
+
+    SCOPE_AREA_PATH = "incident__filed_area"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    text = models.CharField(_("text"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_state = models.CharField(max_length=8, choices=EmailState.choices, default=EmailState.NONE)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="notification_unread_idx", condition=Q(read_at__isnull=True)),
+            models.Index(fields=["created_at"], name="notification_email_due_idx", condition=Q(email_state="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · #{self.incident_id}"

@@ -1,0 +1,7 @@
+"""The project's settings plus the benchmark's baseline endpoints (bench.urls).
+
+Used only by the benchmark's server and scripts; production never loads it.
+"""
+from gridgov.settings import *  # noqa: F401,F403
+
+ROOT_URLCONF = "bench.urls"

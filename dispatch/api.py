@@ -1,0 +1,285 @@
+"""REST API of the command centre, the departments and the evaluation (all scoped: outside your
+jurisdiction, or a case never dispatched to your department, is 404).
+
+Errors follow incidents: ``{"detail": message, "errors": {field: [message]}}``; 400 bad input or an
+act not possible now, 403 an act that is not yours, 409 when the case changed since you read it
+(the answer then carries the case's current ``status`` and ``version``).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Department, Role
+from accounts.scope import get_scoped_or_404
+from grids.models import Area, Level
+from incidents.actions import IncidentError
+from incidents.models import Category, Incident
+
+from . import actions, indicators
+from .indicators import CHILD_GROUP, PeriodError, parse_period
+from .models import DepartmentCategory, IndicatorSettings
+from .queries import case_view, department_inbox, queue_payload
+from .serializers import DispatchActionSerializer, IndicatorResponseSerializer, case_data, inbox_item, row_data
+
+PARSERS = [JSONParser, MultiPartParser, FormParser]
+
+
+def error_response(exc: IncidentError) -> Response:
+    body: dict = {"detail": exc.message}
+    if exc.field:
+        body["errors"] = {exc.field: [exc.message]}
+    return Response(body, status=exc.http_status)
+
+
+def _case_queryset():
+    return Incident.objects.select_related("category__parent", "area", "cell", "filed_area", "reporter", "assignee")
+
+
+def is_centre(user) -> bool:
+    return user.is_superuser or user.role == Role.DISPATCHER
+
+
+QUEUE_PARAMETERS = [
+    OpenApiParameter(
+        "stage",
+        OpenApiTypes.STR,
+        enum=["register", "dispatch", "departments", "verify", "close", "deferred"],
+        description="What the centre must do next (default: every stage)",
+    ),
+    OpenApiParameter("category", OpenApiTypes.STR, description="Category codes, major or minor (comma-separated)"),
+    OpenApiParameter("street", OpenApiTypes.STR, description="Street-office codes (comma-separated)"),
+    OpenApiParameter("light", OpenApiTypes.STR, description="green, yellow, red (comma-separated)"),
+    OpenApiParameter("source", OpenApiTypes.STR, description="patrol, self_report, hotline, api, open311 (comma-separated)"),
+    OpenApiParameter(
+        "age",
+        OpenApiTypes.STR,
+        enum=["1h", "24h", "7d", "old"],
+        description="Reported within the last hour, day or " "week; old: more than a week ago",
+    ),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Case number or words of the description or address"),
+]
+
+
+class QueueView(APIView):
+    @extend_schema(
+        operation_id="dispatch_queue",
+        parameters=QUEUE_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        description="The command centre's live queue: counts per stage and the 200 most pressing cases held at "
+        "district level (overdue first, urgent first, earliest deadline first). The console polls it.",
+    )
+    def get(self, request):
+        if not is_centre(request.user):
+            raise PermissionDenied(_("Only the command centre has a queue."))
+        return Response(queue_payload(request.user, request.query_params))
+
+
+class InboxView(APIView):
+    @extend_schema(
+        operation_id="dispatch_inbox",
+        parameters=[OpenApiParameter("all", OpenApiTypes.BOOL, description="Include " "returned, withdrawn and finished shares")],
+        responses={200: OpenApiTypes.OBJECT},
+        description="Your department's cases: live shares on cases the centre holds, earliest deadline first.",
+    )
+    def get(self, request):
+        if request.user.role != Role.DEPARTMENT and not request.user.is_superuser:
+            raise PermissionDenied(_("Only department handlers have a department inbox."))
+        queryset = department_inbox(request.user, include_done=request.query_params.get("all") in ("1", "true"))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        now = timezone.now()
+        return paginator.get_paginated_response([inbox_item(share, now) for share in page])
+
+
+class CaseView(APIView):
+    @extend_schema(
+        operation_id="dispatch_case",
+        responses={200: OpenApiTypes.OBJECT},
+        description="One case with its timeline, photos and the departments' shares and extension requests.",
+    )
+    def get(self, request, pk: int):
+        incident = get_scoped_or_404(_case_queryset(), request.user, pk=pk)
+        return Response(case_data(case_view(request.user, incident), request.user, request))
+
+
+class CaseActionView(APIView):
+    parser_classes = PARSERS
+
+    @extend_schema(
+        operation_id="dispatch_case_action",
+        request={"application/json": DispatchActionSerializer, "multipart/form-data": DispatchActionSerializer},
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter(
+                "action",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=sorted([*actions.DISPATCH_ACTIONS, "register", "reject", "verify", "rework", "close"]),
+            )
+        ],
+        description="Run one act of the command centre or a department on the case (see dispatch/actions.py). "
+        "Two people acting at once: one succeeds, the other gets 409.",
+    )
+    def post(self, request, pk: int, action: str):
+        incident = get_scoped_or_404(_case_queryset(), request.user, pk=pk)
+        allowed = set(actions.DISPATCH_ACTIONS) | {"register", "reject", "verify", "rework", "close"}
+        if action not in allowed:
+            return Response({"detail": _("There is no action “%(name)s”.") % {"name": action}}, status=status.HTTP_404_NOT_FOUND)
+        serializer = DispatchActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {key: value for key, value in request.data.items() if key != "photos"}
+        if hasattr(request.data, "getlist") and "departments" in request.data:
+            data["departments"] = request.data.getlist("departments")
+        files = {name: request.FILES.getlist(name) for name in request.FILES}
+        try:
+            actions.run(action, incident, actor=request.user, data=data, files=files)
+        except IncidentError as exc:
+            response = error_response(exc)
+            if exc.http_status == 409:
+                response.data.update(Incident.objects.filter(pk=incident.pk).values("status", "version").first() or {})
+            return response
+        incident = _case_queryset().get(pk=incident.pk)
+        return Response(case_data(case_view(request.user, incident), request.user, request))
+
+
+class DefaultsView(APIView):
+    @extend_schema(
+        operation_id="dispatch_defaults",
+        responses={200: OpenApiTypes.OBJECT},
+        description="Which departments own each category by default; a category with none goes to the locality "
+        "(the street office, 属地兜底).",
+    )
+    def get(self, request):
+        owners: dict[int, list[dict]] = {}
+        for row in DepartmentCategory.objects.select_related("department").order_by("department__code"):
+            owners.setdefault(row.category_id, []).append(
+                {"id": row.department_id, "code": row.department.code, "name": row.department.name}
+            )
+        categories = Category.objects.filter(active=True).order_by("sort_order", "code")
+        return Response(
+            {
+                "departments": [{"id": d.pk, "code": d.code, "name": d.name} for d in Department.objects.filter(active=True)],
+                "categories": [
+                    {"code": c.code, "name": c.name, "major": c.parent_id is None, "departments": owners.get(c.pk, [])}
+                    for c in categories
+                ],
+            }
+        )
+
+
+# --- evaluation ---------------------------------------------------------------------------------------
+
+INDICATOR_PARAMETERS = [
+    OpenApiParameter("area", OpenApiTypes.STR, description="Area code (default: your jurisdiction)"),
+    OpenApiParameter("department", OpenApiTypes.STR, description="Department id, or several comma-separated"),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: the first of this month)"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, included (default: today)"),
+    OpenApiParameter(
+        "deferred",
+        OpenApiTypes.STR,
+        enum=["exclude", "include"],
+        description="Whether cases on hold leave the denominator (default: the administrators' setting)",
+    ),
+]
+
+
+def indicator_scope(user, code: str | None) -> Area:
+    """The area the user asks about, within their jurisdiction (404 outside)."""
+    if not code:
+        if user.area_id:
+            return user.area
+        if user.is_superuser:
+            area = Area.objects.current().filter(level=Level.DISTRICT).order_by("code").first()
+            if area is not None:
+                return area
+        raise ValidationError({"area": [_("Give an area code.")]})
+    return get_scoped_or_404(Area.objects.current(), user, code=code)
+
+
+def exclude_deferred_from(raw: str | None) -> bool:
+    if raw in (None, ""):
+        return IndicatorSettings.current().exclude_deferred
+    if raw not in ("exclude", "include"):
+        raise ValidationError({"deferred": [_("Use “exclude” or “include”.")]})
+    return raw == "exclude"
+
+
+def department_ids_for(user, raw: str) -> list[int]:
+    ids = []
+    for value in raw.split(","):
+        value = value.strip()
+        if not value:
+            continue
+        if not value.isdigit():
+            raise ValidationError({"department": [_("“%(value)s” is not a department id.") % {"value": value}]})
+        ids.append(int(value))
+    if not ids:
+        raise ValidationError({"department": [_("Give a department id.")]})
+    found = set(Department.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    # A department handler sees their own department's numbers only; others are 404 like any object out of scope.
+    if user.role == Role.DEPARTMENT and not user.is_superuser:
+        found &= {user.department_id}
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise Http404(_("No such department."))
+    return ids
+
+
+class IndicatorsView(APIView):
+    @extend_schema(
+        operation_id="indicators",
+        parameters=INDICATOR_PARAMETERS,
+        responses={200: IndicatorResponseSerializer},
+        description="Evaluation (考核) over a period: counts and rates (DESIGN.md §4) of an area with its children, "
+        "or of departments. Rates are fractions (0.9343 = 93.43 %); null when nothing was due.",
+    )
+    def get(self, request):
+        params = request.query_params
+        try:
+            period = parse_period(params.get("from"), params.get("to"))
+        except PeriodError as exc:
+            raise ValidationError({exc.field: [exc.message]})
+        exclude = exclude_deferred_from(params.get("deferred"))
+        body = {"period": period.as_dict(), "settings": {"exclude_deferred": exclude}}
+        user = request.user
+        if params.get("department"):
+            ids = department_ids_for(user, params["department"])
+            area = indicator_scope(user, params.get("area"))
+            rows = indicators.cached_department_indicators(
+                period, area_code=area.code, department_ids=ids, exclude_deferred=exclude
+            )
+            if len(ids) == 1:
+                department = Department.objects.get(pk=ids[0])
+                body.update(
+                    department={"id": department.pk, "code": department.code, "name": department.name},
+                    indicators=row_data(rows[0]),
+                )
+            else:
+                body["departments"] = [row_data(row) for row in rows]
+            return Response(body)
+        if user.role == Role.DEPARTMENT and not user.is_superuser:
+            raise PermissionDenied(
+                _("A department sees its own indicators: ask with ?department=%(id)s.") % {"id": user.department_id}
+            )
+        area = indicator_scope(user, params.get("area"))
+        child = CHILD_GROUP.get(area.level)
+        result = indicators.cached_area_indicators(area.code, period, groups=[child] if child else [], exclude_deferred=exclude)
+        total = result.total
+        total.name = area.name
+        body.update(
+            area={"code": area.code, "name": area.name, "level": area.level},
+            indicators=row_data(total),
+            breakdown=[row_data(row) for row in result.groups.get(child, [])] if child else [],
+        )
+        return Response(body)

@@ -1,0 +1,63 @@
+"""Home cards and navigation badges this app adds (accounts.views.register_home_card, register_nav)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .queries import centre_queue, checks_for, department_open_count, stage_counts
+
+
+def _cached(request, name: str, compute):
+    # The badge and the card ask on the same page: count once per request.
+    attribute = f"_dispatch_{name}"
+    if not hasattr(request, attribute):
+        setattr(request, attribute, compute())
+    return getattr(request, attribute)
+
+
+def console_card(request) -> dict | None:
+    counts = _cached(request, "counts", lambda: stage_counts(centre_queue(request.user)))
+    body = (
+        _("%(register)d to register, %(dispatch)d to dispatch, %(verify)d to verify, %(close)d to close; %(red)d overdue.")
+        % counts
+    )
+    return {"title": _("Command centre"), "body": body, "url": reverse("dispatch:console"), "link_label": _("Open the console")}
+
+
+def department_card(request) -> dict | None:
+    count = _cached(request, "inbox", lambda: department_open_count(request.user))
+    body = ngettext("%(count)d case waits for your department.", "%(count)d cases wait for your department.", count) % {
+        "count": count
+    }
+    return {"title": _("Department inbox"), "body": body, "url": reverse("dispatch:inbox"), "link_label": _("Open the inbox")}
+
+
+def inbox_badge(request) -> int | None:
+    return _cached(request, "inbox", lambda: department_open_count(request.user)) or None
+
+
+def checks_card(request) -> dict | None:
+    count = _cached(request, "checks", lambda: checks_for(request.user).count())
+    if not count:
+        return None
+    body = ngettext(
+        "%(count)d handled case in your cells waits for your on-site check.",
+        "%(count)d handled cases in your cells wait for your on-site check.",
+        count,
+    ) % {"count": count}
+    return {"title": _("On-site checks"), "body": body, "url": reverse("dispatch:checks"), "link_label": _("Check them")}
+
+
+def checks_badge(request) -> int | None:
+    return _cached(request, "checks", lambda: checks_for(request.user).count()) or None
+
+
+def indicators_card(request) -> dict | None:
+    return {
+        "title": _("Evaluation"),
+        "body": _("Filing, closure, on-time and return rates by department and area."),
+        "url": reverse("dispatch:indicators"),
+        "link_label": _("Open the dashboard"),
+    }

@@ -1,0 +1,304 @@
+/* The dispatchers' console: a queue that refreshes itself, a map, and the keyboard.
+ *
+ * The queue is polled from queue.json every few seconds (no websockets: a poll is cheap and
+ * survives proxies and reconnections). The selection is kept by case number across refreshes.
+ * Acts are POSTed to the same endpoint the case page uses, asking for JSON; a 409 (somebody
+ * else acted first) is shown as a message and the queue is reloaded at once.
+ */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("console-config").textContent);
+  var T = JSON.parse(document.getElementById("console-strings").textContent);
+  var defaults = JSON.parse(document.getElementById("console-defaults").textContent);
+  var queueEl = document.getElementById("queue");
+  var statusEl = document.getElementById("queue-status");
+  var messageEl = document.getElementById("console-message");
+  var previewEl = document.getElementById("preview");
+  var filters = document.getElementById("filters");
+  var dialog = document.getElementById("dispatch-dialog");
+  var helpDialog = document.getElementById("help-dialog");
+  var csrf = document.querySelector("#dispatch-form [name=csrfmiddlewaretoken]").value;
+  var state = { stage: "", items: [], selected: null, stamp: null, timer: null, busy: false };
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)[sd]/g, function (_, key) { return values[key]; });
+  }
+  function esc(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function age(minutes) {
+    if (minutes < 60) return fmt(T.minutes, { n: minutes });
+    if (minutes < 48 * 60) return fmt(T.hours, { n: Math.floor(minutes / 60) });
+    return fmt(T.days, { n: Math.floor(minutes / 1440) });
+  }
+  function shortTime(iso) {
+    if (!iso) return "";
+    return iso.slice(5, 16).replace("T", " ");
+  }
+
+  // --- the map ---------------------------------------------------------------------------------
+  var map = L.map("console-map", { zoomControl: true, attributionControl: !!config.tileUrl });
+  map.setView([39.93, 116.41], 12);
+  if (config.tileUrl) L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  var streets = L.geoJSON(null, { style: { color: "#5b6776", weight: 1, fill: false } }).addTo(map);
+  var markers = L.layerGroup().addTo(map);
+  var fitted = false;
+  fetch(config.streetsUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+    if (!data || !data.features || !data.features.length) return;
+    streets.addData(data);
+    if (!fitted) { map.fitBounds(streets.getBounds(), { padding: [10, 10] }); fitted = true; }
+  }).catch(function () {});
+  var colours = { red: "#c62828", yellow: "#f9a825", green: "#2e7d32" };
+
+  function drawMarkers() {
+    markers.clearLayers();
+    var bounds = [];
+    state.items.forEach(function (item) {
+      var selected = item.id === state.selected;
+      var marker = L.circleMarker([item.location.lat, item.location.lng], {
+        radius: selected ? 10 : 6, weight: selected ? 3 : 1, color: selected ? "#0b57d0" : "#1d2733",
+        fillColor: colours[item.light] || "#777", fillOpacity: 0.85,
+      });
+      marker.bindTooltip("#" + item.id + " " + esc(item.category));
+      marker.on("click", function () { select(item.id, true); });
+      marker.addTo(markers);
+      bounds.push([item.location.lat, item.location.lng]);
+    });
+    if (!fitted && bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 }); fitted = true; }
+  }
+
+  // --- the queue -------------------------------------------------------------------------------
+  function params() {
+    var query = new URLSearchParams();
+    if (state.stage) query.set("stage", state.stage);
+    ["category", "street", "light", "source", "age", "q"].forEach(function (name) {
+      var value = filters.elements[name].value;
+      if (value) query.set(name, value);
+    });
+    return query;
+  }
+
+  function load() {
+    if (state.busy) return;
+    state.busy = true;
+    fetch(config.queueUrl + "?" + params().toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+      .then(function (data) {
+        state.items = data.results;
+        renderCounts(data.counts);
+        render();
+        statusEl.textContent = fmt(T.updated, { time: (data.now || "").slice(11, 19) });
+        statusEl.classList.remove("error");
+      })
+      .catch(function () { statusEl.textContent = T.offline; statusEl.classList.add("error"); })
+      .then(function () { state.busy = false; });
+  }
+
+  function renderCounts(counts) {
+    var total = 0;
+    Object.keys(counts).forEach(function (stage) {
+      if (stage === "red") return;
+      total += counts[stage];
+      var el = document.querySelector('[data-count="' + stage + '"]');
+      if (el) el.textContent = counts[stage];
+    });
+    var all = document.querySelector('[data-count="all"]');
+    if (all) all.textContent = total;
+  }
+
+  function render() {
+    if (!state.items.some(function (item) { return item.id === state.selected; })) {
+      state.selected = state.items.length ? state.items[0].id : null;
+    }
+    if (!state.items.length) {
+      queueEl.innerHTML = '<li class="empty muted">' + esc(T.empty) + "</li>";
+    } else {
+      queueEl.innerHTML = state.items.map(function (item) {
+        var departments = item.departments.map(function (d) {
+          return '<span class="dept' + (d.late ? " late" : "") + '">' + esc(d.name) + " · " + esc(d.status_label) + "</span>";
+        }).join(" ");
+        return '<li class="case-row' + (item.id === state.selected ? " selected" : "") + '" data-id="' + item.id + '" aria-selected="' +
+          (item.id === state.selected) + '">' +
+          '<span class="light ' + esc(item.light || "") + '"></span>' +
+          '<a class="case-no" href="' + config.caseUrl.replace("/0/", "/" + item.id + "/") + '">#' + item.id + "</a> " +
+          '<strong>' + esc(item.category) + "</strong>" +
+          (item.urgent ? ' <span class="tag urgent">' + esc(T.urgent) + "</span>" : "") +
+          (item.returns ? ' <span class="tag">' + esc(T.returned) + " ×" + item.returns + "</span>" : "") +
+          (item.extension_pending ? ' <span class="tag">' + esc(T.extension) + "</span>" : "") +
+          '<span class="status">' + esc(item.status_label) + "</span>" +
+          '<div class="meta muted">' + esc(item.area) + " · " + esc(item.source_label) + " · " + age(item.age_minutes) +
+          (item.light === "red" ? ' · <span class="error">' + esc(T.overdue) + "</span>" : "") +
+          " · " + shortTime(item.deadline) + "</div>" +
+          (departments ? '<div class="meta">' + departments + "</div>" : "") +
+          "</li>";
+      }).join("");
+    }
+    drawMarkers();
+    renderPreview();
+  }
+
+  function current() {
+    for (var i = 0; i < state.items.length; i++) if (state.items[i].id === state.selected) return state.items[i];
+    return null;
+  }
+
+  function renderPreview() {
+    var item = current();
+    if (!item) { previewEl.innerHTML = ""; return; }
+    previewEl.innerHTML = "<h2>#" + item.id + " " + esc(item.category) + "</h2>" +
+      '<p><span class="light ' + esc(item.light || "") + '"></span> ' + esc(item.status_label) + "</p>" +
+      "<dl><dt>" + esc(item.major) + "</dt><dd>" + esc(item.area) + "</dd>" +
+      (item.address ? "<dt>⌖</dt><dd>" + esc(item.address) + "</dd>" : "") +
+      "<dt>⏱</dt><dd>" + shortTime(item.deadline) + "</dd></dl>" +
+      '<p class="desc">' + esc(item.description) + "</p>" +
+      '<p><a class="button primary" href="' + config.caseUrl.replace("/0/", "/" + item.id + "/") + '">#' + item.id + " ↵</a></p>";
+  }
+
+  function select(id, scroll) {
+    state.selected = id;
+    Array.prototype.forEach.call(queueEl.querySelectorAll(".case-row"), function (row) {
+      var on = Number(row.dataset.id) === id;
+      row.classList.toggle("selected", on);
+      row.setAttribute("aria-selected", on);
+      if (on && scroll) row.scrollIntoView({ block: "nearest" });
+    });
+    drawMarkers();
+    renderPreview();
+    var item = current();
+    if (item && scroll) map.panTo([item.location.lat, item.location.lng]);
+  }
+
+  function move(step) {
+    if (!state.items.length) return;
+    var index = state.items.findIndex(function (item) { return item.id === state.selected; });
+    index = Math.max(0, Math.min(state.items.length - 1, index + step));
+    select(state.items[index].id, true);
+  }
+
+  // --- acts --------------------------------------------------------------------------------------
+  function act(item, action, fields) {
+    var body = new FormData();
+    body.append("csrfmiddlewaretoken", csrf);
+    body.append("version", item.version);
+    Object.keys(fields || {}).forEach(function (key) {
+      var value = fields[key];
+      (Array.isArray(value) ? value : [value]).forEach(function (v) { body.append(key, v); });
+    });
+    return fetch(config.actUrl.replace("/0/", "/" + item.id + "/").replace("ACTION", action), {
+      method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" },
+    }).then(function (response) {
+      return response.json().then(function (data) { data.status_code = response.status; return data; });
+    });
+  }
+
+  // The result of an act stays until the next act; the refresh time has its own line.
+  function flash(text, bad) {
+    messageEl.textContent = text;
+    messageEl.classList.toggle("error", !!bad);
+  }
+
+  function register(item) {
+    act(item, "register").then(function (data) { flash(data.detail, !data.ok); load(); });
+  }
+
+  function openDispatch(item) {
+    if (item.status !== "registered") { flash(item.status_label, true); return; }
+    document.getElementById("dispatch-title").textContent = fmt(T.dispatchTitle, { id: item.id });
+    document.getElementById("dispatch-case").textContent = item.category + " · " + item.area;
+    document.getElementById("dispatch-version").value = item.version;
+    document.getElementById("dispatch-error").textContent = "";
+    document.getElementById("dispatch-note").value = "";
+    var wanted = defaults[item.category_code] || [];
+    Array.prototype.forEach.call(dialog.querySelectorAll("[name=departments]"), function (box) {
+      box.checked = wanted.indexOf(Number(box.value)) >= 0;
+    });
+    var none = document.getElementById("dispatch-none");
+    none.hidden = wanted.length > 0;
+    none.textContent = T.none;
+    document.getElementById("dispatch-deadline").value = "";
+    dialog.dataset.id = item.id;
+    dialog.showModal();
+    var first = dialog.querySelector("[name=departments]:checked") || dialog.querySelector("[name=departments]");
+    if (first) first.focus();
+  }
+
+  document.getElementById("dispatch-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var item = current();
+    if (!item || String(item.id) !== dialog.dataset.id) { dialog.close(); return; }
+    var chosen = Array.prototype.map.call(dialog.querySelectorAll("[name=departments]:checked"), function (box) { return box.value; });
+    var fields = { departments: chosen, note: document.getElementById("dispatch-note").value };
+    var deadline = document.getElementById("dispatch-deadline").value;
+    if (deadline) fields.deadline = deadline;
+    item.version = Number(document.getElementById("dispatch-version").value);
+    act(item, "dispatch", fields).then(function (data) {
+      if (data.ok) { dialog.close(); flash(data.detail, false); load(); queueEl.focus(); }
+      else { document.getElementById("dispatch-error").textContent = data.detail; if (data.status_code === 409) load(); }
+    });
+  });
+  document.getElementById("dispatch-cancel").addEventListener("click", function () { dialog.close(); queueEl.focus(); });
+  dialog.addEventListener("keydown", function (event) {
+    if (/^[1-9]$/.test(event.key) && event.target.type !== "text" && event.target.type !== "datetime-local") {
+      var box = dialog.querySelectorAll("[name=departments]")[Number(event.key) - 1];
+      if (box) { box.checked = !box.checked; event.preventDefault(); }
+    }
+    if (event.key === "Enter" && event.target.type === "checkbox") {
+      event.preventDefault();
+      document.getElementById("dispatch-form").requestSubmit();
+    }
+  });
+
+  // --- keyboard ---------------------------------------------------------------------------------
+  var stageKeys = { Digit1: "", Digit2: "register", Digit3: "dispatch", Digit4: "departments", Digit5: "verify", Digit6: "close" };
+  document.addEventListener("keydown", function (event) {
+    if (dialog.open || helpDialog.open) return;
+    var typing = /^(INPUT|SELECT|TEXTAREA)$/.test(event.target.tagName);
+    if (typing) {
+      if (event.key === "Escape") { event.target.blur(); queueEl.focus(); }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var item = current();
+    if (event.shiftKey && stageKeys.hasOwnProperty(event.code)) { setStage(stageKeys[event.code]); event.preventDefault(); return; }
+    switch (event.key) {
+      case "j": case "ArrowDown": move(1); break;
+      case "k": case "ArrowUp": move(-1); break;
+      case "Enter": case "o": if (item) window.location.href = config.caseUrl.replace("/0/", "/" + item.id + "/"); break;
+      case "r": if (item) register(item); break;
+      case "d": if (item) openDispatch(item); break;
+      case "/": document.getElementById("f-q").focus(); break;
+      case "?": helpDialog.showModal(); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+
+  queueEl.addEventListener("click", function (event) {
+    var row = event.target.closest(".case-row");
+    if (row && !event.target.closest("a")) select(Number(row.dataset.id), false);
+  });
+
+  function setStage(stage) {
+    state.stage = stage;
+    Array.prototype.forEach.call(document.querySelectorAll(".stage"), function (button) {
+      button.setAttribute("aria-selected", button.dataset.stage === stage);
+    });
+    load();
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".stage"), function (button) {
+    button.addEventListener("click", function () { setStage(button.dataset.stage); });
+  });
+  filters.addEventListener("change", load);
+  var typingTimer = null;
+  document.getElementById("f-q").addEventListener("input", function () {
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(load, 300);
+  });
+
+  statusEl.textContent = T.loading;
+  load();
+  state.timer = setInterval(function () { if (!document.hidden) load(); }, (config.pollSeconds || 5) * 1000);
+  queueEl.focus();
+})();

@@ -1,0 +1,145 @@
+"""Administration. Reference data (categories, time limits, the working calendar) is edited here;
+cases, timelines, patrols and notifications are read-only, because they change only through
+``incidents.actions`` (the timeline is append-only)."""
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from leaflet.admin import LeafletGeoAdmin
+
+from . import seeds
+from .models import (
+    Category,
+    Incident,
+    IncidentPhoto,
+    Notification,
+    Patrol,
+    PatrolCheckIn,
+    PatrolPoint,
+    TimeLimit,
+    TimelineEntry,
+    WorkingCalendar,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TimeLimitInline(admin.TabularInline):
+    model = TimeLimit
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "parent", "default_urgency", "grid_resolvable", "duplicate_radius_m", "active")
+    list_filter = ("kind", "active", "grid_resolvable", "parent")
+    search_fields = ("code", "name")
+    inlines = [TimeLimitInline]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    list_display = ("category", "level", "condition", "clock", "amount")
+    list_filter = ("level", "condition", "clock")
+    search_fields = ("category__code", "category__name")
+
+
+@admin.action(description=_("Refresh holidays and make-up days from chinese-calendar"))
+def sync_from_package(modeladmin, request, queryset):
+    count = seeds.sync_calendar()
+    modeladmin.message_user(request, _("%(count)d days written from chinese-calendar.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(WorkingCalendar)
+class WorkingCalendarAdmin(admin.ModelAdmin):
+    list_display = ("date", "is_workday", "name", "from_package")
+    list_filter = ("is_workday", "from_package")
+    date_hierarchy = "date"
+    search_fields = ("name",)
+    actions = [sync_from_package]
+
+    def save_model(self, request, obj, form, change):
+        # A row typed by an administrator is theirs: a later sync from the package leaves it alone.
+        obj.from_package = False
+        super().save_model(request, obj, form, change)
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEntry
+    extra = 0
+    can_delete = False
+    fields = ("version", "at", "actor", "action", "from_status", "to_status", "from_level", "to_level", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PhotoInline(admin.TabularInline):
+    model = IncidentPhoto
+    extra = 0
+    can_delete = False
+    fields = ("stage", "image", "width", "height", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(LeafletGeoAdmin, ReadOnlyAdmin):
+    list_display = ("id", "category", "status", "level", "area", "deadline", "source", "created_at")
+    list_filter = ("status", "level", "source", "urgency", "outside_cells")
+    search_fields = ("id", "description", "address")
+    raw_id_fields = ("cell", "filed_area", "area", "reporter", "assignee", "patrol", "duplicate_of")
+    inlines = [TimelineInline, PhotoInline]
+    date_hierarchy = "created_at"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(ReadOnlyAdmin):
+    list_display = ("incident", "version", "at", "actor", "action", "from_status", "to_status", "from_level", "to_level")
+    list_filter = ("action", "to_level")
+    raw_id_fields = ("incident", "actor", "to_area")
+
+
+@admin.register(IncidentPhoto)
+class IncidentPhotoAdmin(ReadOnlyAdmin):
+    list_display = ("incident", "stage", "width", "height", "size_bytes", "uploaded_at")
+    raw_id_fields = ("incident", "entry", "uploaded_by")
+
+
+@admin.register(Patrol)
+class PatrolAdmin(ReadOnlyAdmin):
+    list_display = ("worker", "cell", "started_at", "ended_at", "distance_m")
+    raw_id_fields = ("worker", "cell")
+    date_hierarchy = "started_at"
+
+
+@admin.register(PatrolPoint)
+class PatrolPointAdmin(ReadOnlyAdmin):
+    list_display = ("patrol", "at", "accuracy_m", "cell")
+    raw_id_fields = ("patrol", "cell")
+
+
+@admin.register(PatrolCheckIn)
+class PatrolCheckInAdmin(ReadOnlyAdmin):
+    list_display = ("patrol", "at", "cell", "note")
+    raw_id_fields = ("patrol", "cell")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("user", "incident", "kind", "created_at", "read_at", "email_state")
+    list_filter = ("kind", "email_state")
+    raw_id_fields = ("user", "incident")

@@ -1,0 +1,424 @@
+"""REST API for cases, patrols and notifications (all scoped: outside your jurisdiction is 404).
+
+Errors: ``{"detail": message, "errors": {field: [message]}}``; 400 for bad input or an action not
+possible from the current status, 403 for an action you may not take on a case you can see, 409
+when the case changed since you read it (send the ``version`` you read to be told).
+"""
+from __future__ import annotations
+
+import json
+
+from django.contrib.gis.geos import Point
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Role
+from accounts.scope import get_scoped_or_404, scoped
+from grids.models import Area
+
+from . import actions, queries
+from .actions import IncidentError, PointIn
+from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol
+from .serializers import (
+    ActionSerializer,
+    CheckInSerializer,
+    PatrolStartSerializer,
+    PointBatchSerializer,
+    ReportSerializer,
+    incident_detail,
+    incident_summary,
+    patrol_data,
+)
+
+PARSERS = [JSONParser, MultiPartParser, FormParser]
+
+
+def error_response(exc: IncidentError) -> Response:
+    body: dict = {"detail": exc.message}
+    if exc.field:
+        body["errors"] = {exc.field: [exc.message]}
+    return Response(body, status=exc.http_status)
+
+
+def _detail_queryset():
+    return Incident.objects.select_related(
+        "category__parent", "area", "cell", "filed_area", "reporter", "assignee"
+    )
+
+
+def filter_incidents(queryset, params, user):
+    """The list filters shared by the API and the list page."""
+    def listed(name):
+        return [v for v in (params.get(name) or "").split(",") if v]
+
+    if statuses := listed("status"):
+        queryset = queryset.filter(status__in=statuses)
+    elif params.get("open") in ("1", "true"):
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    elif params.get("all") not in ("1", "true"):
+        queryset = queryset.filter(status__in=ACTIVE_STATUSES)
+    if levels := listed("level"):
+        queryset = queryset.filter(level__in=levels)
+    if lights := listed("light"):
+        queryset = queryset.filter(light__in=lights)
+    if categories := listed("category"):
+        queryset = queryset.filter(Q(category__code__in=categories) | Q(category__parent__code__in=categories))
+    if sources := listed("source"):
+        queryset = queryset.filter(source__in=sources)
+    if area := params.get("area"):
+        queryset = queryset.filter(filed_area__code__startswith=area)
+    if params.get("mine") in ("1", "true"):
+        queryset = queryset.filter(Q(assignee=user) | Q(reporter=user))
+    if params.get("waiting") in ("1", "true"):
+        queryset = queryset.filter(pk__in=queries.waiting_for_level(user).values("pk"))
+    if text := (params.get("q") or "").strip():
+        condition = Q(description__icontains=text) | Q(address__icontains=text)
+        if text.lstrip("#").isdigit():
+            condition |= Q(pk=int(text.lstrip("#")))
+        queryset = queryset.filter(condition)
+    ordering = params.get("ordering") or "deadline"
+    allowed = {"deadline": ("deadline", "id"), "-created_at": ("-created_at", "-id"), "created_at": ("created_at", "id"),
+               "-updated_at": ("-updated_at", "-id")}
+    return queryset.order_by(*allowed.get(ordering, ("deadline", "id")))
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("status", OpenApiTypes.STR, description="Comma-separated statuses (default: all active)"),
+    OpenApiParameter("open", OpenApiTypes.BOOL, description="Only cases somebody must act on"),
+    OpenApiParameter("all", OpenApiTypes.BOOL, description="Include closed, rejected and duplicate cases"),
+    OpenApiParameter("level", OpenApiTypes.STR, description="grid, community, street, district (comma-separated)"),
+    OpenApiParameter("light", OpenApiTypes.STR, description="green, yellow, red (comma-separated)"),
+    OpenApiParameter("category", OpenApiTypes.STR, description="Category codes, major or minor (comma-separated)"),
+    OpenApiParameter("source", OpenApiTypes.STR),
+    OpenApiParameter("area", OpenApiTypes.STR, description="Area code: cases filed under it"),
+    OpenApiParameter("mine", OpenApiTypes.BOOL, description="Reported by me or assigned to me"),
+    OpenApiParameter("waiting", OpenApiTypes.BOOL, description="Held at my level in my area"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Case number or words of the description or address"),
+    OpenApiParameter("ordering", OpenApiTypes.STR, enum=["deadline", "-created_at", "created_at", "-updated_at"]),
+]
+
+
+class IncidentListView(APIView):
+    parser_classes = PARSERS
+
+    @extend_schema(operation_id="incidents_list", parameters=LIST_PARAMETERS, responses={200: OpenApiTypes.OBJECT}, description="Cases in your jurisdiction, with their light.")
+    def get(self, request):
+        queryset = filter_incidents(queries.incidents_for(request.user), request.query_params, request.user)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        now = timezone.now()
+        return paginator.get_paginated_response([incident_summary(incident, now) for incident in page])
+
+    @extend_schema(operation_id="incidents_create",
+        request={"application/json": ReportSerializer, "multipart/form-data": ReportSerializer},
+        responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+        description="File a report. JSON, or multipart with `photos` files. A report re-sent with the same "
+        "`client_id` answers the first one (200) instead of filing it twice.",
+    )
+    def post(self, request):
+        serializer = ReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        patrol = None
+        if data.get("patrol"):
+            patrol = Patrol.objects.filter(pk=data["patrol"], worker=request.user).first()
+            if patrol is None:
+                raise ValidationError({"patrol": [_("No such patrol of yours.")]})
+        report = actions.report_incident
+        extra = {}
+        if data.get("settled"):
+            report = actions.report_settled_at_grid
+            extra = {"after_photos": request.FILES.getlist("after_photos")}
+        try:
+            incident, created = report(
+                **extra,
+                reporter=request.user,
+                category=data["category"],
+                location=data["location"],
+                description=data.get("description", ""),
+                urgency=data.get("urgency"),
+                source=data.get("source"),
+                address=data.get("address", ""),
+                patrol=patrol,
+                client_id=data.get("client_id"),
+                photos=request.FILES.getlist("photos"),
+            )
+        except IncidentError as exc:
+            return error_response(exc)
+        return Response(incident_summary(incident), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class IncidentDetailView(APIView):
+    @extend_schema(operation_id="incidents_retrieve", responses={200: OpenApiTypes.OBJECT}, description="One case with its timeline, photos, level, area, deadline and light.")
+    def get(self, request, pk: int):
+        incident = get_scoped_or_404(_detail_queryset(), request.user, pk=pk)
+        return Response(incident_detail(incident, request.user, request))
+
+
+class IncidentActionView(APIView):
+    parser_classes = PARSERS
+
+    @extend_schema(operation_id="incidents_action",
+        request={"application/json": ActionSerializer, "multipart/form-data": ActionSerializer},
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(actions.TRANSITIONS))],
+        description="Run one action of the state machine on the case (see incidents/actions.py for the table).",
+    )
+    def post(self, request, pk: int, action: str):
+        incident = get_scoped_or_404(_detail_queryset(), request.user, pk=pk)
+        if action not in actions.TRANSITIONS or action in ("escalate", "duplicate_linked"):
+            return Response({"detail": _("There is no action “%(name)s”.") % {"name": action}}, status=status.HTTP_404_NOT_FOUND)
+        serializer = ActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {key: value for key, value in request.data.items() if key != "photos"}
+        files = {name: request.FILES.getlist(name) for name in request.FILES}
+        if action == "link_duplicate" and data.get("original"):
+            # The original must be a case the actor may see, like any other object.
+            original = scoped(Incident.objects.all(), request.user).filter(pk=data.get("original")).first()
+            if original is None:
+                return Response({"detail": _("No such case in your jurisdiction."), "errors": {"original": [_("No such case in your jurisdiction.")]}},
+                                status=status.HTTP_400_BAD_REQUEST)
+        try:
+            actions.run_action(action, incident, actor=request.user, data=data, files=files)
+        except IncidentError as exc:
+            response = error_response(exc)
+            if exc.http_status == 409:
+                current = Incident.objects.filter(pk=incident.pk).values("status", "version").first() or {}
+                response.data.update(current)
+            return response
+        incident = _detail_queryset().get(pk=incident.pk)
+        return Response(incident_detail(incident, request.user, request))
+
+
+class PhotoView(APIView):
+    """A case photo, only for people who may see the case (photos show faces and number plates).
+
+    Served here rather than as a public media file, so it needs no web-server rule and no guessable URL."""
+
+    def perform_content_negotiation(self, request, force=False):
+        # An <img> asks for image/*; the answer is a file, not a rendered body.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(operation_id="incidents_photo", responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        from django.http import FileResponse, Http404
+
+        from .models import IncidentPhoto
+
+        photo = IncidentPhoto.objects.filter(pk=pk).only("id", "incident_id", "image").first()
+        if photo is None or not scoped(Incident.objects.filter(pk=photo.incident_id), request.user).exists():
+            raise Http404(_("No such photo in your jurisdiction."))
+        content_type = "image/png" if photo.image.name.endswith(".png") else "image/jpeg"
+        response = FileResponse(photo.image.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+
+def _float(request, name: str, low: float, high: float) -> float:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        raise ValidationError({name: [_("This parameter is required.")]})
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValidationError({name: [_("“%(value)s” is not a number.") % {"value": raw}]})
+    if not low <= value <= high:
+        raise ValidationError({name: [_("Must lie between %(low)s and %(high)s.") % {"low": low, "high": high}]})
+    return value
+
+
+class NearbyView(APIView):
+    @extend_schema(operation_id="incidents_nearby",
+        parameters=[
+            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
+            OpenApiParameter("lng", OpenApiTypes.DOUBLE, required=True),
+            OpenApiParameter("category", OpenApiTypes.STR, required=True, description="Minor class code"),
+            OpenApiParameter("radius", OpenApiTypes.INT, description="Metres (default: the class's duplicate radius, at most 500)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        description="Open cases of the same class near a point: possible duplicates to add to instead.",
+    )
+    def get(self, request):
+        lat = _float(request, "lat", -90, 90)
+        lng = _float(request, "lng", -180, 180)
+        code = request.query_params.get("category") or ""
+        category = Category.objects.filter(code=code).first() or (
+            Category.objects.filter(pk=int(code)).first() if code.isdigit() else None
+        )
+        if category is None:
+            raise ValidationError({"category": [_("Unknown category “%(value)s”.") % {"value": code}]})
+        radius = None
+        if request.query_params.get("radius"):
+            radius = _float(request, "radius", 1, 500)
+        found = queries.nearby(request.user, point=Point(lng, lat, srid=4326), category=category, radius_m=radius)
+        return Response({
+            "radius_m": radius or category.duplicate_radius_m,
+            "results": [{**incident_summary(i), "distance_m": round(i.distance.m, 1)} for i in found],
+        })
+
+
+class CategoryListView(APIView):
+    @extend_schema(operation_id="incidents_categories", responses={200: OpenApiTypes.OBJECT}, description="The two-level taxonomy; `frequent` holds your most used classes.")
+    def get(self, request):
+        return Response(queries.taxonomy(request.user))
+
+
+class IncidentGeoJSONView(APIView):
+    @extend_schema(operation_id="incidents_geojson", parameters=LIST_PARAMETERS, responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+                   description="Cases as GeoJSON points for the map (at most 2,000).")
+    def get(self, request):
+        queryset = filter_incidents(queries.incidents_for(request.user), request.query_params, request.user)[:2000]
+        features = [
+            {
+                "type": "Feature",
+                "id": incident.pk,
+                "geometry": {"type": "Point", "coordinates": [round(incident.location.x, 6), round(incident.location.y, 6)]},
+                "properties": {"id": incident.pk, "category": incident.category.name, "status": incident.get_status_display(),
+                               "level": incident.level, "light": incident.light or None},
+            }
+            for incident in queryset
+        ]
+        body = {"type": "FeatureCollection", "features": features}
+        return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
+
+
+# --- patrols -----------------------------------------------------------------------------
+
+def _own_patrol(request, pk: int) -> Patrol:
+    patrol = get_scoped_or_404(Patrol.objects.select_related("worker", "cell"), request.user, pk=pk)
+    return patrol
+
+
+class PatrolListView(APIView):
+    @extend_schema(operation_id="patrols_list", responses={200: OpenApiTypes.OBJECT}, description="Patrols you may see, newest first.")
+    def get(self, request):
+        queryset = scoped(Patrol.objects.select_related("worker", "cell"), request.user)
+        if request.query_params.get("mine") in ("1", "true") or request.user.role == Role.GRID_WORKER:
+            queryset = queryset.filter(worker=request.user)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response([patrol_data(p) for p in page])
+
+    @extend_schema(operation_id="patrols_start", request=PatrolStartSerializer, responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+                   description="Start a patrol; if one is running, it is answered (200) instead.")
+    def post(self, request):
+        serializer = PatrolStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            patrol, created = actions.start_patrol(worker=request.user, client_id=serializer.validated_data.get("client_id"))
+        except IncidentError as exc:
+            return error_response(exc)
+        return Response(patrol_data(patrol), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class PatrolDetailView(APIView):
+    @extend_schema(operation_id="patrols_retrieve", responses={200: OpenApiTypes.OBJECT}, description="A patrol's summary: duration, distance, cells covered, check-ins, findings.")
+    def get(self, request, pk: int):
+        patrol = _own_patrol(request, pk)
+        return Response(patrol_data(patrol, queries.patrol_summary(patrol)))
+
+
+class PatrolPointsView(APIView):
+    @extend_schema(operation_id="patrols_points", request=PointBatchSerializer, responses={200: OpenApiTypes.OBJECT},
+                   description="Upload a batch of track points. Each has a client-made UUID: a batch sent twice adds nothing.")
+    def post(self, request, pk: int):
+        patrol = _own_patrol(request, pk)
+        serializer = PointBatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        points = [
+            PointIn(client_id=p["id"], at=p["at"], lat=p["lat"], lng=p["lng"], accuracy_m=p.get("accuracy"))
+            for p in serializer.validated_data["points"]
+        ]
+        try:
+            added = actions.record_points(patrol, actor=request.user, points=points)
+        except IncidentError as exc:
+            return error_response(exc)
+        return Response({"received": len(points), "added": added, "distance_m": round(patrol.distance_m, 1)})
+
+
+class PatrolCheckInView(APIView):
+    @extend_schema(operation_id="patrols_checkin", request=CheckInSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request, pk: int):
+        patrol = _own_patrol(request, pk)
+        serializer = CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            checkin = actions.check_in(patrol, actor=request.user, lat=data["lat"], lng=data["lng"], note=data.get("note", ""),
+                                       client_id=data.get("client_id"), at=data.get("at"))
+        except IncidentError as exc:
+            return error_response(exc)
+        return Response({"id": checkin.pk, "cell": checkin.cell.code if checkin.cell else None}, status=status.HTTP_201_CREATED)
+
+
+class PatrolEndView(APIView):
+    @extend_schema(operation_id="patrols_end", request=None, responses={200: OpenApiTypes.OBJECT}, description="End the patrol and get its summary.")
+    def post(self, request, pk: int):
+        patrol = _own_patrol(request, pk)
+        try:
+            patrol = actions.end_patrol(patrol, actor=request.user, note=str(request.data.get("note", "")))
+        except IncidentError as exc:
+            return error_response(exc)
+        return Response(patrol_data(patrol, queries.patrol_summary(patrol)))
+
+
+class CoverageView(APIView):
+    @extend_schema(operation_id="patrols_coverage",
+        parameters=[OpenApiParameter("area", OpenApiTypes.STR, description="Community or street code (default: yours)"),
+                    OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today")],
+        responses={200: OpenApiTypes.OBJECT},
+        description="Patrol coverage of every cell under an area on one day.",
+    )
+    def get(self, request):
+        day = parse_date(request.query_params.get("date") or "") or timezone.localdate()
+        code = request.query_params.get("area") or (request.user.area.code if request.user.area_id else "")
+        area = get_scoped_or_404(Area.objects.current(), request.user, code=code)
+        rows = queries.cell_coverage(request.user, area, day)
+        return Response({
+            "area": {"code": area.code, "name": area.name}, "date": day.isoformat(),
+            "cells": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "cell"} for row in rows],
+            "patrolled": sum(1 for row in rows if row["patrolled"]), "total": len(rows),
+        })
+
+
+# --- notifications -------------------------------------------------------------------------
+
+class NotificationListView(APIView):
+    @extend_schema(operation_id="notifications_list", parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL)],
+                   responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        queryset = Notification.objects.filter(user=request.user).select_related("incident__category")
+        if request.query_params.get("unread") in ("1", "true"):
+            queryset = queryset.filter(read_at__isnull=True)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        response = paginator.get_paginated_response([
+            {"id": n.pk, "kind": n.kind, "kind_label": n.get_kind_display(), "incident": n.incident_id,
+             "category": n.incident.category.name, "text": n.text, "created_at": timezone.localtime(n.created_at).isoformat(),
+             "read": n.read_at is not None}
+            for n in page
+        ])
+        response.data["unread"] = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+        return response
+
+
+class NotificationReadView(APIView):
+    @extend_schema(operation_id="notifications_read", request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT},
+                   description='Mark notifications read: {"ids": [1, 2]}, or all of them with no ids.')
+    def post(self, request):
+        ids = request.data.get("ids") if hasattr(request.data, "get") else None
+        if ids is not None and (not isinstance(ids, list) or not all(str(i).isdigit() for i in ids)):
+            raise ValidationError({"ids": [_("Give a list of notification ids.")]})
+        changed = actions.mark_notifications_read(request.user, [int(i) for i in ids] if ids is not None else None)
+        return Response({"marked": changed})

@@ -1,0 +1,167 @@
+"""Reference data every installation needs: the case taxonomy, default time limits and the
+working calendar. Run by the data migration and callable again at any time (idempotent), e.g.
+after a transactional test has flushed the database, or after upgrading ``chinese-calendar``.
+
+The taxonomy follows the shape of GB/T 30428 (数字化城市管理信息系统 部件和事件): components (部件)
+and events (事件) in major and minor classes; a city extends it in the admin.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+# (code, name, kind, [(code, name, default urgency, grid-resolvable, duplicate radius m)])
+TAXONOMY = [
+    ("C01", "公用设施", "component", [
+        ("C0101", "井盖缺失或破损", "urgent", False, 30),
+        ("C0102", "路灯损坏", "normal", False, 50),
+        ("C0103", "消防栓损坏", "urgent", False, 30),
+        ("C0104", "电力通信设施损坏", "normal", False, 50),
+        ("C0105", "燃气设施损坏", "urgent", False, 30),
+    ]),
+    ("C02", "道路交通", "component", [
+        ("C0201", "交通标志牌损坏", "normal", False, 50),
+        ("C0202", "道路护栏损坏", "normal", False, 50),
+        ("C0203", "公交站亭损坏", "normal", False, 50),
+        ("C0204", "路面破损坑洼", "normal", False, 50),
+    ]),
+    ("C03", "市容园林", "component", [
+        ("C0301", "果皮箱或垃圾桶损坏", "normal", True, 30),
+        ("C0302", "公厕设施损坏", "normal", False, 50),
+        ("C0303", "公共座椅损坏", "normal", True, 30),
+        ("C0304", "行道树倒伏或缺失", "normal", False, 50),
+        ("C0305", "绿地护栏损坏", "normal", True, 50),
+    ]),
+    ("E01", "市容环境", "event", [
+        ("E0101", "暴露垃圾", "normal", True, 50),
+        ("E0102", "积存渣土", "normal", False, 50),
+        ("E0103", "道路不洁", "normal", True, 50),
+        ("E0104", "乱堆物料", "normal", True, 50),
+        ("E0105", "违规张贴小广告", "normal", True, 50),
+    ]),
+    ("E02", "街面秩序", "event", [
+        ("E0201", "占道经营", "normal", False, 80),
+        ("E0202", "无照游商", "normal", False, 80),
+        ("E0203", "违章停车", "normal", False, 50),
+        ("E0204", "共享单车乱停放", "normal", True, 50),
+        ("E0205", "露天烧烤", "normal", False, 80),
+    ]),
+    ("E03", "施工管理", "event", [
+        ("E0301", "违法建设", "normal", False, 50),
+        ("E0302", "施工扰民", "normal", False, 100),
+        ("E0303", "道路遗撒", "normal", False, 100),
+    ]),
+    ("E04", "突发事件与社会治理", "event", [
+        ("E0401", "路面塌陷", "urgent", False, 50),
+        ("E0402", "供水管道爆裂", "urgent", False, 50),
+        ("E0403", "道路积水", "urgent", False, 100),
+        ("E0404", "邻里纠纷", "normal", False, 30),
+        ("E0405", "安全隐患", "normal", False, 50),
+    ]),
+]
+
+# Defaults per level (category empty): (level, condition, clock, amount). Local practice, not a
+# national rule (DESIGN.md §3): one working day at the grid, more as a case climbs.
+DEFAULT_LIMITS = [
+    ("grid", "normal", "working_days", "1"),
+    ("grid", "urgent", "urgent_hours", "2"),
+    ("community", "normal", "working_days", "2"),
+    ("community", "urgent", "urgent_hours", "4"),
+    ("street", "normal", "working_days", "3"),
+    ("street", "urgent", "urgent_hours", "8"),
+    ("district", "normal", "working_days", "5"),
+    ("district", "urgent", "urgent_hours", "24"),
+]
+
+# Class-specific limits from city rules quoted in DESIGN.md §3.
+CLASS_LIMITS = [
+    # A missing manhole cover is fixed within 2 urgent hours, whoever holds it.
+    *[("C0101", level, condition, "urgent_hours", "2") for level in ("grid", "community", "street", "district") for condition in ("normal", "urgent")],
+    # Exposed rubbish: half a working day at the grid, one working day above.
+    ("E0101", "grid", "normal", "working_hours", "4"),
+    ("E0101", "community", "normal", "working_days", "1"),
+    ("E0101", "street", "normal", "working_days", "1"),
+    ("E0101", "district", "normal", "working_days", "1"),
+    # Illegal building: 15 working days at the command centre.
+    ("E0301", "street", "normal", "working_days", "10"),
+    ("E0301", "district", "normal", "working_days", "15"),
+    ("E0401", "grid", "urgent", "urgent_hours", "1"),
+    ("E0401", "community", "urgent", "urgent_hours", "2"),
+    ("E0401", "street", "urgent", "urgent_hours", "2"),
+    ("E0401", "district", "urgent", "urgent_hours", "4"),
+]
+
+
+# The package names holidays in English; the table shows them as people in China say them.
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def _models(apps=None):
+    if apps is None:
+        from .models import Category, TimeLimit, WorkingCalendar
+    else:
+        Category = apps.get_model("incidents", "Category")
+        TimeLimit = apps.get_model("incidents", "TimeLimit")
+        WorkingCalendar = apps.get_model("incidents", "WorkingCalendar")
+    return Category, TimeLimit, WorkingCalendar
+
+
+def ensure_taxonomy(apps=None) -> int:
+    """Create the classes and limits that are missing; never overwrite what an administrator changed."""
+    Category, TimeLimit, _ = _models(apps)
+    created = 0
+    for order, (code, name, kind, minors) in enumerate(TAXONOMY):
+        major, made = Category.objects.get_or_create(code=code, defaults={"name": name, "kind": kind, "sort_order": order * 10})
+        created += made
+        for minor_order, (minor_code, minor_name, urgency, resolvable, radius) in enumerate(minors):
+            _, made = Category.objects.get_or_create(
+                code=minor_code,
+                defaults={
+                    "name": minor_name, "kind": kind, "parent": major, "default_urgency": urgency,
+                    "grid_resolvable": resolvable, "duplicate_radius_m": radius, "sort_order": minor_order,
+                },
+            )
+            created += made
+    for level, condition, clock, amount in DEFAULT_LIMITS:
+        TimeLimit.objects.get_or_create(
+            category=None, level=level, condition=condition, defaults={"clock": clock, "amount": Decimal(amount)}
+        )
+    by_code = {c.code: c for c in Category.objects.filter(code__in={row[0] for row in CLASS_LIMITS})}
+    for code, level, condition, clock, amount in CLASS_LIMITS:
+        TimeLimit.objects.get_or_create(
+            category=by_code[code], level=level, condition=condition, defaults={"clock": clock, "amount": Decimal(amount)}
+        )
+    return created
+
+
+def sync_calendar(apps=None) -> int:
+    """Copy ``chinese-calendar``'s holidays and make-up working days into the table.
+
+    Rows an administrator entered by hand are left alone; package rows are refreshed. Returns the
+    number of rows written."""
+    from chinese_calendar.constants import holidays, workdays
+
+    _, _, WorkingCalendar = _models(apps)
+    manual = set(WorkingCalendar.objects.filter(from_package=False).values_list("date", flat=True))
+    rows = []
+    for day, name in holidays.items():
+        if day not in manual:
+            rows.append(WorkingCalendar(date=day, is_workday=False, name=HOLIDAY_NAMES.get(name, name)[:60], from_package=True))
+    for day, name in workdays.items():
+        if day not in manual:
+            label = HOLIDAY_NAMES.get(name, name)
+            rows.append(WorkingCalendar(date=day, is_workday=True, name=f"{label}调休"[:60], from_package=True))
+    WorkingCalendar.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["date"], update_fields=["is_workday", "name", "from_package"]
+    )
+    return len(rows)
+
+
+def ensure_reference_data(apps=None) -> None:
+    ensure_taxonomy(apps)
+    _, _, WorkingCalendar = _models(apps)
+    if not WorkingCalendar.objects.filter(from_package=True).exists():
+        sync_calendar(apps)

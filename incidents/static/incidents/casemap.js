@@ -1,0 +1,30 @@
+/* Cases on a map, coloured by their light; a tap opens the case. */
+(function () {
+  "use strict";
+  var el = document.getElementById("casemap");
+  if (!el || !window.L) return;
+  var colours = { red: "#c62828", yellow: "#f9a825", green: "#2e7d32" };
+  var map = L.map(el).setView([39.93, 116.41], 13);
+  window.gridgovCaseMap = map;
+  if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
+  var detail = el.dataset.detailUrl;
+  fetch(el.dataset.geojsonUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+    .then(function (fc) {
+      var layer = L.geoJSON(fc, {
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, { radius: 8, weight: 2, color: "#fff", fillOpacity: 0.9,
+                                          fillColor: colours[f.properties.light] || "#607d8b" });
+        },
+        onEachFeature: function (f, lyr) {
+          var a = document.createElement("a");
+          a.href = detail.replace("/0/", "/" + f.properties.id + "/");
+          a.textContent = "#" + f.properties.id + " " + f.properties.category + " · " + f.properties.status;
+          lyr.bindPopup(a);
+        }
+      }).addTo(map);
+      if (fc.features.length) map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 17 });
+      el.dataset.loaded = String(fc.features.length);
+    })
+    .catch(function () { el.dataset.loaded = "error"; });
+})();

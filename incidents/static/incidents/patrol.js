@@ -1,0 +1,156 @@
+/* The patrol page: a track recorded with watchPosition, points queued in localStorage with ids made
+   here and sent in batches (a batch sent twice is stored once), check-ins, and the end. */
+(function () {
+  "use strict";
+  var root = document.getElementById("patrol");
+  if (!root) return;
+  var O = window.gridgovOffline;
+  var t = JSON.parse(document.getElementById("patrol-i18n").textContent);
+  var $ = function (id) { return document.getElementById(id); };
+  var MIN_INTERVAL_MS = 5000, FLUSH_MS = 10000, BATCH = 500;
+  var patrolId = root.dataset.patrol || "";
+  var started = root.dataset.started ? new Date(root.dataset.started) : null;
+  var lastAt = 0, watchId = null, recorded = 0, timer = null;
+
+  function key(kind) { return "gridgov-patrol-" + patrolId + "-" + kind; }
+  function load(kind) { try { return JSON.parse(localStorage.getItem(key(kind)) || "[]"); } catch (e) { return []; } }
+  function save(kind, items) { localStorage.setItem(key(kind), JSON.stringify(items)); }
+  function url(name) { return root.dataset[name].replace("/0/", "/" + patrolId + "/"); }
+
+  var map = null, line = null;
+  if (window.L) {
+    map = L.map($("trackmap")).setView([39.93, 116.41], 15);
+    if (root.dataset.tileUrl) L.tileLayer(root.dataset.tileUrl, { attribution: root.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
+    line = L.polyline([], { color: "#b3261e", weight: 4 }).addTo(map);
+    (root.dataset.communities || "").split(",").filter(Boolean).forEach(function (code) {
+      fetch(root.dataset.areas + "?level=grid&parent=" + encodeURIComponent(code), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (fc) {
+          if (!fc) return;
+          var cells = L.geoJSON(fc, { style: { color: "#238b45", weight: 1, fillOpacity: 0.08 } }).addTo(map);
+          if (!line.getLatLngs().length && fc.features.length) map.fitBounds(cells.getBounds());
+        }).catch(function () {});
+    });
+  }
+
+  function render() {
+    $("pending").textContent = String(load("points").length);
+    $("count").textContent = String(recorded);
+    if (started) {
+      var s = Math.max(0, Math.round((Date.now() - started.getTime()) / 1000));
+      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+      $("elapsed").textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(sec).padStart(2, "0");
+    }
+  }
+
+  function record(pos) {
+    var now = Date.now();
+    $("gps").textContent = O.fmt(t.gps_ok, { m: Math.round(pos.coords.accuracy || 0) });
+    if (now - lastAt < MIN_INTERVAL_MS) return;
+    lastAt = now;
+    var point = { id: O.uuid(), at: new Date(pos.timestamp || now).toISOString(), lat: pos.coords.latitude,
+                  lng: pos.coords.longitude, accuracy: pos.coords.accuracy || null };
+    var points = load("points");
+    points.push(point);
+    save("points", points);
+    recorded += 1;
+    if (line) { line.addLatLng([point.lat, point.lng]); map.setView([point.lat, point.lng], Math.max(map.getZoom(), 17)); }
+    render();
+  }
+
+  function watch() {
+    if (!navigator.geolocation) { $("gps").textContent = t.no_gps; return; }
+    watchId = navigator.geolocation.watchPosition(record, function () { $("gps").textContent = t.no_gps; },
+                                                  { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
+  }
+
+  var flushing = null;
+  function flush() {
+    if (!patrolId) return Promise.resolve(true);
+    if (flushing) return flushing;
+    var points = load("points").slice(0, BATCH);
+    var checkins = load("checkins");
+    var chain = Promise.resolve(true);
+    checkins.forEach(function (c) {
+      chain = chain.then(function (ok) {
+        if (!ok) return false;
+        return O.send(url("checkinUrl"), { json: c }).then(function (res) {
+          if (res.ok || (res.status >= 400 && res.status < 500)) {
+            save("checkins", load("checkins").filter(function (x) { return x.client_id !== c.client_id; }));
+            return true;
+          }
+          return false;
+        });
+      });
+    });
+    if (points.length) {
+      chain = chain.then(function (ok) {
+        if (!ok) return false;
+        return O.send(url("pointsUrl"), { json: { points: points } }).then(function (res) {
+          if (!res.ok) { $("message").textContent = res.offline ? t.offline : (res.body.detail || res.status); return false; }
+          var sent = {};
+          points.forEach(function (p) { sent[p.id] = true; });
+          save("points", load("points").filter(function (p) { return !sent[p.id]; }));
+          $("distance").textContent = Math.round(res.body.distance_m) + " m";
+          $("message").textContent = "";
+          return load("points").length ? flushAgain() : true;
+        });
+      });
+    }
+    flushing = chain.then(function (ok) { flushing = null; render(); return ok; }, function () { flushing = null; return false; });
+    return flushing;
+  }
+  function flushAgain() { flushing = null; return flush(); }
+
+  function begin() {
+    $("idle").hidden = true;
+    $("running").hidden = false;
+    if (!started) started = new Date();
+    watch();
+    timer = setInterval(function () { render(); flush(); }, FLUSH_MS);
+    setInterval(render, 1000);
+    flush();
+    render();
+  }
+
+  $("start") && $("start").addEventListener("click", function () {
+    O.send(root.dataset.startUrl, { json: { client_id: O.uuid() } }).then(function (res) {
+      if (!res.ok) { $("message").textContent = O.fmt(t.start_failed, { reason: res.offline ? t.offline : (res.body.detail || res.status) }); return; }
+      patrolId = String(res.body.id);
+      started = new Date(res.body.started_at);
+      root.dataset.patrol = patrolId;
+      begin();
+    });
+  });
+
+  $("checkin") && $("checkin").addEventListener("click", function () {
+    if (!navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var items = load("checkins");
+      items.push({ client_id: O.uuid(), lat: pos.coords.latitude, lng: pos.coords.longitude, at: new Date().toISOString(), note: "" });
+      save("checkins", items);
+      $("message").textContent = O.fmt(t.checked_in, { time: new Date().toLocaleTimeString() });
+      if (map) L.circleMarker([pos.coords.latitude, pos.coords.longitude], { radius: 7, color: "#0b57d0" }).addTo(map);
+      flush();
+    }, function () { $("gps").textContent = t.no_gps; }, { enableHighAccuracy: true, timeout: 15000 });
+  });
+
+  $("end") && $("end").addEventListener("click", function () {
+    if (!window.confirm(t.confirm_end)) return;
+    $("message").textContent = t.ending;
+    if (watchId !== null) navigator.geolocation.clearWatch(watchId);
+    var attempt = function () {
+      flush().then(function (ok) {
+        if (!ok || load("points").length || load("checkins").length) { $("message").textContent = t.end_offline; return setTimeout(attempt, FLUSH_MS); }
+        return O.send(url("endUrl"), { json: {} }).then(function (res) {
+          if (!res.ok) { $("message").textContent = t.end_offline; return setTimeout(attempt, FLUSH_MS); }
+          window.location.href = url("summaryUrl");
+        });
+      });
+    };
+    attempt();
+  });
+
+  window.addEventListener("online", flush);
+  if (patrolId) begin();
+})();

@@ -1,0 +1,324 @@
+/* The report page: photo (resized here), position (GPS, movable pin), class in two taps, nearby
+   cases of the class, and an offline queue that sends by itself when the connection returns. */
+(function () {
+  "use strict";
+  var form = document.getElementById("report");
+  if (!form) return;
+  var O = window.gridgovOffline;
+  var t = JSON.parse(document.getElementById("report-i18n").textContent);
+  var taxonomy = JSON.parse(document.getElementById("report-taxonomy").textContent);
+  var MAX_SIDE = 1600, QUALITY = 0.82, MAX_PHOTOS = 6;
+  var state = { photos: [], after: [], lat: null, lng: null, category: null };
+  var queue = new O.Store("reports");
+  var $ = function (id) { return document.getElementById(id); };
+
+  // --- map and position ------------------------------------------------------------------
+  var map = null, marker = null;
+  if (window.L) {
+    map = L.map($("pinmap"), { zoomControl: true }).setView([39.93, 116.41], 13);
+    window.gridgovReportMap = map;
+    if (form.dataset.tileUrl) L.tileLayer(form.dataset.tileUrl, { attribution: form.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
+    (form.dataset.communities || "").split(",").filter(Boolean).forEach(function (code) {
+      fetch(form.dataset.areas + "?level=grid&parent=" + encodeURIComponent(code), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (fc) {
+          if (!fc) return;
+          var cells = L.geoJSON(fc, { style: { color: "#238b45", weight: 1, fillOpacity: 0.08 } }).addTo(map);
+          if (state.lat === null && fc.features.length) map.fitBounds(cells.getBounds());
+        }).catch(function () {});
+    });
+    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, t.pinned); });
+  }
+
+  function place(lat, lng, message) {
+    state.lat = lat; state.lng = lng;
+    $("lat").value = lat.toFixed(7); $("lng").value = lng.toFixed(7);
+    $("loc").textContent = message + " (" + lat.toFixed(6) + ", " + lng.toFixed(6) + ")";
+    if (map) {
+      if (!marker) {
+        marker = L.marker([lat, lng], { draggable: true }).addTo(map);
+        marker.on("dragend", function () { var p = marker.getLatLng(); place(p.lat, p.lng, t.pinned); });
+      } else {
+        marker.setLatLng([lat, lng]);
+      }
+      map.setView([lat, lng], Math.max(map.getZoom(), 17));
+    }
+    lookup();
+    loadNearby();
+  }
+
+  function locate() {
+    $("loc").textContent = t.locating;
+    if (!navigator.geolocation) { $("loc").textContent = t.no_gps; return; }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      place(pos.coords.latitude, pos.coords.longitude, O.fmt(t.located, { m: Math.round(pos.coords.accuracy || 0) }));
+    }, function () { $("loc").textContent = t.no_gps; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+  }
+  $("locate").addEventListener("click", locate);
+
+  function lookup() {
+    fetch(form.dataset.lookup + "?lat=" + state.lat + "&lng=" + state.lng, { credentials: "same-origin" })
+      .then(function (r) {
+        if (r.status === 404) { $("cell").textContent = t.outside; return null; }
+        return r.ok ? r.json() : null;
+      })
+      .then(function (found) { if (found && found.grid) $("cell").textContent = O.fmt(t.cell, found.grid); })
+      .catch(function () { $("cell").textContent = ""; });
+  }
+
+  // --- class in two taps -------------------------------------------------------------------
+  function chip(label, onClick, extra) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    if (extra) b.className = extra;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  function pick(minor) {
+    state.category = minor;
+    $("picked").textContent = O.fmt(t.picked, { name: minor.name });
+    document.querySelectorAll("#frequent button, #minors button").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.code === minor.code));
+    });
+    if (minor.urgency) {
+      var radio = form.querySelector("input[name=urgency][value=" + minor.urgency + "]");
+      if (radio) radio.checked = true;
+    }
+    if ($("settle-box")) {
+      $("settle-box").hidden = !minor.grid_resolvable;
+      if (!minor.grid_resolvable) { $("settled").checked = false; $("settle-photo").hidden = true; }
+    }
+    loadNearby();
+  }
+  function showMajors() {
+    $("minors").hidden = true;
+    $("majors").hidden = false;
+  }
+  function showMinors(major) {
+    var box = $("minors");
+    box.innerHTML = "";
+    box.appendChild(chip(t.back, showMajors, "back"));
+    major.children.forEach(function (minor) {
+      var b = chip(minor.name, function () { pick(minor); });
+      b.dataset.code = minor.code;
+      b.setAttribute("aria-pressed", String(!!state.category && state.category.code === minor.code));
+      box.appendChild(b);
+    });
+    $("majors").hidden = true;
+    box.hidden = false;
+  }
+  taxonomy.frequent.forEach(function (minor) {
+    var b = chip("★ " + minor.name, function () { pick(minor); });
+    b.dataset.code = minor.code;
+    $("frequent").appendChild(b);
+  });
+  taxonomy.majors.forEach(function (major) { $("majors").appendChild(chip(major.name, function () { showMinors(major); })); });
+
+  // --- nearby cases of the class -------------------------------------------------------------
+  function loadNearby() {
+    if (!state.category || state.lat === null) return;
+    var url = form.dataset.nearby + "?lat=" + state.lat + "&lng=" + state.lng + "&category=" + encodeURIComponent(state.category.code);
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
+      if (!body) return;
+      var list = $("nearby");
+      list.innerHTML = "";
+      $("nearby-box").hidden = false;
+      $("nearby-title").textContent = body.results.length ? t.nearby_some : t.nearby_none;
+      body.results.forEach(function (c) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = form.dataset.detail.replace("/0/", "/" + c.id + "/");
+        a.textContent = "#" + c.id + " " + c.category.name + " · " + c.status_label + " · " + O.fmt(t.distance, { m: Math.round(c.distance_m) });
+        li.appendChild(a);
+        li.appendChild(chip(O.fmt(t.add_here, { id: c.id }), function () { addTo(c.id); }));
+        list.appendChild(li);
+      });
+    }).catch(function () {});
+  }
+
+  function addTo(id) {
+    var data = new FormData();
+    data.append("note", $("description").value || "");
+    state.photos.forEach(function (p, i) { data.append("photos", p.blob, "photo-" + i + ".jpg"); });
+    O.send(form.dataset.action.replace("/0/", "/" + id + "/"), { body: data }).then(function (res) {
+      if (res.ok) { reset(); $("result").className = "sent"; $("result").textContent = O.fmt(t.added, { id: id }); }
+      else showError(res.offline ? t.offline : (res.body.detail || res.status));
+    });
+  }
+
+  // --- photos, made smaller here -------------------------------------------------------------
+  function shrink(file) {
+    if (!window.createImageBitmap) return Promise.resolve(file);
+    return createImageBitmap(file, { imageOrientation: "from-image" }).catch(function () { return createImageBitmap(file); })
+      .then(function (bitmap) {
+        var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(bitmap.width * scale);
+        canvas.height = Math.round(bitmap.height * scale);
+        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        return new Promise(function (resolve) {
+          canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", QUALITY);
+        });
+      })
+      .catch(function () { showError(t.photo_failed); return file; });
+  }
+  $("photo").addEventListener("change", function (e) {
+    var files = Array.prototype.slice.call(e.target.files || []);
+    if (state.photos.length + files.length > MAX_PHOTOS) { showError(O.fmt(t.too_many, { n: MAX_PHOTOS })); files = files.slice(0, MAX_PHOTOS - state.photos.length); }
+    Promise.all(files.map(shrink)).then(function (blobs) {
+      blobs.forEach(function (blob) { state.photos.push({ blob: blob, url: URL.createObjectURL(blob) }); });
+      renderThumbs();
+      e.target.value = "";
+    });
+  });
+  if ($("settled")) {
+    $("settled").addEventListener("change", function () { $("settle-photo").hidden = !$("settled").checked; });
+    $("after-photo").addEventListener("change", function (e) {
+      var file = (e.target.files || [])[0];
+      if (!file) return;
+      shrink(file).then(function (blob) {
+        state.after = [{ blob: blob, url: URL.createObjectURL(blob) }];
+        var box = $("after-thumbs");
+        box.innerHTML = "";
+        var img = document.createElement("img");
+        img.src = state.after[0].url; img.alt = "";
+        box.appendChild(img);
+        e.target.value = "";
+      });
+    });
+  }
+
+  function renderThumbs() {
+    var box = $("thumbs");
+    box.innerHTML = "";
+    state.photos.forEach(function (p, i) {
+      var fig = document.createElement("figure");
+      var img = document.createElement("img");
+      img.src = p.url; img.alt = "";
+      fig.appendChild(img);
+      fig.appendChild(chip(t.remove, function () { state.photos.splice(i, 1); renderThumbs(); }));
+      box.appendChild(fig);
+    });
+    box.dataset.count = String(state.photos.length);
+  }
+
+  // --- the queue -----------------------------------------------------------------------------
+  function showError(message) { $("form-error").textContent = message || ""; }
+
+  function renderQueue() {
+    return queue.all().then(function (items) {
+      var list = $("queue-list");
+      list.innerHTML = "";
+      items.forEach(function (item) {
+        var li = document.createElement("li");
+        li.dataset.id = item.id;
+        li.textContent = item.label + " · " + new Date(item.created).toLocaleTimeString() + " · ";
+        var mark = document.createElement("span");
+        mark.className = item.error ? "error" : "waiting";
+        mark.textContent = item.error ? O.fmt(t.refused, { reason: item.error }) : (item.sending ? t.sending : t.waiting);
+        li.appendChild(mark);
+        if (item.error) li.appendChild(chip(t.remove, function () { queue.remove(item.id).then(renderQueue); }));
+        list.appendChild(li);
+      });
+      $("queue").hidden = items.length === 0;
+      $("queue").dataset.count = String(items.length);
+    });
+  }
+
+  // After a failed send, try again soon, then less and less often (2 s, 4 s … 30 s): a phone that
+  // just found a signal may still be dropping packets when the "online" event arrives.
+  var retryDelay = 2000, retryTimer = null;
+  function retrySoon() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 30000);
+  }
+
+  var flushing = false;
+  function flush() {
+    if (flushing) return Promise.resolve();
+    flushing = true;
+    return queue.all().then(function (items) {
+      var chain = Promise.resolve();
+      items.filter(function (item) { return !item.error; }).forEach(function (item) {
+        chain = chain.then(function () { return sendOne(item); });
+      });
+      return chain;
+    }).then(renderQueue, renderQueue).then(function () { flushing = false; }, function () { flushing = false; });
+  }
+
+  function sendOne(item) {
+    var data = new FormData();
+    Object.keys(item.fields).forEach(function (k) { if (item.fields[k] !== "" && item.fields[k] !== null) data.append(k, item.fields[k]); });
+    item.photos.forEach(function (blob, i) { data.append("photos", blob, "photo-" + i + ".jpg"); });
+    (item.after || []).forEach(function (blob, i) { data.append("after_photos", blob, "after-" + i + ".jpg"); });
+    return O.send(form.dataset.api, { body: data }).then(function (res) {
+      if (res.ok) {
+        retryDelay = 2000;
+        return queue.remove(item.id).then(function () {
+          var link = document.createElement("a");
+          link.href = form.dataset.detail.replace("/0/", "/" + res.body.id + "/");
+          link.textContent = O.fmt(t.sent, { id: res.body.id });
+          $("result").className = "sent";
+          $("result").innerHTML = "";
+          $("result").appendChild(link);
+        });
+      }
+      if (res.offline || res.status >= 500 || res.status === 429) {
+        $("result").className = "waiting";
+        $("result").textContent = t.offline;
+        retrySoon();
+        return;
+      }
+      if (res.status === 401 || res.status === 403) { $("result").className = "waiting"; $("result").textContent = t.signin; return; }
+      // The server refused it (bad input): it will never go through as it is; say why.
+      var reason = res.body.detail || String(res.status);
+      if (res.body.errors) reason = Object.keys(res.body.errors).map(function (k) { return res.body.errors[k].join(" "); }).join(" ");
+      item.error = reason;
+      return queue.put(item);
+    });
+  }
+
+  function reset() {
+    state.photos = [];
+    state.after = [];
+    renderThumbs();
+    if ($("settled")) { $("settled").checked = false; $("settle-photo").hidden = true; $("after-thumbs").innerHTML = ""; }
+    $("description").value = "";
+    showError("");
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    showError("");
+    if (!state.category) return showError(t.need_category);
+    if (state.lat === null) return showError(t.need_location);
+    var urgency = form.querySelector("input[name=urgency]:checked");
+    var settled = !!($("settled") && $("settled").checked && state.category.grid_resolvable);
+    if (settled && !state.photos.length) return showError(t.need_before);
+    if (settled && !state.after.length) return showError(t.need_after);
+    var item = {
+      id: O.uuid(),
+      created: Date.now(),
+      label: state.category.name,
+      fields: {
+        client_id: null, category: state.category.code, lat: state.lat.toFixed(7), lng: state.lng.toFixed(7),
+        description: $("description").value, urgency: urgency ? urgency.value : "", patrol: form.dataset.patrol || ""
+      },
+      photos: state.photos.map(function (p) { return p.blob; }),
+      after: settled ? state.after.map(function (p) { return p.blob; }) : []
+    };
+    if (settled) item.fields.settled = "true";
+    item.fields.client_id = item.id;
+    queue.put(item).then(function () {
+      reset();
+      return renderQueue();
+    }).then(flush);
+  });
+
+  window.addEventListener("online", function () { retryDelay = 2000; flush(); });
+  setInterval(flush, 30000);
+  renderQueue().then(flush);
+  locate();
+})();

@@ -1,0 +1,113 @@
+"""Celery tasks: the escalation sweep (run by beat every minute) and notification emails.
+
+Both are idempotent. The sweep claims due cases in the database (``actions.escalate_overdue``);
+nothing waits in Redis with a long ETA, so a Redis restart loses nothing: the next minute's sweep
+finds whatever is still due. The email task claims pending notification rows, so running it
+twice sends nothing twice.
+
+Moving time in tests: the worker is another process, so ``time_machine`` in the test does not
+reach it. Pass the moment explicitly instead — ``sweep_escalations.delay(now=moment.isoformat())``
+— and the sweep treats that moment as "now".
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
+
+SWEEP_TASK = "incidents.sweep_escalations"
+EMAIL_TASK = "incidents.send_notification_emails"
+
+# The beat entry (registered in IncidentsConfig.ready(); the same dict can go in settings'
+# CELERY_BEAT_SCHEDULE). A sweep that waited in the queue longer than its period is dropped: the
+# next one does the same work.
+BEAT_SCHEDULE = {
+    "incidents-escalation-sweep": {"task": SWEEP_TASK, "schedule": 60.0, "options": {"expires": 55}},
+}
+
+
+def _moment(now: str | datetime | None) -> datetime | None:
+    if now is None or isinstance(now, datetime):
+        return now
+    moment = parse_datetime(now)
+    if moment is None:
+        raise ValueError(f"Not an ISO 8601 date and time: {now!r}")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+@shared_task(name=SWEEP_TASK, ignore_result=True, acks_late=True)
+def sweep_escalations(now: str | None = None, batch_size: int = 50_000) -> dict:
+    """Escalate every overdue case one level; ``now`` (ISO 8601) overrides the clock."""
+    from .actions import escalate_overdue
+    from .models import EmailState, Notification
+
+    result = escalate_overdue(now=_moment(now), batch_size=batch_size)
+    if result.escalated or result.overdue_flagged:
+        log.info("Escalation sweep: %s escalated %s, %s overdue at the district", result.escalated, result.by_level, result.overdue_flagged)
+    # A lost email task (Redis restarted between commit and enqueue) is found again here.
+    if not result.notifications and Notification.objects.filter(email_state=EmailState.PENDING).exists():
+        send_notification_emails.delay()
+    return {"escalated": result.escalated, "by_level": result.by_level, "overdue": result.overdue_flagged,
+            "notifications": result.notifications}
+
+
+@shared_task(name=EMAIL_TASK, ignore_result=True, acks_late=True)
+def send_notification_emails(batch_size: int = 1000) -> int:
+    """Send pending notification emails, one message per person per batch; answers how many messages.
+
+    Rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked sent in the same
+    transaction as the sending: two workers never take the same rows, and a crash before commit
+    leaves them pending for the next run (at least once, never silently lost).
+    """
+    from .models import EmailState, Notification
+
+    messages = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(email_state=EmailState.PENDING)
+                .select_related("user", "incident__category", "incident__area")
+                .order_by("id")[:batch_size]
+            )
+            if not rows:
+                break
+            by_user = defaultdict(list)
+            for row in rows:
+                by_user[row.user].append(row)
+            connection = get_connection()
+            outgoing = [_message(user, items, connection) for user, items in by_user.items() if user.email]
+            connection.send_messages(outgoing)
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+                email_state=EmailState.SENT, emailed_at=timezone.now()
+            )
+            messages += len(outgoing)
+        if len(rows) < batch_size:
+            break
+    return messages
+
+
+def _message(user, items, connection) -> EmailMessage:
+    base = getattr(settings, "GRIDGOV_BASE_URL", "").rstrip("/")
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[Grid governance] %(count)d case(s) need your attention") % {"count": len(items)}
+        lines = [_("Hello %(name)s,") % {"name": user.display_name}, ""]
+        for item in items:
+            incident = item.incident
+            lines.append(
+                f"#{incident.pk} {incident.category.name} · {item.get_kind_display()} · "
+                + _("deadline %(deadline)s") % {"deadline": timezone.localtime(incident.deadline).strftime("%Y-%m-%d %H:%M")}
+                + (f"\n  {base}/incidents/{incident.pk}/" if base else f"\n  /incidents/{incident.pk}/")
+            )
+        lines += ["", _("This message was sent by the grid governance system.")]
+    return EmailMessage(subject=subject, body="\n".join(lines), to=[user.email], connection=connection)

@@ -1,0 +1,43 @@
+"""A grid worker patrols on a phone: the track is recorded, points made without a connection are
+kept and sent when it returns, and the patrol ends with its summary."""
+import pytest
+from playwright.sync_api import expect
+
+from incidents.models import Patrol, PatrolPoint
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_patrol_keeps_its_points_through_a_lost_connection_and_ends_with_a_summary(
+    committed_world, live_server, login, phone_context
+):
+    world = committed_world
+    here = world.cell_a.boundary.point_on_surface
+    phone_context.set_geolocation({"latitude": here.y, "longitude": here.x, "accuracy": 5})
+    page = phone_context.new_page()
+    page.clock.install()  # the page's timers run on a clock this test moves (no sleeping)
+    login(page, world.grid_worker_a)
+    page.goto(f"{live_server.url}/incidents/patrol/")
+    page.get_by_role("button", name="开始巡查").click()
+    expect(page.locator("#count")).to_have_text("1")
+    patrol = Patrol.objects.get(worker=world.grid_worker_a, ended_at__isnull=True)
+
+    phone_context.set_offline(True)
+    page.clock.fast_forward(6_000)
+    phone_context.set_geolocation({"latitude": here.y, "longitude": here.x + 0.0002, "accuracy": 5})
+    expect(page.locator("#count")).to_have_text("2")
+    page.clock.fast_forward(11_000)  # a flush is attempted and fails: the points stay on the phone
+    expect(page.locator("#pending")).not_to_have_text("0")
+
+    phone_context.set_offline(False)
+    page.clock.fast_forward(11_000)
+    expect(page.locator("#pending")).to_have_text("0")
+    assert PatrolPoint.objects.filter(patrol=patrol).count() == 2
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="结束巡查").click()
+    page.wait_for_url(f"{live_server.url}/incidents/patrols/{patrol.pk}/")
+    expect(page.locator("#summary")).to_contain_text("覆盖网格")
+    expect(page.get_by_text(world.cell_a.code)).to_be_visible()
+    patrol.refresh_from_db()
+    assert patrol.ended_at is not None and 10 < patrol.distance_m < 30

@@ -1,0 +1,100 @@
+"""Fixtures of the command-centre tests: reference data (put back after a transactional test
+flushed it), private media, photos, and helpers that put a case in front of the centre."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from incidents import clock
+from incidents.models import Category
+from incidents.seeds import ensure_reference_data
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    names = set(request.fixturenames)
+    if names & {"transactional_db", "committed_world", "live_server"}:
+        request.getfixturevalue("transactional_db")
+    elif names & {"db", "world"}:
+        request.getfixturevalue("db")
+    else:
+        names = set()
+    if names and not Category.objects.filter(code="E0405").exists():
+        ensure_reference_data()
+    clock.clear_cache()
+    yield
+    clock.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def shanghai(*args) -> datetime:
+    return timezone.make_aware(datetime(*args), timezone.get_fixed_timezone(480))
+
+
+def jpeg_bytes(width: int = 400, height: int = 300) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 120, 160)).save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def photo(name: str = "after.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg_bytes(), content_type="image/jpeg")
+
+
+def inside(area) -> Point:
+    point = area.boundary.point_on_surface
+    return Point(point.x, point.y, srid=4326)
+
+
+@pytest.fixture
+def category():
+    def _get(code: str = "C0101") -> Category:
+        return Category.objects.get(code=code)
+
+    return _get
+
+
+@pytest.fixture
+def hotline_case(world, category):
+    """hotline_case(code=…, where=area, registered=True) → a 12345 case held by the command centre."""
+    from dispatch import actions
+
+    from incidents.actions import report_incident
+
+    def _file(code: str = "C0102", where=None, registered: bool = True, **kwargs):
+        incident, _created = report_incident(
+            reporter=world.dispatcher,
+            category=category(code),
+            location=kwargs.pop("location", None) or inside(where or world.cell_a),
+            source="hotline",
+            **kwargs,
+        )
+        if registered:
+            actions.register_case(incident, actor=world.dispatcher)
+        return incident
+
+    return _file
+
+
+@pytest.fixture
+def dispatched_case(world, hotline_case):
+    """dispatched_case(departments=[…]) → a registered hotline case dispatched by the centre."""
+    from dispatch import actions
+
+    def _make(departments=None, **kwargs):
+        incident = hotline_case(**kwargs)
+        actions.dispatch(incident, actor=world.dispatcher, departments=departments or [world.department])
+        return incident
+
+    return _make

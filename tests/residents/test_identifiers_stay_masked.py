@@ -1,0 +1,67 @@
+"""The full ID number (and phone) never appears in an API response, a page or an export without a reveal."""
+import io
+import json
+
+from openpyxl import load_workbook
+
+
+def test_api_responses_show_only_masked_identifiers(people, world, api_as):
+    client = api_as(world.dispatcher)
+    household = people.in_a.household
+    urls = [
+        "/api/v1/residents/persons/",
+        f"/api/v1/residents/persons/{people.in_a.pk}/",
+        f"/api/v1/residents/persons/?q={people.id_a}",
+        "/api/v1/residents/households/",
+        f"/api/v1/residents/households/{household.pk}/",
+        f"/api/v1/residents/buildings/{household.dwelling.building_id}/",
+        f"/api/v1/residents/statistics/{world.district.code}/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert people.id_a not in body and people.phone_a not in body, url
+    person = client.get(f"/api/v1/residents/persons/{people.in_a.pk}/").json()
+    assert person["id_number_masked"] == people.id_a[:6] + "********" + people.id_a[-4:]
+    assert person["phones_masked"] == ["138****5678"]
+    assert "id_number" not in person and "id_number_enc" not in json.dumps(person)
+
+
+def test_pages_show_only_masked_identifiers(people, world, client):
+    client.force_login(world.community_staff)
+    household = people.in_a.household
+    urls = [
+        "/residents/people/",
+        f"/residents/people/?q={people.id_a[-4:]}",
+        f"/residents/people/{people.in_a.pk}/",
+        f"/residents/people/{people.in_a.pk}/edit/",
+        f"/residents/households/{household.pk}/",
+        f"/residents/buildings/{household.dwelling.building_id}/",
+        f"/residents/areas/{world.community_1.code}/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert people.id_a not in body and people.phone_a not in body, url
+    assert "138****5678" in client.get(f"/residents/people/{people.in_a.pk}/").content.decode()
+
+
+def test_the_export_is_masked_unless_a_reason_is_given(people, world, client):
+    client.force_login(world.dispatcher)
+    response = client.get("/residents/people/export.xlsx")
+    cells = [str(v) for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True) for v in row]
+    assert people.id_a[:6] + "********" + people.id_a[-4:] in cells
+    assert not any(people.id_a in c or people.phone_a in c for c in cells)
+
+
+def test_the_admin_shows_only_masked_identifiers(people, world, client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "x-very-long-password-1")
+    client.force_login(admin)
+    for url in ("/admin/residents/person/", f"/admin/residents/person/{people.in_a.pk}/change/",
+                f"/admin/residents/household/{people.in_a.household_id}/change/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert people.id_a not in body and people.phone_a not in body, url
