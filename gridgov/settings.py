@@ -121,7 +121,10 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("GRIDGOV_CELERY_QUEUE", "gridgov")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-queues resident import jobs that lost their task, deletes checked files never imported.
+    "residents-sweep-imports": {"task": "residents.tasks.sweep_imports", "schedule": 300.0},
+}
 
 CACHES = {
     "default": {
@@ -267,3 +270,14 @@ LOGGING = {
 # (gis.W001). Uploaded boundary files are parsed by GDAL, but our servers have no outbound
 # network and the import only reads the uploaded file's own .prj; upgrade GDAL to 3.9+ to drop this.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- Cases -----------------------------------------------------------------------------
+# Absolute links in emails ("https://grid.example.cn"); relative links when unset.
+GRIDGOV_BASE_URL = os.environ.get("GRIDGOV_BASE_URL", "")
+# The traffic light turns yellow when this share of the time limit is used.
+GRIDGOV_LIGHT_YELLOW_SHARE = float(os.environ.get("GRIDGOV_LIGHT_YELLOW_SHARE", "0.75"))
+GRIDGOV_PHOTO_MAX_BYTES = int(os.environ.get("GRIDGOV_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+# Office hours for the working-hours clock, "09:00-12:00,13:30-17:30" (local time).
+GRIDGOV_OFFICE_HOURS = tuple(
+    tuple(span.split("-", 1)) for span in os.environ.get("GRIDGOV_OFFICE_HOURS", "09:00-12:00,13:30-17:30").split(",")
+)

@@ -5,7 +5,8 @@ so they are fixed Chinese words (English keys are accepted as aliases), not tran
 Validation reads the whole file and reports *every* problem — file-level ones (not a
 spreadsheet, a column missing or renamed) with row None, row-level ones with the spreadsheet's
 row number and the column's header — before anything is written. ``write_plan`` then writes the
-whole file with bulk inserts inside the caller's transaction.
+whole file with COPY inside the caller's transaction. Excel files are read with python-calamine
+(openpyxl as the fallback), CSV in UTF-8 or GB18030.
 """
 from __future__ import annotations
 
@@ -227,6 +228,21 @@ def read_table(filename: str, content: bytes) -> list[tuple[int, list[Any]]]:
 
 
 def _read_xlsx(content: bytes) -> list[tuple[int, list[Any]]]:
+    """The first sheet through calamine (Rust: ~2 s for 100,000 rows where openpyxl takes ~25 s)."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - the package is pinned; openpyxl still does the job, slower
+        return _read_xlsx_openpyxl(content)
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+        # skip_empty_area=False keeps leading blank rows, so list index + 1 is the spreadsheet's row number.
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception:  # calamine's errors are several classes: let openpyxl read the file or say why it cannot
+        return _read_xlsx_openpyxl(content)
+    return list(enumerate(rows, start=1))
+
+
+def _read_xlsx_openpyxl(content: bytes) -> list[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 

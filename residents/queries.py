@@ -24,6 +24,14 @@ DOCUMENT_RE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9-]{5,30}$")
 PHONE_RE = re.compile(r"^\+?[\d\- ]{7,16}$")
 
 
+def is_exact_identifier(text: str) -> bool:
+    """A full ID / passport number or a phone number: searched through the keyed hash."""
+    compact = re.sub(r"\s+", "", text or "").upper()
+    if ID_RE.match(compact) or DOCUMENT_RE.match(compact):
+        return True
+    return bool(PHONE_RE.match(text or "")) and len(privacy.normalise_phone(text)) >= 7
+
+
 def visible_tags(user) -> QuerySet[CareTag]:
     tags = CareTag.objects.filter(active=True)
     return tags if can_see_sensitive_tags(user) else tags.filter(sensitive=False)

@@ -34,6 +34,7 @@ from .models import Building, Household, ImportJob, ImportStatus, Person, Reside
 from .policy import can_import, can_read_audit, can_record_visit, can_reveal, can_see_records, can_see_sensitive_tags, can_see_statistics
 from .queries import (
     area_statistics,
+    is_exact_identifier,
     cell_counts,
     due_for_visit,
     last_visit_subquery,
@@ -179,21 +180,32 @@ def _filters(request) -> dict:
 
 @records_required
 def person_list(request):
-    filters = _filters(request)
-    people = with_list_relations(search_persons(request.user, **filters))
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    """Search and list. A full ID or phone number is searched by POST ("exact" box), so that it
+    never appears in a URL, a browser history or an access log; the GET box takes names,
+    addresses and the last four characters."""
+    exact = ""
+    if request.method == "POST":
+        exact = request.POST.get("exact", "").strip()
+        filters = {"q": "", "tag": "", "area": "", "resident_type": "", "include_inactive": True}
+        people = search_persons(request.user, q=exact, include_inactive=True) if is_exact_identifier(exact) else Person.objects.none()
+    else:
+        filters = _filters(request)
+        people = search_persons(request.user, **filters)
+    page = Paginator(with_list_relations(people), PAGE_SIZE).get_page(request.GET.get("page"))
     visible = visible_tag_ids(request.user)
     query = {k: ("1" if v is True else v) for k, v in filters.items() if v}
-    return render(request, "residents/person_list.html", {
+    return _no_store(render(request, "residents/person_list.html", {
         "filters": filters,
+        "exact": exact,
+        "exact_invalid": bool(exact) and not is_exact_identifier(exact),
         "page": page,
         "rows": [(p, [t for t in p.tags.all() if t.pk in visible]) for p in page.object_list],
         "tags": visible_tags(request.user),
         "resident_types": ResidentType.choices,
-        "query": urlencode(query),
+        "query": urlencode(query) if request.method == "GET" else "",
         "can_reveal": can_reveal(request.user),
         "export_form": ExportForm(),
-    })
+    }))
 
 
 def _person_context(request, person: Person, **extra) -> dict:

@@ -65,3 +65,15 @@ def test_the_admin_shows_only_masked_identifiers(people, world, client, django_u
         assert response.status_code == 200, url
         body = response.content.decode()
         assert people.id_a not in body and people.phone_a not in body, url
+
+
+def test_the_exact_search_keeps_the_full_number_out_of_the_url(people, world, client):
+    client.force_login(world.community_staff)
+    response = client.post("/residents/people/", {"exact": people.id_a})
+    body = response.content.decode()
+    assert response.status_code == 200 and f"/residents/people/{people.in_a.pk}/" in body
+    assert people.in_a.id_number_masked in body
+    assert response["Cache-Control"] == "no-store"
+    # Outside the scope the same search finds nothing.
+    client.force_login(world.grid_worker_b)
+    assert f"/residents/people/{people.in_a.pk}/" not in client.post("/residents/people/", {"exact": people.id_a}).content.decode()

@@ -220,3 +220,14 @@ def test_the_command_imports_with_a_dry_run_first(world, tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_residents", str(bad), user=world.community_staff.username, verbosity=0)
     assert "row 2\t证件号码" in capsys.readouterr().err
+
+
+def test_the_fast_and_the_fallback_excel_readers_agree(world):
+    from residents.importer import _read_xlsx, _read_xlsx_openpyxl, _cell_text
+
+    content = xlsx(family(world.cell_a) + [[None, None, 116.4, 39.9, "", -1, "B1", None, "X-1", "户主", "名", "", dt.date(1990, 1, 2)]])
+    fast, slow = _read_xlsx(content), _read_xlsx_openpyxl(content)
+    assert [n for n, _ in fast] == [n for n, _ in slow]
+    for (_, a), (_, b) in zip(fast, slow):
+        width = max(len(a), len(b))
+        assert [_cell_text(v) for v in a + [None] * (width - len(a))] == [_cell_text(v) for v in b + [None] * (width - len(b))]
