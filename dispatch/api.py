@@ -195,15 +195,15 @@ INDICATOR_PARAMETERS = [
 
 
 def indicator_scope(user, code: str | None) -> Area:
-    """The area the user asks about, within their jurisdiction (404 outside)."""
+    """The area the user asks about (by default their jurisdiction), always through the scope:
+    outside it is 404 — a grid worker, who sees only their cells, cannot read their community."""
     if not code:
         if user.area_id:
-            return user.area
-        if user.is_superuser:
-            area = Area.objects.current().filter(level=Level.DISTRICT).order_by("code").first()
-            if area is not None:
-                return area
-        raise ValidationError({"area": [_("Give an area code.")]})
+            code = user.area.code
+        elif user.is_superuser:
+            code = Area.objects.current().filter(level=Level.DISTRICT).order_by("code").values_list("code", flat=True).first()
+        if not code:
+            raise ValidationError({"area": [_("Give an area code.")]})
     return get_scoped_or_404(Area.objects.current(), user, code=code)
 
 
@@ -256,9 +256,11 @@ class IndicatorsView(APIView):
         if params.get("department"):
             ids = department_ids_for(user, params["department"])
             area = indicator_scope(user, params.get("area"))
-            rows = indicators.cached_department_indicators(
+            found = indicators.cached_department_indicators(
                 period, area_code=area.code, department_ids=ids, exclude_deferred=exclude
             )
+            rows = found.rows
+            body["computed_at"] = timezone.localtime(found.computed_at).isoformat()
             if len(ids) == 1:
                 department = Department.objects.get(pk=ids[0])
                 body.update(
@@ -277,6 +279,7 @@ class IndicatorsView(APIView):
         result = indicators.cached_area_indicators(area.code, period, groups=[child] if child else [], exclude_deferred=exclude)
         total = result.total
         total.name = area.name
+        body["computed_at"] = timezone.localtime(result.computed_at).isoformat()
         body.update(
             area={"code": area.code, "name": area.name, "level": area.level},
             indicators=row_data(total),

@@ -3,8 +3,8 @@
 All counts are computed in the database, set-based: one scan of the period's cases aggregated
 with ``FILTER`` per filed area, rolled up by code into the area, its street offices, communities
 and cells; one more scan per grouping by grid worker, category or day when a dashboard asks.
-Pages and the API read them through ``cached_*``: the answer is kept for a minute, keyed by the
-last timeline entry written (every change of a case writes one), so it is never staler than that.
+Pages and the API read them through ``cached_*``: an answer is kept for the rest of the minute
+(pages and the API say when it was computed).
 
 Definitions (a *period* is whole days in Asia/Shanghai; "cut" is the end of the period, or now if
 the period has not ended yet):
@@ -85,15 +85,22 @@ class Period:
         return (self.last - self.first).days + 1
 
     def previous(self) -> "Period":
-        """The period of the same length just before (for "against last month")."""
+        """The period to compare with ("against last month"): whole months → the same number of
+        whole months before; a month to date (1st to the 15th) → the same days of the month
+        before; anything else → the same number of days just before."""
+        import calendar
+
         if self.first.day == 1 and (self.last + timedelta(days=1)).day == 1:
-            # Whole months: compare with the same number of whole months before.
             months = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
             year, month = self.first.year, self.first.month - months
             while month < 1:
                 month += 12
                 year -= 1
             return Period(date(year, month, 1), self.first - timedelta(days=1))
+        if self.first.day == 1 and self.first.year == self.last.year and self.first.month == self.last.month:
+            year, month = (self.first.year, self.first.month - 1) if self.first.month > 1 else (self.first.year - 1, 12)
+            last_day = min(self.last.day, calendar.monthrange(year, month)[1])
+            return Period(date(year, month, 1), date(year, month, last_day))
         return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
 
     def as_dict(self) -> dict[str, str]:
@@ -419,6 +426,7 @@ class _Sum:
 class AreaResult:
     total: Row
     groups: dict[str, list[Row]]
+    computed_at: datetime = field(default_factory=timezone.now)
 
 
 def area_indicators(
@@ -561,21 +569,17 @@ def department_indicators(
 CACHE_SECONDS = 60
 
 
-def data_version() -> int:
-    """Changes whenever any case changes: every act writes a timeline entry (append-only), and the
-    entries' sequence is never rolled back."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('incidents_timelineentry', 'id')), 0)")
-        return int(cursor.fetchone()[0])
-
-
 def _cached(kind: str, compute, *parts: Any, now: datetime | None = None):
+    """The value computed at most a minute ago for the same question, else computed now.
+
+    The evaluation is read by leaders and dispatchers many times a minute while cases change
+    every few seconds: recomputing a year of a district on every read would cost far more than
+    a minute of staleness is worth. Pages show when the figures were computed."""
     from django.core.cache import cache
 
     minute = (now or timezone.now()).strftime("%Y%m%d%H%M")
     # The database's name keeps checkouts and test databases that share one Redis apart.
-    database = connection.settings_dict["NAME"]
-    raw = ":".join(str(part) for part in (database, kind, *parts, data_version(), minute))
+    raw = ":".join(str(part) for part in (connection.settings_dict["NAME"], kind, *parts, minute))
     key = "dispatch:indicators:" + hashlib.sha256(raw.encode()).hexdigest()
     try:
         found = cache.get(key)
@@ -607,6 +611,12 @@ def cached_area_indicators(
     )
 
 
+@dataclass
+class DepartmentResult:
+    rows: list[Row]
+    computed_at: datetime = field(default_factory=timezone.now)
+
+
 def cached_department_indicators(
     period: Period,
     *,
@@ -614,12 +624,12 @@ def cached_department_indicators(
     department_ids: Iterable[int] | None = None,
     exclude_deferred: bool,
     now: datetime | None = None,
-) -> list[Row]:
+) -> DepartmentResult:
     ids = tuple(sorted(department_ids)) if department_ids is not None else None
     return _cached(
         "departments",
-        lambda: department_indicators(
-            period, area_code=area_code, department_ids=ids, exclude_deferred=exclude_deferred, now=now
+        lambda: DepartmentResult(
+            department_indicators(period, area_code=area_code, department_ids=ids, exclude_deferred=exclude_deferred, now=now)
         ),
         area_code,
         period.first,

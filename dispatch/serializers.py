@@ -150,6 +150,7 @@ class IndicatorDepartmentSerializer(serializers.Serializer):
 
 class IndicatorResponseSerializer(serializers.Serializer):
     period = IndicatorPeriodSerializer()
+    computed_at = serializers.DateTimeField(help_text=_("When the figures were computed: they are kept for up to a minute."))
     settings = IndicatorSettingsSerializer()
     area = IndicatorAreaSerializer(required=False)
     department = IndicatorDepartmentSerializer(required=False)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department, Role
@@ -67,6 +68,8 @@ def console(request):
         "none": _("No department owns this " "category: use “Hand to the locality” on the case page."),
         "done": _("Done: %(action)s."),
         "urgent": _("urgent"),
+        "address": _("Address"),
+        "deadline": pgettext("queue", "Deadline"),
         "minutes": _("%(n)d min"),
         "hours": _("%(n)d h"),
         "days": _("%(n)d d"),
@@ -281,12 +284,14 @@ def _indicator_context(request):
         "labels": LABELS,
     }
     if department_only:
-        rows = indicators.cached_department_indicators(
+        found = indicators.cached_department_indicators(
             period, area_code=area.code, department_ids=[user.department_id], exclude_deferred=exclude
         )
+        rows = found.rows
+        context["computed_at"] = found.computed_at
         before = indicators.cached_department_indicators(
             previous, area_code=area.code, department_ids=[user.department_id], exclude_deferred=exclude
-        )
+        ).rows
         context.update(
             total=rows[0], before=before[0], departments=rows, children=[], workers=[], categories=[], days=[], child_kind=None
         )
@@ -299,7 +304,8 @@ def _indicator_context(request):
     context.update(
         total=result.total,
         before=before,
-        departments=indicators.cached_department_indicators(period, area_code=area.code, exclude_deferred=exclude),
+        departments=indicators.cached_department_indicators(period, area_code=area.code, exclude_deferred=exclude).rows,
+        computed_at=result.computed_at,
         children=result.groups.get(child, []) if child else [],
         child_kind=child,
         workers=result.groups.get("worker", []),
@@ -462,7 +468,7 @@ def indicators_export(request):
                 _("yes") if context["exclude_deferred"] else _("no"),
             ]
         )
-        sheet.append([_("Code"), _("Name"), *[str(LABELS[c]) for c in columns]])
+        sheet.append([_("Code"), pgettext("area", "Name"), *[str(LABELS[c]) for c in columns]])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import threading
+import uuid
 
 import pytest
 from PIL import Image
@@ -39,6 +40,10 @@ def _until(predicate, what: str, timeout: float = 15.0) -> None:
 @pytest.fixture
 def hotline_case(committed_world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The evaluation keeps answers for a minute: start with none (several runs may share one Redis).
+    caches = {name: dict(value) for name, value in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"test-dispatch-journey-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = caches
     ensure_reference_data()
     cover = Category.objects.get(code="C0101")
     DepartmentCategory.objects.get_or_create(category=cover, department=committed_world.department)  # 井盖 → 市政

@@ -4,6 +4,7 @@ flushed it), private media, photos, and helpers that put a case in front of the 
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import datetime
 
 import pytest
@@ -36,6 +37,14 @@ def _reference_data(request):
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    # The evaluation keeps answers for a minute; each test starts with none (tests share one Redis).
+    caches = {name: dict(value) for name, value in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"test-dispatch-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = caches
 
 
 def shanghai(*args) -> datetime:

@@ -1,5 +1,6 @@
 """Two dispatchers press "dispatch" on the same case at the same moment, in two real database
 sessions: one succeeds, the other is told somebody else got there first; never a double dispatch."""
+
 from __future__ import annotations
 
 import threading
@@ -16,8 +17,9 @@ from .conftest import inside
 
 def test_two_dispatchers_at_the_same_moment_one_wins_and_one_gets_a_conflict(committed_world):
     world = committed_world
-    incident, _ = report_incident(reporter=world.dispatcher, category=Category.objects.get(code="C0102"),
-                                  location=inside(world.cell_a), source="hotline")
+    incident, _ = report_incident(
+        reporter=world.dispatcher, category=Category.objects.get(code="C0102"), location=inside(world.cell_a), source="hotline"
+    )
     actions.register_case(incident, actor=world.dispatcher)
     ready = threading.Barrier(2, timeout=30)
     outcomes: list[str] = []
@@ -34,8 +36,10 @@ def test_two_dispatchers_at_the_same_moment_one_wins_and_one_gets_a_conflict(com
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=dispatcher_at_a_screen, args=(department,))
-               for department in (world.department, world.other_department)]
+    threads = [
+        threading.Thread(target=dispatcher_at_a_screen, args=(department,))
+        for department in (world.department, world.other_department)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -319,6 +319,15 @@ def test_periods_are_whole_days_and_bad_ones_say_which_parameter(world):
     period = parse_period("2025-03-01", "2025-03-31")
     assert period.start == shanghai(2025, 3, 1, 0, 0) and period.end == shanghai(2025, 4, 1, 0, 0)
     assert period.previous() == Period(datetime(2025, 2, 1).date(), datetime(2025, 2, 28).date())
+    assert parse_period("2025-03-01", "2025-03-30").previous() == Period(
+        datetime(2025, 2, 1).date(), datetime(2025, 2, 28).date()
+    )
+    assert parse_period("2025-03-01", "2025-03-15").previous() == Period(
+        datetime(2025, 2, 1).date(), datetime(2025, 2, 15).date()
+    )
+    assert parse_period("2025-03-10", "2025-03-19").previous() == Period(
+        datetime(2025, 2, 28).date(), datetime(2025, 3, 9).date()
+    )
     for raw_from, raw_to, field in [
         ("2025-13-01", None, "from"),
         ("2025-03-10", "2025-03-01", "from"),
@@ -401,3 +410,32 @@ def test_the_dashboard_shows_the_setting_and_exports_the_tables_to_excel(world, 
     assert values[str(indicators.LABELS["accepted"])] == 10
     assert values[str(indicators.LABELS["closure_rate"])] == 0.6
     assert len(book.worksheets) >= 3
+
+
+def test_a_department_handler_sees_only_their_departments_numbers(world, month, client, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    client.force_login(world.department_handler)
+    page = client.get("/dispatch/indicators/", {"from": "2025-03-01", "to": "2025-03-31"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "市政" in html and "水务" not in html and "echarts.min.js" not in html
+
+
+def test_a_grid_worker_reads_their_cell_but_not_their_community(world, month, api_as):
+    worker = api_as(world.grid_worker_a)
+    assert worker.get("/api/v1/indicators/").status_code == 404  # their jurisdiction is a community they do not see whole
+    assert worker.get("/api/v1/indicators/", {"area": world.community_1.code}).status_code == 404
+    assert worker.get("/api/v1/indicators/", {"area": world.cell_a.code}).status_code == 200
+
+
+def test_pages_and_the_api_keep_an_answer_for_the_rest_of_the_minute_and_say_when(world, month, api_as, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    leader = api_as(world.leader)
+    query = {"area": world.district.code, "from": "2025-03-01", "to": "2025-03-31"}
+    first = leader.get("/api/v1/indicators/", query).json()
+    assert first["computed_at"].startswith("2025-04-10T12:00")
+    Incident.objects.filter(pk=month["F"].pk).update(status="registered")  # F is registered after all
+    assert leader.get("/api/v1/indicators/", query).json()["indicators"]["registered"] == 7  # same minute: kept
+    time_machine.move_to(shanghai(2025, 4, 10, 12, 1), tick=False)
+    again = leader.get("/api/v1/indicators/", query).json()
+    assert again["indicators"]["registered"] == 8 and again["computed_at"].startswith("2025-04-10T12:01")

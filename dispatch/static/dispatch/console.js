@@ -150,8 +150,8 @@
     previewEl.innerHTML = "<h2>#" + item.id + " " + esc(item.category) + "</h2>" +
       '<p><span class="light ' + esc(item.light || "") + '"></span> ' + esc(item.status_label) + "</p>" +
       "<dl><dt>" + esc(item.major) + "</dt><dd>" + esc(item.area) + "</dd>" +
-      (item.address ? "<dt>⌖</dt><dd>" + esc(item.address) + "</dd>" : "") +
-      "<dt>⏱</dt><dd>" + shortTime(item.deadline) + "</dd></dl>" +
+      (item.address ? "<dt>" + esc(T.address) + "</dt><dd>" + esc(item.address) + "</dd>" : "") +
+      "<dt>" + esc(T.deadline) + "</dt><dd>" + shortTime(item.deadline) + "</dd></dl>" +
       '<p class="desc">' + esc(item.description) + "</p>" +
       '<p><a class="button primary" href="' + config.caseUrl.replace("/0/", "/" + item.id + "/") + '">#' + item.id + " ↵</a></p>";
   }

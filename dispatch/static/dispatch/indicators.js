@@ -17,7 +17,7 @@
 
   chart("chart-children", {
     title: { text: L.children, left: "center", textStyle: { fontSize: 14 } },
-    tooltip: { trigger: "axis" }, legend: { top: 24 }, grid: { top: 60, bottom: 70, left: 45, right: 15 },
+    tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { top: 40, bottom: 90, left: 45, right: 15 },
     xAxis: { type: "category", data: data.children.names, axisLabel: { rotate: 35, interval: 0 } },
     yAxis: percentAxis,
     series: [
@@ -27,9 +27,9 @@
   });
   chart("chart-departments", {
     title: { text: L.departments, left: "center", textStyle: { fontSize: 14 } },
-    tooltip: { trigger: "axis" }, legend: { top: 24 }, grid: { top: 60, bottom: 30, left: 70, right: 45 },
+    tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { top: 60, bottom: 50, left: 70, right: 45 },
     yAxis: { type: "category", data: data.departments.names.slice().reverse() },
-    xAxis: [percentAxis, { type: "value", minInterval: 1, position: "top", show: false }],
+    xAxis: [percentAxis, { type: "value", minInterval: 1, position: "top", splitLine: { show: false } }],
     series: [
       { name: L.onTime, type: "bar", data: data.departments.onTime.map(pct).reverse() },
       { name: L.returned, type: "bar", xAxisIndex: 1, data: data.departments.returned.slice().reverse() },
@@ -42,7 +42,7 @@
   });
   chart("chart-days", {
     title: { text: L.days, left: "center", textStyle: { fontSize: 14 } },
-    tooltip: { trigger: "axis" }, legend: { top: 24 }, grid: { top: 60, bottom: 30, left: 45, right: 15 },
+    tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { top: 40, bottom: 50, left: 45, right: 15 },
     xAxis: { type: "category", data: data.days.dates }, yAxis: { type: "value", minInterval: 1 },
     series: [
       { name: L.accepted, type: "line", data: data.days.accepted, smooth: true },
