@@ -1,4 +1,6 @@
 """API conventions shared by every app: errors say what is wrong and where."""
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -8,3 +10,17 @@ def exception_handler(exc, context):
         # Field errors keep DRF's {field: [messages]} shape, under a single top-level message.
         response.data = {"detail": "Invalid input.", "errors": response.data}
     return response
+
+
+def float_param(request, name: str, low: float, high: float) -> float:
+    """A required number from the query string, within [low, high]; a 400 naming the parameter otherwise."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        raise ValidationError({name: [_("This parameter is required.")]})
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValidationError({name: [_("“%(value)s” is not a number.") % {"value": raw}]})
+    if not low <= value <= high:
+        raise ValidationError({name: [_("Must lie between %(low)s and %(high)s.") % {"low": low, "high": high}]})
+    return value

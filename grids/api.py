@@ -16,6 +16,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gridgov.api import float_param
+
 from accounts.scope import get_scoped_or_404, scoped
 
 from . import actions
@@ -25,19 +27,6 @@ from .permissions import CanEditBoundaries
 from .queries import areas_geojson, draft_geojson, label_points, lookup_point, neighbour_cells_geojson, parse_moment
 from .registry import cell_occupants, count_in_cells
 from .validation import AreaValidationError
-
-
-def _coordinate(request, name: str, low: float, high: float) -> float:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        raise ValidationError({name: [_("This parameter is required.")]})
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValidationError({name: [_("“%(value)s” is not a number.") % {"value": raw}]})
-    if not low <= value <= high:
-        raise ValidationError({name: [_("Must lie between %(low)s and %(high)s.") % {"low": low, "high": high}]})
-    return value
 
 
 class LookupView(APIView):
@@ -51,8 +40,8 @@ class LookupView(APIView):
         operation_id="areas_lookup",
     )
     def get(self, request):
-        lat = _coordinate(request, "lat", -90, 90)
-        lng = _coordinate(request, "lng", -180, 180)
+        lat = float_param(request, "lat", -90, 90)
+        lng = float_param(request, "lng", -180, 180)
         found = lookup_point(lng, lat)
         if "grid" not in found:
             raise NotFound(_("No grid cell contains the point (%(lat)s, %(lng)s).") % {"lat": lat, "lng": lng})

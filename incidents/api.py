@@ -23,6 +23,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gridgov.api import float_param
+
 from accounts.models import Role
 from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area
@@ -225,19 +227,6 @@ class PhotoView(APIView):
         return response
 
 
-def _float(request, name: str, low: float, high: float) -> float:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        raise ValidationError({name: [_("This parameter is required.")]})
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValidationError({name: [_("“%(value)s” is not a number.") % {"value": raw}]})
-    if not low <= value <= high:
-        raise ValidationError({name: [_("Must lie between %(low)s and %(high)s.") % {"low": low, "high": high}]})
-    return value
-
-
 class NearbyView(APIView):
     @extend_schema(operation_id="incidents_nearby",
         parameters=[
@@ -250,8 +239,8 @@ class NearbyView(APIView):
         description="Open cases of the same class near a point: possible duplicates to add to instead.",
     )
     def get(self, request):
-        lat = _float(request, "lat", -90, 90)
-        lng = _float(request, "lng", -180, 180)
+        lat = float_param(request, "lat", -90, 90)
+        lng = float_param(request, "lng", -180, 180)
         code = request.query_params.get("category") or ""
         category = Category.objects.filter(code=code).first() or (
             Category.objects.filter(pk=int(code)).first() if code.isdigit() else None
@@ -260,7 +249,7 @@ class NearbyView(APIView):
             raise ValidationError({"category": [_("Unknown category “%(value)s”.") % {"value": code}]})
         radius = None
         if request.query_params.get("radius"):
-            radius = _float(request, "radius", 1, 500)
+            radius = float_param(request, "radius", 1, 500)
         found = queries.nearby(request.user, point=Point(lng, lat, srid=4326), category=category, radius_m=radius)
         return Response({
             "radius_m": radius or category.duplicate_radius_m,

@@ -37,6 +37,34 @@ def committed_world(transactional_db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Categories, time limits and the calendar come from incidents' data migration; a
+    transactional test flushes them, so put them back when missing (one query when present)."""
+    from incidents import clock
+    from incidents.models import Category
+    from incidents.seeds import ensure_reference_data
+
+    names = set(request.fixturenames)
+    if names & {"transactional_db", "committed_world", "celery_worker_process", "live_server"}:
+        request.getfixturevalue("transactional_db")
+    elif names & {"db", "world"}:
+        request.getfixturevalue("db")
+    else:
+        names = set()
+    if names and not Category.objects.filter(code="E0405").exists():
+        ensure_reference_data()
+    clock.clear_cache()
+    yield
+    clock.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    # Uploaded photos and files go to the test's own folder, never into var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _no_login_lockout_between_tests(settings):
     settings.AXES_ENABLED = False
 

@@ -11,32 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from incidents import clock
 from incidents.models import Category
-from incidents.seeds import ensure_reference_data
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(request):
-    """Categories, time limits and the calendar come from a data migration; a transactional test
-    flushes them, so put them back when missing (cheap when present)."""
-    names = set(request.fixturenames)
-    if names & {"transactional_db", "committed_world", "celery_worker_process", "live_server"}:
-        request.getfixturevalue("transactional_db")
-    elif names & {"db", "world"}:
-        request.getfixturevalue("db")
-    else:
-        names = set()
-    if names and not Category.objects.filter(code="E0405").exists():
-        ensure_reference_data()
-    clock.clear_cache()
-    yield
-    clock.clear_cache()
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def shanghai(*args) -> datetime:
