@@ -13,7 +13,8 @@ tier is written into ``grids_area`` with its parent and ``grids_areafragment`` (
 
 Incidents: spread over the past year; 75 % closed (report → register → handle → verify → close),
 15 % open and not yet due, 10 % open and overdue at grid level — what the escalation sweep is
-measured on (100,000 at city scale, as issue 5 sets).
+measured on (100,000 at city scale, as issue 5 sets); one in 300 waits in the command centre's
+queue (district level).
 
 Columns other apps add later (NOT NULL without a database default) are filled with a zero value
 of their type, so a new field does not break the generator; a new *table* is simply empty.
@@ -327,18 +328,23 @@ def _incidents(scale: Scale) -> None:
         if not categories:
             log("no incident categories (reference data missing): no incidents generated")
             return
-        cursor.execute("CREATE TEMP TABLE bench_cells AS SELECT row_number() OVER (ORDER BY code) - 1 AS n, id, "
-                       "ST_PointOnSurface(boundary) AS point FROM grids_area WHERE level = 'grid' AND valid_to IS NULL AND code LIKE %s",
+        cursor.execute("CREATE TEMP TABLE bench_cells AS SELECT row_number() OVER (ORDER BY a.code) - 1 AS n, a.id, "
+                       "ST_PointOnSurface(a.boundary) AS point, d.id AS district_id FROM grids_area a "
+                       "JOIN grids_area d ON d.code = left(a.code, 6) AND d.valid_to IS NULL "
+                       "WHERE a.level = 'grid' AND a.valid_to IS NULL AND a.code LIKE %s",
                        [BENCH_PREFIX + "%"])
         cursor.execute("CREATE UNIQUE INDEX ON bench_cells (n)")
-        # kind of case by g %% 20: 0–1 overdue (10 %), 2–4 open not yet due (15 %), 5–19 closed (75 %).
+        # Kind of case by g mod 20: 0–1 overdue at grid level (10 %), 2–4 open and not yet due (15 %),
+        # 5–19 closed (75 %). One case in 300 (a day's intake at city scale: ~3,300) waits at the
+        # command centre (district level, not yet registered): the console's queue.
         cols, values = fill_defaults("incidents_incident", {
-            "cell_id": "c.id", "filed_area_id": "c.id", "area_id": "c.id", "location": "c.point", "address": "''",
+            "cell_id": "c.id", "filed_area_id": "c.id", "area_id": "CASE WHEN g %% 300 = 2 THEN c.district_id ELSE c.id END",
+            "location": "c.point", "address": "''",
             "outside_cells": "false", "category_id": "(%(categories)s::bigint[])[1 + g %% cardinality(%(categories)s::bigint[])]",
             "description": "'基准数据 ' || g", "urgency": "CASE WHEN g %% 17 = 0 THEN 'urgent' ELSE 'normal' END",
             "source": "'patrol'", "contact": "''",
             "status": "CASE WHEN g %% 20 < 2 THEN 'registered' WHEN g %% 20 < 5 THEN 'reported' ELSE 'closed' END",
-            "level": "'grid'", "reporter_id": str(reporter),
+            "level": "CASE WHEN g %% 300 = 2 THEN 'district' ELSE 'grid' END", "reporter_id": str(reporter),
             "created_at": "now() - ((g::bigint * 7919) %% 525600) * interval '1 minute'",
             "deadline": "CASE WHEN g %% 20 < 2 THEN now() - interval '1 hour' ELSE now() + interval '30 days' END",
             "deadline_started_at": "now() - interval '1 day'",
@@ -357,7 +363,7 @@ def _incidents(scale: Scale) -> None:
             "action": "(ARRAY['report', 'register', 'handle', 'verify', 'close'])[v]",
             "from_status": "(ARRAY['', 'reported', 'registered', 'handled', 'verified'])[v]",
             "to_status": "(ARRAY['reported', 'registered', 'handled', 'verified', 'closed'])[v]",
-            "from_level": "CASE WHEN v = 1 THEN '' ELSE 'grid' END", "to_level": "'grid'", "to_area_id": "i.area_id", "note": "''",
+            "from_level": "CASE WHEN v = 1 THEN '' ELSE i.level END", "to_level": "i.level", "to_area_id": "i.area_id", "note": "''",
         })
         cursor.execute(
             f"INSERT INTO incidents_timelineentry ({cols}) SELECT {values} FROM incidents_incident i "

@@ -431,21 +431,30 @@ class Bench:
             return self.missing("indicators", "dispatch app missing", "p95 < 500 ms")
         district = first_area("district")
         today = timezone.localdate()
-        path = f"/api/v1/indicators/?area={district.code}&from={today - timedelta(days=365)}&to={today}"
         headers = {"Authorization": f"Token {self.tokens['bench_leader']}"}
-        status, body = self.server.get(path, headers)
+
+        def path(shift: int) -> str:
+            start = today - timedelta(days=365 + shift)
+            return f"/api/v1/indicators/?area={district.code}&from={start}&to={today - timedelta(days=shift)}"
+
+        status, body = self.server.get(path(100), headers)
         if status != 200:
-            return self.missing("indicators", f"GET {path} → {status}: {body[:200]!r}", "p95 < 500 ms")
-        result, statuses, _ = sequential(self.server, [path] * 20, headers)
+            return self.missing("indicators", f"GET {path(100)} → {status}: {body[:200]!r}", "p95 < 500 ms")
+        # The endpoint keeps an answer for the rest of the minute: a different one-year period per
+        # request measures the computation (cold); the same path again measures the cache (warm).
+        cold, statuses, _ = sequential(self.server, [path(i) for i in range(20)], headers)
+        warm, _, _ = sequential(self.server, [path(0)] * 20, headers)
         sql = """SELECT count(*), count(*) FILTER (WHERE status = 'closed'),
                         count(*) FILTER (WHERE status = 'closed' AND closed_at <= deadline),
                         avg(closed_at - created_at) FILTER (WHERE status = 'closed')
                  FROM incidents_incident i JOIN grids_area a ON a.id = i.filed_area_id
                  WHERE a.code LIKE %s AND i.created_at >= %s AND i.created_at < %s"""
         base = bare_sql(sql, [[district.code + "%", today - timedelta(days=365), today + timedelta(days=1)]], repeat=20)
-        self.add(Row("indicators (district, 1 year)", **result, errors=sum(s != 200 for s in statuses), baseline="bare SQL aggregate",
-                     baseline_median_ms=base["median_ms"], ratio=round(base["median_ms"] / result["median_ms"], 3),
-                     target="p95 < 500 ms", met=result["p95_ms"] < 500))
+        self.add(Row("indicators (district, 1 year, cold)", **cold, errors=sum(s != 200 for s in statuses),
+                     baseline="bare SQL aggregate", baseline_median_ms=base["median_ms"],
+                     ratio=round(base["median_ms"] / cold["median_ms"], 3), target="p95 < 500 ms", met=cold["p95_ms"] < 500,
+                     note=f"20 different one-year periods; the same period again (cached): {warm['median_ms']} ms median, "
+                          f"{warm['p95_ms']} ms p95", extra={"warm": warm}))
 
     def console(self):
         if not table_exists("dispatch_assignment"):
@@ -513,8 +522,8 @@ class Bench:
         result = escalate_overdue(now=now)
         elapsed = time.perf_counter() - t
         rate = result.escalated / elapsed if elapsed else 0
-        # The city target (100,000 in 10 s = 10,000/s) holds at any scale as a rate; at city scale also as a time.
-        met = result.escalated == due and (elapsed < 10 if self.scale.name == "city" else rate >= 10_000 or elapsed < 1)
+        # The target is set at city scale (100,000 due of 1,000,000); a smaller run only reports.
+        met = (result.escalated == due and elapsed < 10) if self.scale.name == "city" else None
         self.add(Row("escalation sweep", median_ms=round(elapsed * 1000, 1), p95_ms=None, rps=round(rate, 1), n=result.escalated,
                      baseline="bare SQL statement (same writes)", baseline_median_ms=round(bare_s * 1000, 1),
                      ratio=round(bare_s / elapsed, 3) if elapsed else None,

@@ -35,3 +35,26 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RejectNulCharactersMiddleware:
+    """A NUL character in the path or query string is answered 400 here.
+
+    PostgreSQL text cannot hold NUL, so such a value would otherwise reach a query and fail as a
+    500 deep inside whichever view received it. Form and JSON fields are already checked by
+    Django's and DRF's CharField; the URL is not.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query or any(
+            "\x00" in value for values in request.GET.lists() for value in values[1]
+        ):
+            return JsonResponse({"detail": _("The address contains a NUL character, which is not allowed.")}, status=400)
+        return self.get_response(request)

@@ -153,4 +153,8 @@ def parse_moment(raw: str) -> datetime | None:
         moment = datetime(day.year, day.month, day.day, 23, 59, 59)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
+    # Real zones lie within ±14 h; PostgreSQL refuses offsets past ±16 h that Python accepts.
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset.total_seconds()) > 14 * 3600:
+        return None
     return moment

@@ -73,3 +73,11 @@ def test_every_model_has_a_working_admin_page(world):
     for model in admin.site._registry:
         url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
         assert client.get(url).status_code == 200, url
+
+
+def test_a_nul_character_in_the_address_is_a_clear_400_not_a_server_error(world, api_as):
+    client = api_as(world.dispatcher)
+    response = client.get("/api/v1/areas/", {"parent": "110\x00101"})
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    assert client.get("/api/v1/areas/99%0001/").status_code == 400

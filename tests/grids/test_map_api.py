@@ -80,3 +80,9 @@ def test_the_map_page_can_show_a_past_day(world, client):
     page = client.get("/map/", {"as_of": "2020-01-01"}).content.decode()
     assert 'data-as-of="2020-01-01"' in page and "2020-01-01" in page
     assert 'data-as-of=""' in client.get("/map/", {"as_of": "not a day"}).content.decode()
+
+
+def test_an_impossible_time_zone_in_as_of_is_a_clear_400(world, api_as):
+    response = api_as(world.dispatcher).get(f"/api/v1/areas/{world.cell_a.code}/", {"as_of": "1894-01-28T06:19:51+23:48"})
+    assert response.status_code == 400
+    assert "as_of" in response.json()["errors"]
