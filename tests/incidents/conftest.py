@@ -104,20 +104,3 @@ def start_celery_worker(queue: str):
             raise RuntimeError(f"Celery worker exited early:\n{process.stdout.read()}")
     process.kill()
     raise RuntimeError("Celery worker did not answer within 60 s")
-
-
-def wait_for(predicate, *, timeout: float = 60.0, what: str = "condition"):
-    """Wait for another process (a Celery worker) to make ``predicate()`` true. This waits for real
-    work elsewhere; it never stands in for moving the clock (that is time_machine's job)."""
-    import threading
-    import time
-
-    pause = threading.Event()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        # Transactional tests run in autocommit: every query sees the worker's committed rows.
-        value = predicate()
-        if value:
-            return value
-        pause.wait(0.05)
-    raise AssertionError(f"Timed out after {timeout} s waiting for {what}")

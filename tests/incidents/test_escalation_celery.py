@@ -20,7 +20,9 @@ from incidents.actions import escalate_overdue
 from incidents.models import Incident, Notification, TimelineEntry
 from incidents.tasks import sweep_escalations
 
-from .conftest import inside, shanghai, start_celery_worker, wait_for
+from tests.waiting import wait_for
+
+from .conftest import inside, shanghai, start_celery_worker
 
 pytestmark = pytest.mark.celery
 

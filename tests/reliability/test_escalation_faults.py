@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role, User
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.celery
 
@@ -37,19 +37,6 @@ BATCH = 10
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-def wait_for(predicate, *, timeout: float = 60.0, what: str = "condition"):
-    """Wait for another process to make ``predicate()`` true (real work elsewhere, not time)."""
-    import threading
-
-    pause = threading.Event()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        pause.wait(0.05)
-    raise AssertionError(f"Timed out after {timeout} s waiting for {what}")
 
 
 def free_port() -> int:

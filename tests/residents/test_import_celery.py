@@ -2,25 +2,16 @@
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 
 from residents.models import ImportJob, ImportStatus, Person
 
+from tests.waiting import wait_for
+
 from .test_import import family, xlsx
 
 pytestmark = pytest.mark.celery
-
-
-def wait_for(condition, *, what: str, timeout: float = 60.0) -> None:
-    # Another process does the work: poll the database (bounded), there is no clock to move.
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_worker_checks_then_imports_the_uploaded_file(committed_world, celery_worker_process, client):
