@@ -23,5 +23,6 @@ messages: setup
 	.venv/bin/python manage.py compilemessages --ignore '.venv/*' --ignore 'var/*'
 
 SCALE ?= small
+ARGS ?=
 bench:
-	bash scripts/bench.sh $(SCALE)
+	bash scripts/bench.sh $(SCALE) $(ARGS)

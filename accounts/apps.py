@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from grids.registry import register_cell_occupant
 
+        from . import fastauth
         from .actions import move_assignments
         from .models import GridAssignment
 
@@ -19,3 +20,4 @@ class AccountsConfig(AppConfig):
             cell_field="cell",
             move=move_assignments,
         )
+        fastauth.connect_signals()

@@ -321,7 +321,7 @@ def measure_filing(users: dict, url: str, seconds: int, workers: int) -> dict:
                GRIDGOV_MEDIA_ROOT=str(media), GRIDGOV_DEBUG="0", GRIDGOV_DB_CONN_MAX_AGE="600",
                PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]))
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "gridgov.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "gridgov.wsgi", "--config", str(ROOT / "gridgov" / "gunicorn.conf.py"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
     base = f"http://127.0.0.1:{port}"

@@ -72,8 +72,8 @@ class MapServer:
         )
         self.log = open(ROOT / "var" / "bench-map-gunicorn.log", "w")
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "bench.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers),
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "bench.wsgi", "--config", str(ROOT / "gridgov" / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
              "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )

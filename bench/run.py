@@ -3,7 +3,7 @@
     bash scripts/bench.sh small|city      (what `make bench SCALE=…` runs)
 
 Every figure is measured in the same run as its baseline, on the same machine:
-  * HTTP endpoints against gunicorn started like production (``--workers 3``, DEBUG off) —
+  * HTTP endpoints against gunicorn started like production (``gridgov/gunicorn.conf.py``, DEBUG off) —
     throughput and latency under concurrent load from ``wrk`` in a separate process, or a
     sequential client for endpoints whose single-request latency is the target (tiles, pages);
   * baselines: the bare SQL of the same question through psycopg, and trivial views in the same
@@ -96,7 +96,8 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn as in docker-compose (``--workers 3``), DEBUG off, a private cache prefix (cold tiles)."""
+    """gunicorn as in docker-compose (``gridgov/gunicorn.conf.py``: 3 workers × 4 threads, keep-alive),
+    DEBUG off, a private cache prefix (cold tiles)."""
 
     def __init__(self, workers: int = 3):
         self.port = free_port()
@@ -108,7 +109,8 @@ class Server:
         )
         self.log = open(ROOT / "var" / "bench-gunicorn.log", "w")
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "bench.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "bench.wsgi", "--config", str(ROOT / "gridgov" / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
              "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
@@ -292,9 +294,11 @@ def tile_xy(lng: float, lat: float, z: int) -> tuple[int, int]:
 # --- the measurements ------------------------------------------------------------------------
 
 class Bench:
-    def __init__(self, scale_name: str, seconds: int):
+    def __init__(self, scale_name: str, seconds: int, only: list[str] | None = None):
         self.scale = SCALES[scale_name]
         self.seconds = seconds
+        # Measurements whose name contains one of these words run (baselines always run).
+        self.only = only or []
         self.rows: list[Row] = []
         self.baselines: dict[str, dict] = {}
 
@@ -308,6 +312,8 @@ class Bench:
         self.add(Row(name, target=target, note=f"not measured: {reason}"))
 
     def measure(self, name: str, function, target: str = "") -> None:
+        if self.only and not name.startswith("baseline") and not any(word in name for word in self.only):
+            return
         try:
             function()
         except Exception as exc:  # noqa: BLE001 - one failed measurement must not lose the others
@@ -635,9 +641,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scale", choices=sorted(SCALES))
     parser.add_argument("--seconds", type=int, default=None, help="duration of each load test (default: 8 small, 20 city)")
+    parser.add_argument("--only", action="append", default=[], metavar="WORD",
+                        help="run only the measurements whose name contains WORD (repeatable; baselines always run)")
+    parser.add_argument("--generate-only", action="store_true", help="generate the data set if needed, measure nothing")
     args = parser.parse_args()
     seconds = args.seconds or (20 if args.scale == "city" else 8)
-    report = Bench(args.scale, seconds).run()
+    if args.generate_only:
+        if generated_scale() != args.scale:
+            print(json.dumps(generate(SCALES[args.scale]), default=str))
+        return
+    report = Bench(args.scale, seconds, args.only).run()
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = RESULTS / f"{args.scale}-{stamp}.json"

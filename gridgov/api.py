@@ -8,13 +8,13 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
         # Field errors keep DRF's {field: [messages]} shape, under a single top-level message.
-        response.data = {"detail": "Invalid input.", "errors": response.data}
+        response.data = {"detail": _("Invalid input."), "errors": response.data}
     return response
 
 
 def float_param(request, name: str, low: float, high: float) -> float:
     """A required number from the query string, within [low, high]; a 400 naming the parameter otherwise."""
-    raw = request.query_params.get(name)
+    raw = getattr(request, "query_params", request.GET).get(name)
     if raw in (None, ""):
         raise ValidationError({name: [_("This parameter is required.")]})
     try:

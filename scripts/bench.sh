@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${1:-small}
+shift || true  # the rest goes to bench/run.py (--only WORD, --generate-only, --seconds N)
 case "$SCALE" in small|city|tiny) ;; *) echo "usage: $0 small|city" >&2; exit 2 ;; esac
 say() { printf '\033[1m[gridgov]\033[0m %s\n' "$*"; }
 
@@ -48,4 +49,4 @@ PY
 export DATABASE_URL="$BENCH_URL" DJANGO_SETTINGS_MODULE=bench.settings
 say "Benchmark database: gridgov_bench (scale $SCALE)"
 .venv/bin/python manage.py migrate --noinput -v 0
-exec .venv/bin/python bench/run.py "$SCALE"
+exec .venv/bin/python bench/run.py "$SCALE" "$@"

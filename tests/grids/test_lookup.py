@@ -46,3 +46,32 @@ def test_lookup_ignores_retired_cells(world):
     world.cell_a.save(update_fields=["valid_to"])
     refresh_fragments([world.cell_a.id])
     assert "grid" not in lookup_point(point.x, point.y)
+
+
+def test_lookup_with_an_unknown_token_is_refused_with_the_reason(world, api_as):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = client.get("/api/v1/areas/lookup", {"lat": 39.6036, "lng": 116.707})
+    assert response.status_code == 403
+    assert response.json()["detail"] == "认证令牌无效。"
+
+
+def test_a_deactivated_user_loses_the_lookup_at_once(world, api_as):
+    point = world.cell_a.boundary.point_on_surface
+    client = api_as(world.grid_worker_a)
+    assert client.get("/api/v1/areas/lookup", {"lat": point.y, "lng": point.x}).status_code == 200
+    world.grid_worker_a.is_active = False
+    world.grid_worker_a.save()
+    assert client.get("/api/v1/areas/lookup", {"lat": point.y, "lng": point.x}).status_code == 403
+
+
+def test_lookup_works_for_a_signed_in_browser_and_errors_are_in_chinese(world, client):
+    client.force_login(world.grid_worker_a)
+    point = world.cell_a.boundary.point_on_surface
+    assert client.get("/api/v1/areas/lookup/", {"lat": point.y, "lng": point.x}).json()["grid"]["code"] == world.cell_a.code
+    body = client.get("/api/v1/areas/lookup/", {"lat": "north", "lng": point.x}).json()
+    assert body["detail"] == "无效的输入。"
+    [message] = body["errors"]["lat"]
+    assert "north" in message and "数字" in message

@@ -1,0 +1,96 @@
+"""Who is asking, for the few hot read-only endpoints that skip DRF (the point lookup).
+
+DRF's TokenAuthentication compiles and runs an ORM query for the token and its user on every
+request; at thousands of lookups a second that query costs more than the lookup itself. Here a
+token is resolved with one small SQL statement and remembered in the process for a short time.
+
+Revoking a token or deactivating a user clears this process's memory at once (signals below);
+other server processes forget within ``TTL_SECONDS``. That window is acceptable only for
+endpoints that answer public geography, never personal data — the scoped APIs keep DRF's
+authentication, which reads the database on every request.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+TTL_SECONDS = 30.0
+MAX_ENTRIES = 10_000
+
+_lock = threading.Lock()
+# token key → (user id or None for an unknown/inactive token, monotonic expiry)
+_tokens: dict[str, tuple[int | None, float]] = {}
+
+
+class NotAuthenticated(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _user_id_for_token(key: str) -> int | None:
+    now = time.monotonic()
+    cached = _tokens.get(key)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT u.id FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id "
+            "WHERE t.key = %s AND u.is_active",
+            [key],
+        )
+        row = cursor.fetchone()
+    user_id = row[0] if row else None
+    with _lock:
+        if len(_tokens) >= MAX_ENTRIES:
+            _tokens.clear()
+        _tokens[key] = (user_id, now + TTL_SECONDS)
+    return user_id
+
+
+def requesting_user_id(request) -> int:
+    """The signed-in user's id, from the session or from ``Authorization: Token <key>``.
+
+    Raises NotAuthenticated with DRF's own (translated) messages, so clients see the same
+    answers as from every other endpoint.
+    """
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        parts = header.split()
+        if parts and parts[0].lower() == "token":
+            if len(parts) != 2:
+                raise NotAuthenticated(_("Invalid token header. No credentials provided.")
+                                       if len(parts) == 1 else _("Invalid token header. Token string should not contain spaces."))
+            user_id = _user_id_for_token(parts[1])
+            if user_id is None:
+                raise NotAuthenticated(_("Invalid token."))
+            return user_id
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_active:
+        return user.pk
+    raise NotAuthenticated(_("Authentication credentials were not provided."))
+
+
+def forget_tokens(user_id: int | None = None) -> None:
+    """Drop remembered tokens (all, or one user's) in this process."""
+    with _lock:
+        if user_id is None:
+            _tokens.clear()
+        else:
+            for key in [k for k, (uid, _expiry) in _tokens.items() if uid == user_id]:
+                del _tokens[key]
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+    from rest_framework.authtoken.models import Token
+
+    from .models import User
+
+    post_delete.connect(lambda sender, instance, **kw: forget_tokens(), sender=Token, weak=False,
+                        dispatch_uid="fastauth-token-deleted")
+    post_save.connect(lambda sender, instance, **kw: forget_tokens(instance.pk), sender=User, weak=False,
+                      dispatch_uid="fastauth-user-saved")
