@@ -282,3 +282,6 @@ GRIDGOV_PHOTO_MAX_BYTES = int(os.environ.get("GRIDGOV_PHOTO_MAX_BYTES", str(8 * 
 GRIDGOV_OFFICE_HOURS = tuple(
     tuple(span.split("-", 1)) for span in os.environ.get("GRIDGOV_OFFICE_HOURS", "09:00-12:00,13:30-17:30").split(",")
 )
+# Database connections the escalation sweep writes on side by side (one per core of PostgreSQL
+# is right; 1 runs it on the caller's connection only).
+GRIDGOV_SWEEP_WORKERS = int(os.environ.get("GRIDGOV_SWEEP_WORKERS", "2"))

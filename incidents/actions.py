@@ -44,12 +44,15 @@ accept, return, extension …) to the same table, and their functions call ``tra
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -858,29 +861,40 @@ class SweepResult:
     batches: int = 0
     by_level: dict[str, int] = field(default_factory=dict)
 
+    def absorb(self, other: "SweepResult") -> None:
+        self.escalated += other.escalated
+        self.timeline_entries += other.timeline_entries
+        self.notifications += other.notifications
+        self.overdue_flagged += other.overdue_flagged
+        self.batches += other.batches
+        for level, count in other.by_level.items():
+            self.by_level[level] = self.by_level.get(level, 0) + count
+
 
 _ESCALATE_SQL = """
-WITH limits AS (
-    SELECT * FROM unnest(%(l_category)s::bigint[], %(l_level)s::text[], %(l_urgency)s::text[], %(l_deadline)s::timestamptz[])
-        AS l(category_id, level, urgency, deadline)
-),
-due AS (
-    SELECT i.id, i.level AS old_level, i.status AS old_status, i.version AS old_version, i.category_id, i.urgency,
-           CASE i.level WHEN 'grid' THEN 'community' WHEN 'community' THEN 'street' ELSE 'district' END AS new_level,
-           a.code AS area_code, a.parent_id AS area_parent_id
-    FROM incidents_incident i JOIN grids_area a ON a.id = i.area_id
-    WHERE i.status = ANY(%(open)s) AND i.level <> 'district' AND i.deadline < %(now)s AND a.parent_id IS NOT NULL
+WITH due AS (
+    SELECT i.id, i.level AS old_level, i.status AS old_status, i.version AS old_version, i.category_id, i.urgency, i.area_id,
+           CASE i.level WHEN 'grid' THEN 'community' WHEN 'community' THEN 'street' ELSE 'district' END AS new_level
+    FROM incidents_incident i
+    WHERE i.status = ANY(%(open)s) AND i.level <> 'district' AND i.deadline < %(now)s
     ORDER BY i.id
     LIMIT %(batch)s
-    FOR UPDATE OF i SKIP LOCKED
+    FOR UPDATE SKIP LOCKED
 ),
 target AS (
+    -- The area one level up: the current area of that level whose code the case's area code
+    -- starts with (codes nest, DESIGN.md §1), else the area's parent. The new deadline is looked
+    -- up by key in a JSON object ("category:level:urgency"): a join on the few hundred limits
+    -- would be planned as a nested loop over every due case.
     SELECT d.id, d.old_level, d.old_status, d.old_version, d.new_level,
-           COALESCE(p.id, d.area_parent_id) AS new_area_id, COALESCE(l.deadline, %(fallback)s) AS new_deadline
+           COALESCE(p.id, a.parent_id) AS new_area_id,
+           COALESCE((%(limits)s::jsonb ->> (d.category_id::text || ':' || d.new_level || ':' || d.urgency))::timestamptz,
+                    %(fallback)s) AS new_deadline
     FROM due d
-    LEFT JOIN limits l ON l.category_id = d.category_id AND l.level = d.new_level AND l.urgency = d.urgency
+    JOIN grids_area a ON a.id = d.area_id
     LEFT JOIN grids_area p ON p.valid_to IS NULL AND p.level = d.new_level
-        AND p.code = left(d.area_code, CASE d.new_level WHEN 'community' THEN 12 WHEN 'street' THEN 9 ELSE 6 END)
+        AND p.code = left(a.code, CASE d.new_level WHEN 'community' THEN 12 WHEN 'street' THEN 9 ELSE 6 END)
+    WHERE a.parent_id IS NOT NULL
 ),
 moved AS (
     UPDATE incidents_incident i SET
@@ -939,7 +953,7 @@ SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM notified), (SELECT c
 """
 
 
-def escalate_overdue(*, now: datetime | None = None, batch_size: int = 50_000) -> SweepResult:
+def escalate_overdue(*, now: datetime | None = None, batch_size: int = 50_000, workers: int | None = None) -> SweepResult:
     """Carry every open case whose deadline has passed one level up — set-based, exactly once.
 
     1. Compute, in Python, the new deadline of every (category, level, urgency) from ``now``: a
@@ -951,27 +965,55 @@ def escalate_overdue(*, now: datetime | None = None, batch_size: int = 50_000) -
        a case is moved at most once per level even against a racing sweep.
     3. Each batch is its own transaction: a sweep killed half-way has committed whole batches
        only, and the next sweep takes the rest.
-    4. Cases overdue at the district (nowhere higher to go) are flagged once, and the
+    4. ``workers`` runners (settings.GRIDGOV_SWEEP_WORKERS, one database connection each) claim
+       batches side by side — the same SKIP LOCKED claim that keeps concurrent sweeps apart —
+       so a backlog after an outage is written on every core PostgreSQL has. Inside a caller's
+       transaction the sweep runs on the caller's connection alone (other connections could not
+       see its uncommitted rows).
+    5. Cases overdue at the district (nowhere higher to go) are flagged once, and the
        dispatchers notified.
-    5. Emails are enqueued after commit; the task claims pending rows, so it is idempotent.
+    6. Emails are enqueued after commit; the task claims pending rows, so it is idempotent.
     """
     now = now or timezone.now()
     category_ids = list(Category.objects.values_list("pk", flat=True))
     table = clock.deadline_table(category_ids, [Level.COMMUNITY, Level.STREET, Level.DISTRICT], now)
     params = {
-        "l_category": [row[0] for row in table],
-        "l_level": [row[1] for row in table],
-        "l_urgency": [row[2] for row in table],
-        "l_deadline": [row[3] for row in table],
+        "limits": json.dumps({f"{category}:{level}:{urgency}": deadline.isoformat() for category, level, urgency, deadline in table}),
         "open": [str(s) for s in OPEN_STATUSES],
         "now": now,
         "batch": batch_size,
         # A class created after the table above was computed still gets a deadline.
         "fallback": clock.add_time(now, clock.FALLBACK_LIMIT.clock, clock.FALLBACK_LIMIT.amount),
     }
+    if workers is None:
+        workers = settings.GRIDGOV_SWEEP_WORKERS
+    result = SweepResult()
+    for part in _side_by_side(lambda: _escalate_batches(params, batch_size), workers):
+        result.absorb(part)
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_OVERDUE_SQL, params)
+            marked, notified, due = cursor.fetchone()
+        result.overdue_flagged += marked
+        result.notifications += notified
+        if due < batch_size:
+            break
+    if result.notifications:
+        transaction.on_commit(_enqueue_emails_if_pending)
+    return result
+
+
+def _escalate_batches(params: dict[str, Any], batch_size: int) -> SweepResult:
+    """Claim and escalate batches on this thread's connection until none is full."""
     result = SweepResult()
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
+            # A batch sorts tens of thousands of rows: in memory. And each claimed case is found
+            # by its key: the planner, misjudging the claimed set's size, would otherwise hash
+            # the whole table (a million rows) to update a batch.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
             cursor.execute(_ESCALATE_SQL, params)
             rows = cursor.fetchall()
         result.batches += 1
@@ -984,18 +1026,22 @@ def escalate_overdue(*, now: datetime | None = None, batch_size: int = 50_000) -
             result.timeline_entries += rows[0][2]
             result.notifications += rows[0][3]
         if not rows or claimed < batch_size:
-            break
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_OVERDUE_SQL, params)
-            marked, notified, due = cursor.fetchone()
-        result.overdue_flagged += marked
-        result.notifications += notified
-        if due < batch_size:
-            break
-    if result.notifications:
-        transaction.on_commit(_enqueue_emails_if_pending)
-    return result
+            return result
+
+
+def _side_by_side(work: Callable[[], SweepResult], workers: int) -> list[SweepResult]:
+    if workers <= 1 or connection.in_atomic_block:
+        return [work()]
+
+    def on_own_connection() -> SweepResult:
+        try:
+            return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep") as pool:
+        futures = [pool.submit(on_own_connection) for _ in range(workers)]
+        return [future.result() for future in futures]
 
 
 def _enqueue_emails_if_pending() -> None:

@@ -254,7 +254,11 @@ class Incident(models.Model):
     location = models.PointField(_("location"), srid=4326)
     address = models.CharField(_("address"), max_length=200, blank=True)
     outside_cells = models.BooleanField(_("outside every grid cell"), default=False)
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="incidents")
+    # area and category are indexed first in (area, status) and (category, status) below; a second
+    # index on each alone would only cost the escalation sweep, which rewrites index entries of
+    # every case it moves.
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="incidents",
+                                 db_index=False)
     description = models.TextField(_("description"), blank=True)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.PATROL)
@@ -262,10 +266,12 @@ class Incident(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.GRID)
     area = models.ForeignKey(
-        "grids.Area", verbose_name=_("responsible area"), on_delete=models.PROTECT, related_name="incidents_held"
+        "grids.Area", verbose_name=_("responsible area"), on_delete=models.PROTECT, related_name="incidents_held", db_index=False
     )
+    # Mostly empty references are indexed only where set (partial indexes below).
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     deadline = models.DateTimeField(_("deadline"))
     deadline_started_at = models.DateTimeField(_("clock started at"))
@@ -273,9 +279,11 @@ class Incident(models.Model):
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    patrol = models.ForeignKey(Patrol, verbose_name=_("patrol"), on_delete=models.SET_NULL, null=True, blank=True, related_name="findings")
+    patrol = models.ForeignKey(Patrol, verbose_name=_("patrol"), on_delete=models.SET_NULL, null=True, blank=True, related_name="findings",
+                               db_index=False)
     duplicate_of = models.ForeignKey(
-        "self", verbose_name=_("duplicate of"), on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+        "self", verbose_name=_("duplicate of"), on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates",
+        db_index=False,
     )
     resolved_at_grid = models.BooleanField(_("settled at grid level"), default=False)
     escalations = models.PositiveSmallIntegerField(_("escalations"), default=0)
@@ -309,6 +317,9 @@ class Incident(models.Model):
             models.Index(fields=["status", "level"], name="incident_status_level_idx"),
             models.Index(fields=["area", "status"], name="incident_area_status_idx"),
             models.Index(fields=["category", "status"], name="incident_category_status_idx"),
+            models.Index(fields=["assignee"], name="incident_assignee_idx", condition=Q(assignee__isnull=False)),
+            models.Index(fields=["patrol"], name="incident_patrol_idx", condition=Q(patrol__isnull=False)),
+            models.Index(fields=["duplicate_of"], name="incident_duplicate_of_idx", condition=Q(duplicate_of__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -70,7 +70,7 @@ PY
     port=$(pick_port "${GRIDGOV_PG_PORT:-55432}")
     echo "$port" > "$dir/port"
     mkdir -p "$dir/run"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir/run" "$dir/port"
-    as_pg "'$PGBIN/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 start -o \"-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir/run' -c fsync=off -c max_connections=200 -c shared_buffers=256MB\"" >/dev/null
+    as_pg "'$PGBIN/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 start -o \"-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$dir/run' -c fsync=off -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB -c jit=off\"" >/dev/null
     echo postgres >> "$STARTED"
     say "Started PostgreSQL on 127.0.0.1:$port"
   fi

@@ -171,9 +171,15 @@ def test_a_sweep_killed_mid_way_and_rerun_loses_and_duplicates_nothing(committed
         held.close()
 
     ids = [c.pk for c in cases]
-    assert Incident.objects.filter(pk__in=ids, level="grid", version=1).count() == 30  # nothing half-done
-    assert not TimelineEntry.objects.filter(incident__in=ids, action="escalate").exists()
-    assert not Notification.objects.filter(incident__in=ids).exists()
+    # Whole batches only. The sweep's runners claim batches side by side, so a runner that was not
+    # held may have committed its batch; every case is either escalated completely (moved, with
+    # its timeline entry and notification) or untouched — the held batch left no trace.
+    moved = set(Incident.objects.filter(pk__in=ids, level="community", version=2).values_list("pk", flat=True))
+    untouched = set(Incident.objects.filter(pk__in=ids, level="grid", version=1).values_list("pk", flat=True))
+    assert moved | untouched == set(ids)
+    assert cases[0].pk in untouched
+    assert set(TimelineEntry.objects.filter(incident__in=ids, action="escalate").values_list("incident", flat=True)) == moved
+    assert set(Notification.objects.filter(incident__in=ids).values_list("incident", flat=True)) == moved
 
     again = start_celery_worker(queue)
     try:
@@ -185,3 +191,16 @@ def test_a_sweep_killed_mid_way_and_rerun_loses_and_duplicates_nothing(committed
     assert TimelineEntry.objects.filter(incident__in=ids, action="escalate").count() == 30
     assert Notification.objects.filter(incident__in=ids, kind="escalated").count() == 30
     assert list(Incident.objects.filter(pk__in=ids).values_list("version", flat=True).distinct()) == [2]
+
+
+def test_side_by_side_runners_of_one_sweep_escalate_each_case_once_and_count_every_batch(committed_world):
+    world = committed_world
+    with time_machine.travel(MONDAY, tick=False):
+        cases = _file(world, 30)
+    result = escalate_overdue(now=MONDAY + timedelta(days=3), batch_size=4, workers=3)
+    assert result.escalated == 30
+    assert result.timeline_entries == 30
+    assert result.by_level == {"grid": 30}
+    assert result.batches >= 30 // 4  # each runner also ends with one batch that is not full
+    assert TimelineEntry.objects.filter(incident__in=cases, action="escalate").count() == 30
+    assert list(Incident.objects.filter(pk__in=[c.pk for c in cases]).values_list("version", flat=True).distinct()) == [2]

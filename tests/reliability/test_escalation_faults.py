@@ -54,6 +54,9 @@ class Worker:
         env.update(
             DATABASE_URL=f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
             GRIDGOV_CELERY_QUEUE=queue, GRIDGOV_DB_CONN_MAX_AGE="0", CELERY_BROKER_URL=broker, REDIS_URL=broker,
+            # One runner, so "batch 1 committed, batch 2 waiting" is exact; side-by-side runners
+            # under a SIGKILL are tested in tests/incidents/test_escalation_celery.py.
+            GRIDGOV_SWEEP_WORKERS="1",
         )
         self.broker, self.queue = broker, queue
         self.hostname = f"{name}@{os.uname().nodename}"
