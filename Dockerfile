@@ -5,6 +5,7 @@ WORKDIR /app
 COPY requirements.lock .
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
-RUN python manage.py compilemessages --ignore 'var/*' && python manage.py collectstatic --noinput
+# Hashed, gzipped static files with their manifest: what production mode (GRIDGOV_PRODUCTION=1) serves.
+RUN python manage.py compilemessages --ignore 'var/*' && GRIDGOV_STATIC_MANIFEST=1 python manage.py collectstatic --noinput
 ENV PYTHONUNBUFFERED=1
 EXPOSE 8000

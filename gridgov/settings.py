@@ -183,7 +183,8 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
+            # An image built for production collects with the manifest before it knows its secrets.
+            if PRODUCTION or env_bool("GRIDGOV_STATIC_MANIFEST")
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
