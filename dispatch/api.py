@@ -8,6 +8,8 @@ act not possible now, 403 an act that is not yours, 409 when the case changed si
 
 from __future__ import annotations
 
+import math
+
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,12 +26,12 @@ from accounts.models import Department, Role
 from accounts.scope import get_scoped_or_404
 from grids.models import Area, Level
 from incidents.actions import IncidentError
-from incidents.models import Category, Incident
+from incidents.models import Category, Incident, Source
 
 from . import actions, indicators
 from .indicators import CHILD_GROUP, PeriodError, parse_period
 from .models import DepartmentCategory, IndicatorSettings
-from .queries import case_view, department_inbox, queue_payload
+from .queries import AGES, HEAT_MAX_POINTS, STAGES, case_view, department_inbox, heat_payload, queue_payload
 from .serializers import DispatchActionSerializer, IndicatorResponseSerializer, case_data, inbox_item, row_data
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
@@ -83,6 +85,99 @@ class QueueView(APIView):
         if not is_centre(request.user):
             raise PermissionDenied(_("Only the command centre has a queue."))
         return Response(queue_payload(request.user, request.query_params))
+
+
+HEAT_PARAMETERS = [
+    *QUEUE_PARAMETERS,
+    OpenApiParameter(
+        "zoom",
+        OpenApiTypes.INT,
+        description="The map's zoom level, 0–22 (default 12): the grid's cell spans about 8 screen pixels there",
+    ),
+    OpenApiParameter(
+        "bbox",
+        OpenApiTypes.STR,
+        description="Only cases inside west,south,east,north (degrees, WGS 84), e.g. the map's view with a margin "
+        "(default: the whole jurisdiction)",
+    ),
+]
+LIGHTS = ("green", "yellow", "red")
+
+
+def _choice_errors(params) -> dict[str, list[str]]:
+    """The queue quietly ignores a filter value it does not know; the heat map's API says so."""
+    errors: dict[str, list[str]] = {}
+    stage = params.get("stage") or ""
+    if stage and stage not in STAGES:
+        choices = ", ".join(STAGES)
+        errors["stage"] = [_("Unknown stage “%(value)s”: use one of %(choices)s.") % {"value": stage, "choices": choices}]
+    age = params.get("age") or ""
+    if age and age not in (*AGES, "old"):
+        choices = ", ".join((*AGES, "old"))
+        errors["age"] = [_("Unknown age “%(value)s”: use one of %(choices)s.") % {"value": age, "choices": choices}]
+    for name, allowed in (("light", LIGHTS), ("source", tuple(Source.values))):
+        wrong = [value for value in (params.get(name) or "").split(",") if value and value not in allowed]
+        if wrong:
+            errors[name] = [
+                _("Unknown value “%(value)s”: use one of %(choices)s.") % {"value": wrong[0], "choices": ", ".join(allowed)}
+            ]
+    return errors
+
+
+def _zoom(params, errors: dict[str, list[str]]) -> int:
+    raw = params.get("zoom")
+    if raw in (None, ""):
+        return 12
+    try:
+        value = int(raw)
+    except ValueError:
+        errors["zoom"] = [_("“%(value)s” is not a whole number.") % {"value": raw}]
+        return 12
+    if not 0 <= value <= 22:
+        errors["zoom"] = [_("Must lie between %(low)s and %(high)s.") % {"low": 0, "high": 22}]
+    return value
+
+
+def _bbox(params, errors: dict[str, list[str]]) -> tuple[float, float, float, float] | None:
+    raw = params.get("bbox")
+    if raw in (None, ""):
+        return None
+    parts = raw.split(",")
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        errors["bbox"] = [_("Give four numbers: west,south,east,north.")]
+        return None
+    if not all(math.isfinite(value) for value in (west, south, east, north)):
+        errors["bbox"] = [_("Give four numbers: west,south,east,north.")]
+    elif not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        errors["bbox"] = [
+            _("West must be less than east (within −180…180) and south less than north (within −90…90).")
+        ]
+    return west, south, east, north
+
+
+class HeatView(APIView):
+    @extend_schema(
+        operation_id="dispatch_heat",
+        parameters=HEAT_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        description="Where the queue's cases are, for the console's heat map: every case the queue's filters keep "
+        "(the whole jurisdiction, not only the first 200), counted per cell of a grid aggregated in the "
+        "database. Answers points ([lat, lng, count] per cell), cell_m (the cell's side in metres), total (cases "
+        f"counted), max (the largest count) and zoom; at most {HEAT_MAX_POINTS} points: when the cases fill more "
+        "cells, the cells are made coarser.",
+    )
+    def get(self, request):
+        if not is_centre(request.user):
+            raise PermissionDenied(_("Only the command centre has a queue."))
+        params = request.query_params
+        errors = _choice_errors(params)
+        zoom = _zoom(params, errors)
+        bbox = _bbox(params, errors)
+        if errors:
+            raise ValidationError(errors)
+        return Response(heat_payload(request.user, params, zoom=zoom, bbox=bbox))
 
 
 class InboxView(APIView):

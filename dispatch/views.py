@@ -73,6 +73,10 @@ def console(request):
         "minutes": _("%(n)d min"),
         "hours": _("%(n)d h"),
         "days": _("%(n)d d"),
+        "layerCases": pgettext("map layer", "Cases"),
+        "layerHeat": pgettext("map layer", "Heatmap"),
+        "clusterTitle": _("%(n)s cases here: click to zoom in"),
+        "heatTotal": _("Heat map: %(n)s cases"),
     }
     departments = list(Department.objects.filter(active=True).order_by("code"))
     return render(
@@ -96,6 +100,8 @@ def console(request):
             "strings": strings,
             "config": {
                 "queueUrl": reverse("dispatch:queue-json"),
+                "heatUrl": reverse("dispatch-heat"),
+                "heatSeconds": 30,
                 "caseUrl": reverse("dispatch:case", kwargs={"pk": 0}),
                 "actUrl": reverse("dispatch:act", kwargs={"pk": 0, "action": "ACTION"}),
                 "streetsUrl": reverse("area-list") + "?level=street",

@@ -39,11 +39,48 @@
   }
 
   // --- the map ---------------------------------------------------------------------------------
-  var map = L.map("console-map", { zoomControl: true, attributionControl: !!config.tileUrl });
+  // Two layers the dispatcher switches in the layer control: the queue's cases as markers, gathered
+  // in clusters coloured by the worst light inside (leaflet.markercluster), and a heat map of every
+  // case the filters keep in the whole jurisdiction (leaflet.heat), counted per grid cell by the
+  // server (heat API), so it stays small at city scale.
+  var map = L.map("console-map", { zoomControl: true, attributionControl: !!config.tileUrl, maxZoom: 19 });
   map.setView([39.93, 116.41], 12);
   if (config.tileUrl) L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
   var streets = L.geoJSON(null, { style: { color: "#5b6776", weight: 1, fill: false } }).addTo(map);
-  var markers = L.layerGroup().addTo(map);
+  // The cases' own pane sits above the overlay pane, where leaflet.heat puts its canvas.
+  map.createPane("cases").style.zIndex = 450;
+  var lightRank = { red: 0, yellow: 1, green: 2 };
+  var markers = L.markerClusterGroup({
+    maxClusterRadius: 45,
+    showCoverageOnHover: false,
+    spiderfyOnMaxZoom: true,
+    chunkedLoading: true,
+    iconCreateFunction: function (cluster) {
+      var worst = "none", rank = 9, selected = false;
+      cluster.getAllChildMarkers().forEach(function (marker) {
+        var r = lightRank.hasOwnProperty(marker.light) ? lightRank[marker.light] : 3;
+        if (r < rank) { rank = r; worst = marker.light || "none"; }
+        if (marker.caseId === state.selected) selected = true;
+      });
+      var count = cluster.getChildCount();
+      var size = count < 10 ? 34 : count < 100 ? 40 : 46;
+      return L.divIcon({
+        html: '<div title="' + esc(fmt(T.clusterTitle, { n: count })) + '"><span>' + count + "</span></div>",
+        className: "marker-cluster marker-cluster-" + worst + (selected ? " has-selected" : ""),
+        iconSize: L.point(size, size),
+      });
+    },
+  }).addTo(map);
+  // maxZoom 0: leaflet.heat then takes each point's weight as it is at every zoom (the server already
+  // sized its cells to the zoom). The layer control greys out a layer whose maxZoom is below the map's
+  // zoom, so it is given the heat layer inside a plain group.
+  var heat = L.heatLayer([], { radius: 25, blur: 18, minOpacity: 0.3, maxZoom: 0 });
+  var heatGroup = L.layerGroup([heat]);
+  var overlays = {};
+  overlays[T.layerCases] = markers;
+  overlays[T.layerHeat] = heatGroup;
+  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  var markerById = {};
   var fitted = false;
   fetch(config.streetsUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
     if (!data || !data.features || !data.features.length) return;
@@ -52,22 +89,129 @@
   }).catch(function () {});
   var colours = { red: "#c62828", yellow: "#f9a825", green: "#2e7d32" };
 
+  function markerStyle(item) {
+    var selected = item.id === state.selected;
+    return {
+      radius: selected ? 10 : 6, weight: selected ? 3 : 1, color: selected ? "#0b57d0" : "#1d2733",
+      fillColor: colours[item.light] || "#777", fillOpacity: 0.85,
+    };
+  }
+
+  // The queue is redrawn every few seconds: markers are kept by case number and only the changes
+  // reach the cluster group, so an open cluster or a spiderfied stack stays as the dispatcher left it.
   function drawMarkers() {
-    markers.clearLayers();
+    var seen = {}, added = [], removed = [], recolour = false;
     var bounds = [];
     state.items.forEach(function (item) {
+      var latlng = L.latLng(item.location.lat, item.location.lng);
+      var marker = markerById[item.id];
+      // (a fanned-out marker is drawn away from its place: compare the place it was made for)
+      if (marker && !marker.caseLatLng.equals(latlng)) { removed.push(marker); marker = null; }
+      if (!marker) {
+        marker = L.circleMarker(latlng, L.extend({ pane: "cases" }, markerStyle(item)));
+        marker.caseId = item.id;
+        marker.caseLatLng = latlng;
+        marker.bindTooltip("");
+        marker.on("click", function () { select(item.id, true); });
+        markerById[item.id] = marker;
+        added.push(marker);
+      }
       var selected = item.id === state.selected;
-      var marker = L.circleMarker([item.location.lat, item.location.lng], {
-        radius: selected ? 10 : 6, weight: selected ? 3 : 1, color: selected ? "#0b57d0" : "#1d2733",
-        fillColor: colours[item.light] || "#777", fillOpacity: 0.85,
-      });
-      marker.bindTooltip("#" + item.id + " " + esc(item.category));
-      marker.on("click", function () { select(item.id, true); });
-      marker.addTo(markers);
-      bounds.push([item.location.lat, item.location.lng]);
+      if (marker.light !== item.light || marker.selected !== selected) recolour = true;
+      marker.light = item.light;
+      marker.selected = selected;
+      marker.setStyle(markerStyle(item));
+      marker.setTooltipContent("#" + item.id + " " + esc(item.category));
+      if (selected && marker._map) marker.bringToFront();
+      seen[item.id] = true;
+      bounds.push(latlng);
     });
+    Object.keys(markerById).forEach(function (id) {
+      if (!seen[id]) { removed.push(markerById[id]); delete markerById[id]; }
+    });
+    if (removed.length) markers.removeLayers(removed);
+    if (added.length) markers.addLayers(added);
+    if (recolour) markers.refreshClusters();
     if (!fitted && bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 }); fitted = true; }
   }
+
+  // Show the selected case's marker without losing the dispatcher's view: pan to it when it stands
+  // alone; inside a small cluster, fan the cluster out where it is (j/k through the queue should not
+  // zoom the map in and out); inside a big one, zoom in until it shows (spiderfying at the last zoom).
+  var SPIDERFY_AT_MOST = 12;
+  function reveal(item, retried) {
+    var marker = markerById[item.id];
+    if (!marker || !map.hasLayer(markers)) { map.panTo([item.location.lat, item.location.lng]); return; }
+    if (map.hasLayer(marker)) {  // drawn on its own (or already fanned out)
+      if (!map.getBounds().pad(-0.1).contains(marker.getLatLng())) map.panTo(marker.getLatLng());
+      return;
+    }
+    var parent = markers.getVisibleParent(marker);  // the cluster drawn for it, if any
+    if (parent && parent !== marker && parent.getChildCount() <= SPIDERFY_AT_MOST) {
+      if (!map.getBounds().pad(-0.2).contains(parent.getLatLng())) map.panTo(parent.getLatLng(), { animate: false });
+      parent.spiderfy();
+      // A cluster does not open while the clusters are still being redrawn after a zoom: try again
+      // once they are, if the case is still the selected one.
+      if (!map.hasLayer(marker) && !retried) {
+        markers.once("animationend", function () { if (state.selected === item.id) reveal(item, true); });
+      }
+      return;
+    }
+    markers.zoomToShowLayer(marker);
+  }
+
+  // --- the heat map ------------------------------------------------------------------------------
+  var heatState = { busy: false, again: false, query: null, at: 0, zoom: null, bounds: null };
+  var heatEl = L.DomUtil.create("span", "heat-total");
+
+  function heatQuery() {
+    var query = params();
+    query.set("zoom", String(map.getZoom()));
+    var b = map.getBounds().pad(0.5);
+    var corners = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    query.set("bbox", corners.map(function (v) { return v.toFixed(5); }).join(","));
+    return query;
+  }
+
+  // Refetched when the filters change, when the view leaves what was fetched or changes zoom, and
+  // every heatSeconds with the queue's poll; never while the layer is off. A change while an answer
+  // is awaited is looked at again when it has come.
+  function loadHeat(force) {
+    if (!map.hasLayer(heat)) return;
+    if (heatState.busy) { heatState.again = true; return; }
+    var filtersNow = params().toString();
+    var stale = Date.now() - heatState.at > (config.heatSeconds || 30) * 1000;
+    var moved = heatState.zoom !== map.getZoom() || !heatState.bounds || !heatState.bounds.contains(map.getBounds());
+    if (!force && !stale && !moved && filtersNow === heatState.query) return;
+    var query = heatQuery();
+    heatState.busy = true;
+    fetch(config.heatUrl + "?" + query.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+      .then(function (data) {
+        heatState.query = filtersNow;
+        heatState.at = Date.now();
+        heatState.zoom = Number(query.get("zoom"));
+        var box = query.get("bbox").split(",").map(Number);
+        heatState.bounds = L.latLngBounds([box[1], box[0]], [box[3], box[2]]);
+        // The scale's top is a high quantile of the cells, so one very busy spot does not wash out the rest.
+        var weights = data.points.map(function (p) { return p[2]; }).sort(function (a, b) { return a - b; });
+        var top = weights.length ? weights[Math.floor(0.95 * (weights.length - 1))] : 1;
+        heat.setOptions({ max: Math.max(1, top) });
+        heat.setLatLngs(data.points);
+        heatEl.textContent = fmt(T.heatTotal, { n: data.total });
+      })
+      .catch(function () {})
+      .then(function () {
+        heatState.busy = false;
+        if (heatState.again) { heatState.again = false; loadHeat(false); }
+      });
+  }
+  map.on("overlayadd", function (event) { if (event.layer === heatGroup) { statusEl.appendChild(heatEl); loadHeat(true); } });
+  map.on("overlayremove", function (event) {
+    if (event.layer === heatGroup && heatEl.parentNode) heatEl.parentNode.removeChild(heatEl);
+  });
+  var moveTimer = null;
+  map.on("moveend", function () { clearTimeout(moveTimer); moveTimer = setTimeout(function () { loadHeat(false); }, 250); });
 
   // --- the queue -------------------------------------------------------------------------------
   function params() {
@@ -90,7 +234,9 @@
         renderCounts(data.counts);
         render();
         statusEl.textContent = fmt(T.updated, { time: (data.now || "").slice(11, 19) });
+        if (map.hasLayer(heat)) statusEl.appendChild(heatEl);
         statusEl.classList.remove("error");
+        loadHeat(false);
       })
       .catch(function () { statusEl.textContent = T.offline; statusEl.classList.add("error"); })
       .then(function () { state.busy = false; });
@@ -167,7 +313,7 @@
     drawMarkers();
     renderPreview();
     var item = current();
-    if (item && scroll) map.panTo([item.location.lat, item.location.lng]);
+    if (item && scroll) reveal(item);
   }
 
   function move(step) {
