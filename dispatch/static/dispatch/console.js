@@ -225,7 +225,8 @@
   }
 
   function load() {
-    if (state.busy) return;
+    // A filter changed while a request is out is loaded right after it, not at the next poll.
+    if (state.busy) { state.again = true; return; }
     state.busy = true;
     fetch(config.queueUrl + "?" + params().toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
@@ -239,7 +240,10 @@
         loadHeat(false);
       })
       .catch(function () { statusEl.textContent = T.offline; statusEl.classList.add("error"); })
-      .then(function () { state.busy = false; });
+      .then(function () {
+        state.busy = false;
+        if (state.again) { state.again = false; load(); }
+      });
   }
 
   function renderCounts(counts) {
