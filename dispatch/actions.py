@@ -332,6 +332,11 @@ def _reopen_for_rework(incident: Incident, expected_status: str) -> None:
         )
 
 
+def _district_clock(incident: Incident) -> str:
+    """The clock (urgent hours, working hours, working days) of the class's limit at the centre."""
+    return clock.limit_for(incident.category_id, Level.DISTRICT, incident.urgency).clock
+
+
 def _claim_share(share: Assignment, *, states: Sequence[str], **changes: Any) -> None:
     """Conditional UPDATE of one share; if another act changed it first, the whole act rolls back."""
     updated = Assignment.objects.filter(pk=share.pk, status__in=list(states)).update(**changes)
@@ -439,7 +444,11 @@ def dispatch(
     inactive = [d.name for d in chosen if not d.active]
     if inactive:
         raise InvalidInput(_("%(names)s no longer takes cases.") % {"names": _join(inactive)}, field="departments")
-    deadline = deadline or clock.deadline_for(incident.category_id, Level.DISTRICT, incident.urgency, now)
+    if deadline is None:
+        deadline, warn_at = clock.due_for(incident.category_id, Level.DISTRICT, incident.urgency, now)
+    else:
+        # A chosen deadline turns yellow on the class's own clock, like the default one.
+        deadline, warn_at = clock.due_by(now, deadline, _district_clock(incident))
     if deadline <= now:
         raise InvalidInput(_("The deadline %(deadline)s has already passed.") % {"deadline": _when(deadline)}, field="deadline")
     text = _with_note(
@@ -456,7 +465,13 @@ def dispatch(
             expected_status=incident.status,
             expected_version=expected_version,
             note=text,
-            changes={"deadline": deadline, "deadline_started_at": now, "overdue_notified_at": None, "assignee": None},
+            changes={
+                "deadline": deadline,
+                "warn_at": warn_at,
+                "deadline_started_at": now,
+                "overdue_notified_at": None,
+                "assignee": None,
+            },
             notifications=[(department_staff(d.pk for d in chosen), NotificationKind.ASSIGNED)],
             now=now,
         )
@@ -471,6 +486,7 @@ def dispatch(
                             incident=incident,
                             department=department,
                             deadline=deadline,
+                            warn_at=warn_at,
                             dispatched_at=now,
                             filed_area_id=incident.filed_area_id,
                             incident_created_at=incident.created_at,
@@ -598,7 +614,14 @@ def decide_extension(
         )
         others = Assignment.objects.filter(incident_id=incident.pk, status__in=ACTIVE_ASSIGNMENT).exclude(pk=share.pk)
         latest = max([extension.requested_deadline, *(others.values_list("deadline", flat=True))])
-        changes = {"deadline": latest, "overdue_notified_at": None}
+        # The clocks keep their start; only the end moves, and with it the moment they turn yellow.
+        kind = _district_clock(incident)
+        share_warn_at = clock.due_by(share.dispatched_at, extension.requested_deadline, kind).warn_at
+        changes = {
+            "deadline": latest,
+            "warn_at": clock.due_by(incident.deadline_started_at, latest, kind).warn_at,
+            "overdue_notified_at": None,
+        }
     else:
         text = _("More time for %(department)s refused: %(note)s") % {"department": department.name, "note": note.strip()}
     with transaction.atomic():
@@ -623,7 +646,7 @@ def decide_extension(
         if claimed != 1:
             raise Conflict(_("Somebody else decided this request just now."))
         if approve:
-            _claim_share(share, states=ACTIVE_ASSIGNMENT, deadline=extension.requested_deadline)
+            _claim_share(share, states=ACTIVE_ASSIGNMENT, deadline=extension.requested_deadline, warn_at=share_warn_at)
     extension.refresh_from_db()
     return entry
 
@@ -676,7 +699,7 @@ def resume(
     """Take a case off hold: registered again, with a fresh district deadline."""
     _check(incident, "resume", actor, expected_version=expected_version, note=note)
     now = now or timezone.now()
-    deadline = clock.deadline_for(incident.category_id, Level.DISTRICT, incident.urgency, now)
+    deadline, warn_at = clock.due_for(incident.category_id, Level.DISTRICT, incident.urgency, now)
     return transition(
         incident,
         action="resume",
@@ -685,7 +708,7 @@ def resume(
         expected_status=incident.status,
         expected_version=expected_version,
         note=note,
-        changes={"deadline": deadline, "deadline_started_at": now, "overdue_notified_at": None},
+        changes={"deadline": deadline, "warn_at": warn_at, "deadline_started_at": now, "overdue_notified_at": None},
         now=now,
     )
 

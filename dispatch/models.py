@@ -73,6 +73,8 @@ class Assignment(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING)
     deadline = models.DateTimeField(_("deadline"))
+    # When the share's light turns yellow (clock.due_by on the class's clock); NULL on older rows.
+    warn_at = models.DateTimeField(_("turns yellow at"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), default=timezone.now)
     dispatched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

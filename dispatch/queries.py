@@ -20,8 +20,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
-    ExpressionWrapper,
-    F,
     FloatField,
     Func,
     IntegerField,
@@ -72,10 +70,7 @@ def _listed(params, name: str) -> list[str]:
 
 def _light_condition(light: str, now: datetime) -> Q:
     """Cases of one light, as plain conditions the indexes can serve (what clock.annotate_light computes)."""
-    yellow_at = ExpressionWrapper(
-        F("deadline_started_at") + (F("deadline") - F("deadline_started_at")) * Value(clock.yellow_share()),
-        output_field=DateTimeField(),
-    )
+    yellow_at = clock.yellow_at_expression()
     is_open = Q(status__in=OPEN_STATUSES)
     if light == "red":
         return is_open & Q(deadline__lt=now)
@@ -124,10 +119,7 @@ def centre_queue(user, params=None, now: datetime | None = None) -> QuerySet:
 def most_pressing(queryset: QuerySet, now: datetime) -> QuerySet:
     """Overdue first, then nearly due, urgent before normal, earliest deadline first. One flat
     CASE on the row's own columns, so the sort is a cheap top-N over the queue's narrow index."""
-    yellow_at = ExpressionWrapper(
-        F("deadline_started_at") + (F("deadline") - F("deadline_started_at")) * Value(clock.yellow_share()),
-        output_field=DateTimeField(),
-    )
+    yellow_at = clock.yellow_at_expression()
     rank = Case(
         When(~Q(status__in=OPEN_STATUSES), then=Value(3)),
         When(deadline__lt=now, then=Value(0)),
@@ -247,7 +239,11 @@ def queue_payload(user, params, *, limit: int = 200, now: datetime | None = None
     rows = [by_id[pk] for pk in ids if pk in by_id]
     for incident in rows:
         incident.light = clock.light(
-            status=incident.status, deadline=incident.deadline, started=incident.deadline_started_at, now=now
+            status=incident.status,
+            deadline=incident.deadline,
+            started=incident.deadline_started_at,
+            warn_at=incident.warn_at,
+            now=now,
         )
     shares = shares_by_case(ids)
     pending_extensions = set(
@@ -384,7 +380,9 @@ def share_light(share: Assignment, now: datetime | None = None) -> str | None:
         share.status == AssignmentStatus.HANDLED and share.incident.status == Status.REWORK
     ):
         return None
-    return clock.light(status=Status.IN_PROGRESS, deadline=share.deadline, started=share.dispatched_at, now=now)
+    return clock.light(
+        status=Status.IN_PROGRESS, deadline=share.deadline, started=share.dispatched_at, warn_at=share.warn_at, now=now
+    )
 
 
 def department_open_count(user) -> int:

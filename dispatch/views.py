@@ -137,7 +137,9 @@ def case_page(request, pk: int):
         pk=pk,
     )
     view = queries.case_view(request.user, incident)
-    light = clock.light(status=incident.status, deadline=incident.deadline, started=incident.deadline_started_at)
+    light = clock.light(
+        status=incident.status, deadline=incident.deadline, started=incident.deadline_started_at, warn_at=incident.warn_at
+    )
     timeline = list(incident.timeline.select_related("actor", "to_area").prefetch_related("photos").order_by("-version"))
     allowed = {t.action: t for t in case_actions.allowed_actions(request.user, incident)}
     suggested = [d.pk for d in actions.default_departments(incident.category)]

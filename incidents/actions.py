@@ -344,11 +344,13 @@ def transition(
         new_level, new_area = to_level, to_area
         if to_status is None:
             new_status = _status_after_level_change(expected_status)
+        due = clock.due_for(incident.category_id, to_level, incident.urgency, now)
         fields.update(
             level=to_level,
             area=to_area,
             assignee=None,
-            deadline=clock.deadline_for(incident.category_id, to_level, incident.urgency, now),
+            deadline=due.deadline,
+            warn_at=due.warn_at,
             deadline_started_at=now,
             overdue_notified_at=None,
         )
@@ -552,6 +554,7 @@ def report_incident(
     if area is None:
         raise InvalidInput(_("No current district holds this location."), field="location")
     now = now or timezone.now()
+    due = clock.due_for(category.pk, level, urgency, now)
     incident = Incident(
         client_id=client_id or None,
         cell=cell,
@@ -567,7 +570,8 @@ def report_incident(
         status=Status.REPORTED,
         level=level,
         area=area,
-        deadline=clock.deadline_for(category.pk, level, urgency, now),
+        deadline=due.deadline,
+        warn_at=due.warn_at,
         deadline_started_at=now,
         reporter=reporter,
         patrol=patrol,
@@ -883,13 +887,16 @@ WITH due AS (
 ),
 target AS (
     -- The area one level up: the current area of that level whose code the case's area code
-    -- starts with (codes nest, DESIGN.md §1), else the area's parent. The new deadline is looked
-    -- up by key in a JSON object ("category:level:urgency"): a join on the few hundred limits
-    -- would be planned as a nested loop over every due case.
+    -- starts with (codes nest, DESIGN.md §1), else the area's parent. The new deadline and the
+    -- moment its light turns yellow are looked up by key in two JSON objects
+    -- ("category:level:urgency"): a join on the few hundred limits would be planned as a nested
+    -- loop over every due case.
     SELECT d.id, d.old_level, d.old_status, d.old_version, d.new_level,
            COALESCE(p.id, a.parent_id) AS new_area_id,
            COALESCE((%(limits)s::jsonb ->> (d.category_id::text || ':' || d.new_level || ':' || d.urgency))::timestamptz,
-                    %(fallback)s) AS new_deadline
+                    %(fallback)s) AS new_deadline,
+           COALESCE((%(warnings)s::jsonb ->> (d.category_id::text || ':' || d.new_level || ':' || d.urgency))::timestamptz,
+                    %(fallback_warn)s) AS new_warn_at
     FROM due d
     JOIN grids_area a ON a.id = d.area_id
     LEFT JOIN grids_area p ON p.valid_to IS NULL AND p.level = d.new_level
@@ -901,6 +908,7 @@ moved AS (
         level = t.new_level,
         area_id = t.new_area_id,
         deadline = t.new_deadline,
+        warn_at = t.new_warn_at,
         deadline_started_at = %(now)s,
         overdue_notified_at = NULL,
         status = CASE WHEN i.status IN ('assigned', 'in_progress', 'rework', 'dispatched') THEN 'registered' ELSE i.status END,
@@ -956,8 +964,9 @@ SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM notified), (SELECT c
 def escalate_overdue(*, now: datetime | None = None, batch_size: int = 50_000, workers: int | None = None) -> SweepResult:
     """Carry every open case whose deadline has passed one level up — set-based, exactly once.
 
-    1. Compute, in Python, the new deadline of every (category, level, urgency) from ``now``: a
-       few hundred values, since every case escalated by this sweep starts its clock at ``now``.
+    1. Compute, in Python, the new deadline and the moment its light turns yellow (``warn_at``) of
+       every (category, level, urgency) from ``now``: a few hundred pairs, since every case
+       escalated by this sweep starts its clock at ``now``.
     2. One statement per batch claims the due cases (``FOR UPDATE SKIP LOCKED``, so a concurrent
        sweep takes other rows or none), moves each one level up with the area of that level found
        by code prefix, its new deadline and version, and inserts the timeline entries and the
@@ -977,13 +986,16 @@ def escalate_overdue(*, now: datetime | None = None, batch_size: int = 50_000, w
     now = now or timezone.now()
     category_ids = list(Category.objects.values_list("pk", flat=True))
     table = clock.deadline_table(category_ids, [Level.COMMUNITY, Level.STREET, Level.DISTRICT], now)
+    fallback = clock.due_after(now, clock.FALLBACK_LIMIT.clock, clock.FALLBACK_LIMIT.amount)
     params = {
-        "limits": json.dumps({f"{category}:{level}:{urgency}": deadline.isoformat() for category, level, urgency, deadline in table}),
+        "limits": json.dumps({f"{category}:{level}:{urgency}": due.deadline.isoformat() for category, level, urgency, due in table}),
+        "warnings": json.dumps({f"{category}:{level}:{urgency}": due.warn_at.isoformat() for category, level, urgency, due in table}),
         "open": [str(s) for s in OPEN_STATUSES],
         "now": now,
         "batch": batch_size,
         # A class created after the table above was computed still gets a deadline.
-        "fallback": clock.add_time(now, clock.FALLBACK_LIMIT.clock, clock.FALLBACK_LIMIT.amount),
+        "fallback": fallback.deadline,
+        "fallback_warn": fallback.warn_at,
     }
     if workers is None:
         workers = settings.GRIDGOV_SWEEP_WORKERS

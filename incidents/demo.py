@@ -159,7 +159,7 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
         incident.level = holder_level
         incident.area = area_at[holder_level] or district
         incident.deadline_started_at = last_level_change
-        incident.deadline = clock.deadline_for(incident.category_id, holder_level, incident.urgency, last_level_change)
+        incident.deadline, incident.warn_at = clock.due_for(incident.category_id, holder_level, incident.urgency, last_level_change)
         incident.version = len(history)
         incident.updated_at = history[-1][5]
         incident.escalations = sum(1 for h in history if h[0] == "escalate")
@@ -174,7 +174,7 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
             ))
     Incident.objects.bulk_update(
         incidents,
-        ["status", "level", "area", "deadline", "deadline_started_at", "version", "updated_at", "escalations",
+        ["status", "level", "area", "deadline", "warn_at", "deadline_started_at", "version", "updated_at", "escalations",
          "resolved_at_grid", "closed_at"],
         batch_size=500,
     )

@@ -275,6 +275,10 @@ class Incident(models.Model):
     )
     deadline = models.DateTimeField(_("deadline"))
     deadline_started_at = models.DateTimeField(_("clock started at"))
+    # When the light turns yellow: the yellow share of the limit on the limit's own clock (office
+    # time for working hours and days), set with every deadline (clock.due_for). NULL on rows
+    # written before it existed: the light then falls back to the wall-clock share.
+    warn_at = models.DateTimeField(_("turns yellow at"), null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

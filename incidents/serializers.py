@@ -124,7 +124,13 @@ def photo_data(photo, request=None) -> dict[str, Any]:
 def incident_summary(incident: Incident, now=None) -> dict[str, Any]:
     light = getattr(incident, "light", None)
     if light is None:
-        light = clock.light(status=incident.status, deadline=incident.deadline, started=incident.deadline_started_at, now=now)
+        light = clock.light(
+            status=incident.status,
+            deadline=incident.deadline,
+            started=incident.deadline_started_at,
+            warn_at=incident.warn_at,
+            now=now,
+        )
     category = incident.category
     return {
         "id": incident.pk,
