@@ -568,7 +568,8 @@ class Bench:
             cursor.execute("""
                 WITH moved AS (
                     UPDATE incidents_incident SET level = 'grid', area_id = cell_id, version = 2, escalations = 0,
-                           status = 'registered', deadline = now() - interval '1 hour', overdue_notified_at = NULL
+                           status = 'registered', deadline = now() - interval '1 hour', warn_at = NULL,
+                           overdue_notified_at = NULL
                     WHERE description LIKE '基准数据 %%' AND escalations > 0 RETURNING id)
                 DELETE FROM incidents_timelineentry t USING moved WHERE t.incident_id = moved.id AND t.version > 2""")
             cursor.execute("DELETE FROM incidents_notification WHERE kind IN ('escalated', 'overdue')")
@@ -594,7 +595,8 @@ class Bench:
 BARE_SWEEP_SQL = """
 WITH moved AS (
     UPDATE incidents_incident i SET level = 'community', area_id = a.parent_id, version = i.version + 1,
-           escalations = i.escalations + 1, deadline = %(now)s + interval '1 day', deadline_started_at = %(now)s
+           escalations = i.escalations + 1, deadline = %(now)s + interval '1 day', deadline_started_at = %(now)s,
+           warn_at = %(now)s + interval '18 hours'
     FROM grids_area a
     WHERE a.id = i.area_id AND i.level = 'grid' AND i.status IN ('reported','registered','assigned','in_progress','rework')
       AND i.deadline < %(now)s
