@@ -55,7 +55,7 @@ from incidents import actions as case_actions
 from incidents import clock
 from incidents.actions import Conflict, Forbidden, IncidentError, InvalidInput, NotAllowed, register_transition, transition
 from incidents.models import Category, Incident, NotificationKind, PhotoStage, Source, Status, TimelineEntry
-from incidents.notify import level_staff
+from incidents.notify import level_staff, notify
 from incidents.photos import PhotoError, prepare_photos
 from incidents.rules import holds_level
 
@@ -332,6 +332,27 @@ def _reopen_for_rework(incident: Incident, expected_status: str) -> None:
         )
 
 
+def withdraw_shares_leaving_centre(incident: Incident, *, from_level: str, actor, now: datetime) -> int:
+    """A case the command centre hands down (to the locality, or sent back to a lower level) is no
+    longer the departments' work: their open shares are withdrawn — out of their inboxes and of
+    their evaluation — and their handlers told. Handled shares stay: that work was done.
+    Runs inside the level change's transaction (incidents.actions.LEVEL_CHANGE_HOOKS)."""
+    if from_level != Level.DISTRICT or incident.level == Level.DISTRICT:
+        return 0
+    open_shares = Assignment.objects.filter(
+        incident_id=incident.pk, status__in=[AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED]
+    )
+    department_ids = list(open_shares.values_list("department_id", flat=True))
+    if not department_ids:
+        return 0
+    withdrawn = open_shares.update(status=AssignmentStatus.CANCELLED, closed_at=now)
+    notify(department_staff(department_ids), incident, NotificationKind.WITHDRAWN, exclude=actor, now=now)
+    return withdrawn
+
+
+case_actions.LEVEL_CHANGE_HOOKS.append(withdraw_shares_leaving_centre)
+
+
 def _district_clock(incident: Incident) -> str:
     """The clock (urgent hours, working hours, working days) of the class's limit at the centre."""
     return clock.limit_for(incident.category_id, Level.DISTRICT, incident.urgency).clock
@@ -472,7 +493,7 @@ def dispatch(
                 "overdue_notified_at": None,
                 "assignee": None,
             },
-            notifications=[(department_staff(d.pk for d in chosen), NotificationKind.ASSIGNED)],
+            notifications=[(department_staff(d.pk for d in chosen), NotificationKind.DISPATCHED)],
             now=now,
         )
         Assignment.objects.filter(incident_id=incident.pk, status__in=ACTIVE_ASSIGNMENT).update(
@@ -565,7 +586,7 @@ def supervise(
             expected_status=incident.status,
             expected_version=expected_version,
             note=text,
-            notifications=[(department_staff(share.department_id for share in shares), NotificationKind.OVERDUE)],
+            notifications=[(department_staff(share.department_id for share in shares), NotificationKind.SUPERVISED)],
             now=now,
         )
         rows = []
@@ -634,7 +655,7 @@ def decide_extension(
             expected_version=expected_version,
             note=text,
             changes=changes,
-            notifications=[(department_staff([department.pk]), NotificationKind.ASSIGNED)],
+            notifications=[(department_staff([department.pk]), NotificationKind.EXTENSION_DECIDED)],
             now=now,
         )
         claimed = ExtensionRequest.objects.filter(pk=extension.pk, status=ExtensionStatus.PENDING).update(
@@ -797,7 +818,7 @@ def return_case(
             expected_status=expected_status,
             expected_version=expected_version,
             note=text,
-            notifications=[(centre_staff(incident), NotificationKind.HELP_REQUESTED)],
+            notifications=[(centre_staff(incident), NotificationKind.RETURNED)],
             now=now,
         )
         _reopen_for_rework(incident, expected_status)
@@ -892,7 +913,7 @@ def request_extension(
             expected_status=incident.status,
             expected_version=expected_version,
             note=text,
-            notifications=[(centre_staff(incident), NotificationKind.HELP_REQUESTED)],
+            notifications=[(centre_staff(incident), NotificationKind.EXTENSION_REQUESTED)],
             now=now,
         )
         try:

@@ -379,10 +379,21 @@ def transition(
             note=(note or "").strip(),
         )
         _save_photos(incident, entry, photos, photo_stage, actor)
+        from_level = incident.level
         incident.refresh_from_db()
+        if new_level != from_level:
+            for hook in LEVEL_CHANGE_HOOKS:
+                hook(incident, from_level=from_level, actor=actor, now=now)
         for users, kind in notifications:
             notify(users, incident, kind, text=(note or "").strip(), exclude=actor, now=now)
     return entry
+
+
+# Other apps react to a case moving between levels by hand (dispatch withdraws the departments'
+# open shares of a case that leaves the command centre), inside the same transaction. Called as
+# hook(incident, from_level=…, actor=…, now=…) with the incident already at its new level. The
+# escalation sweep only moves cases up to the district, where no share can exist yet.
+LEVEL_CHANGE_HOOKS: list[Callable[..., None]] = []
 
 
 # --- reporting ----------------------------------------------------------------------------

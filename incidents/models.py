@@ -409,10 +409,17 @@ class NotificationKind(models.TextChoices):
     HANDLED = "handled", _("Handled, please verify")
     CLOSED = "closed", _("Your report was closed")
     REJECTED = "rejected", _("Your report was rejected")
+    # The command centre and the departments (dispatch).
+    DISPATCHED = "dispatched", _("Dispatched to your department")
+    SUPERVISED = "supervised", _("Pressed by the command centre (督办)")
+    RETURNED = "returned", _("Returned by a department")
+    EXTENSION_REQUESTED = "extension_requested", _("A department asks for more time")
+    EXTENSION_DECIDED = "extension_decided", _("Your request for more time was decided")
+    WITHDRAWN = "withdrawn", _("Withdrawn from your department")
 
 
 # Kinds worth an email as well as the in-app inbox (the issue: escalations and overdue cases).
-EMAIL_KINDS = (NotificationKind.ESCALATED, NotificationKind.HELP_REQUESTED, NotificationKind.OVERDUE)
+EMAIL_KINDS = (NotificationKind.ESCALATED, NotificationKind.HELP_REQUESTED, NotificationKind.OVERDUE, NotificationKind.SUPERVISED)
 
 
 class EmailState(models.TextChoices):

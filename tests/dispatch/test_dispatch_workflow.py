@@ -37,7 +37,7 @@ def test_it_dispatches_a_registered_case_to_two_departments_with_one_deadline(wo
     ]
     entry = incident.timeline.get(version=incident.version)
     assert entry.action == "dispatch" and "市政" in entry.note and "水务" in entry.note and "尽快处理" in entry.note
-    assert Notification.objects.filter(user=world.department_handler, incident=incident, kind=NotificationKind.ASSIGNED).exists()
+    assert Notification.objects.filter(user=world.department_handler, incident=incident, kind=NotificationKind.DISPATCHED).exists()
     assert Notification.objects.filter(user=world.other_department_handler, incident=incident).exists()
 
 
@@ -98,7 +98,7 @@ def test_a_return_needs_a_reason_counts_against_the_department_and_goes_back_to_
     assert (share.status, share.return_reason, share.returned_by) == ("returned", "井盖属于水务公司", world.department_handler)
     entry = incident.timeline.get(version=incident.version)
     assert entry.action == "return" and "井盖属于水务公司" in entry.note and "市政" in entry.note
-    assert Notification.objects.filter(user=world.dispatcher, incident=incident, kind=NotificationKind.HELP_REQUESTED).exists()
+    assert Notification.objects.filter(user=world.dispatcher, incident=incident, kind=NotificationKind.RETURNED).exists()
 
     # The centre re-dispatches to the right department; the return stays counted.
     actions.dispatch(incident, actor=world.dispatcher, departments=[world.other_department])
@@ -192,7 +192,7 @@ def test_supervising_presses_the_late_department_and_tells_its_handlers(world, d
     assert [(s.assignment.department, s.overdue) for s in made] == [(world.department, True)]
     assert Assignment.objects.get(incident=incident).supervisions == 1
     assert Supervision.objects.filter(assignment__incident=incident).count() == 1
-    assert Notification.objects.filter(user=world.department_handler, incident=incident, kind=NotificationKind.OVERDUE).exists()
+    assert Notification.objects.filter(user=world.department_handler, incident=incident, kind=NotificationKind.SUPERVISED).exists()
 
 
 def test_the_grid_worker_checks_on_site_and_the_centre_closes(world, dispatched_case):
@@ -248,3 +248,30 @@ def test_a_case_on_hold_leaves_the_clock_and_comes_back_with_a_fresh_deadline(wo
     with time_machine.travel(shanghai(2030, 1, 7, 9, 0), tick=False):
         actions.resume(incident, actor=world.dispatcher)
     assert incident.status == Status.REGISTERED and incident.deadline > shanghai(2030, 1, 7, 9, 0)
+
+
+def test_a_case_the_centre_sends_down_is_withdrawn_from_its_departments_and_they_are_told(world, dispatched_case):
+    from dispatch.queries import department_open_count
+    from incidents.actions import send_down
+
+    incident = dispatched_case(departments=[world.department, world.other_department])
+    actions.accept(incident, actor=world.department_handler)
+    assert department_open_count(world.department_handler) == 1
+    send_down(Incident.objects.get(pk=incident.pk), actor=world.dispatcher, reason="属地街道处理", to_level="street")
+    shares = Assignment.objects.filter(incident=incident)
+    assert {s.status for s in shares} == {AssignmentStatus.CANCELLED}
+    assert all(s.closed_at is not None for s in shares)
+    assert department_open_count(world.department_handler) == 0
+    for handler in (world.department_handler, world.other_department_handler):
+        assert Notification.objects.filter(user=handler, incident=incident, kind=NotificationKind.WITHDRAWN).exists()
+    # A withdrawn share can no longer be acted on.
+    with pytest.raises((NotAllowed, Forbidden)):
+        actions.feedback(Incident.objects.get(pk=incident.pk), actor=world.department_handler, note="已处理")
+
+
+def test_a_level_change_without_open_shares_tells_no_department(world, hotline_case):
+    from incidents.actions import send_down
+
+    incident = hotline_case()
+    send_down(incident, actor=world.dispatcher, reason="属地街道处理", to_level="street")
+    assert not Notification.objects.filter(incident=incident, kind=NotificationKind.WITHDRAWN).exists()
