@@ -247,6 +247,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Flash messages live in the session. The default (a signed cookie, falling back to the session)
+# derives a signing key on every request — API calls included — for messages only pages show.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 GRIDGOV_CSP = (
     "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'"
