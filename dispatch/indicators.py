@@ -1,10 +1,13 @@
 """Evaluation (考核): the indicators of DESIGN.md §4 for areas, grid workers, categories and departments.
 
-All counts are computed in the database, set-based: one scan of the period's cases aggregated
-with ``FILTER`` per filed area, rolled up by code into the area, its street offices, communities
-and cells; one more scan per grouping by grid worker, category or day when a dashboard asks.
-Pages and the API read them through ``cached_*``: an answer is kept for the rest of the minute
-(pages and the API say when it was computed).
+All counts are computed in the database, set-based, by one statement per question (``_AREA_SQL``,
+explained where it is defined): it reads each of the area's cases of the period once — fetched by
+the areas they were filed under, not by scanning the city's cases — counts them per filed area,
+status and "ever reworked" (and per grid worker, category or day in the same pass, only when a
+dashboard asks), and rolls those counts up by code into the area, its street offices, communities
+and cells. Pages and the API read them through ``cached_*``: an answer is kept for the rest of the
+minute (pages and the API say when it was computed); the figures in dispatch/README.md are for
+uncached answers.
 
 Definitions (a *period* is whole days in Asia/Shanghai; "cut" is the end of the period, or now if
 the period has not ended yet):
@@ -214,37 +217,44 @@ class Row:
 
 # --- the statements ---------------------------------------------------------------------------------
 #
-# Two statements instead of one big join, because at a million cases the joins cost more than the
-# counting:
+# An area's indicators come from one statement (``_AREA_SQL``) that reads each of its cases of the
+# period once:
 #
-# 1. the cases: one scan of the period (a parallel scan, or an index-only scan of the narrow
-#    covering index dispatch_incident_period_idx), with the few reworked cases (a partial index of
-#    the timeline) hashed beside it, counted per filed area — a plain GROUP BY, which PostgreSQL
-#    runs in parallel — or per grid worker / category / day;
-# 2. the department shares, which carry a copy of their case's filed area and reporting time
-#    (both fixed for the life of a case), so they need no join at all for an area.
+# - ``counted``: the cases reported in the period and filed under one of the area's own areas
+#   (every version: a case keeps the cell it was filed under after the boundaries are redrawn).
+#   The ids come as a constant array, so PostgreSQL estimates from its statistics how many cases
+#   that is and picks the plan: a district of a city of twenty (a twentieth of the cases) is
+#   fetched through the index on filed_area_id; a district that holds most of the cases is a
+#   parallel scan checking each case against a hash of the ids. The few reworked cases (a partial
+#   index of the timeline) are hashed beside them. Counted per (filed area, status, reworked) — a
+#   plain GROUP BY, which PostgreSQL runs in parallel — and, only when asked for, per grid worker,
+#   category and day in the same pass (GROUPING SETS);
+# - ``cases``: those few thousand rows rolled up by the filed area's code (DESIGN.md §2) into the
+#   total and — only when asked for — the street offices, communities and cells, and turned into
+#   the indicators;
+# - ``shares``: the department shares the same way; they carry a copy of their case's filed area
+#   and reporting time (both fixed for the life of a case), so they need no join with the cases.
 #
-# The per-area rows (a few thousand) are rolled up into the area, its street offices,
-# communities and cells in Python, by code prefix (DESIGN.md §2).
+# Two steps, because the per-case work is what costs at a million cases: the inner step counts with
+# a few comparisons of timestamps per case and no string comparison; the outer step works on the
+# counts.
+_INDICATOR_SUMS = """
+        sum(n)::int AS accepted,
+        COALESCE(sum(n) FILTER (WHERE status <> ALL(%(unregistered)s)), 0)::int AS registered,
+        COALESCE(sum(n_due) FILTER (WHERE status = ANY(%(due_statuses)s)), 0)::int AS due,
+        COALESCE(sum(n_closed) FILTER (WHERE status = 'closed'), 0)::int AS closed,
+        COALESCE(sum(n_on_time) FILTER (WHERE status = 'closed'), 0)::int AS closed_on_time,
+        COALESCE(sum(n) FILTER (WHERE status <> ALL(%(unregistered)s)
+            AND (status IN ('handled', 'verified', 'rework', 'closed') OR reworked)), 0)::int AS handled,
+        COALESCE(sum(n) FILTER (WHERE status <> ALL(%(unregistered)s) AND reworked), 0)::int AS reworked,
+        COALESCE(sum(n) FILTER (WHERE status = 'deferred'), 0)::int AS deferred,
+        COALESCE(sum(n_grid) FILTER (WHERE status = 'closed'), 0)::int AS grid_resolved,
+        sum(seconds) FILTER (WHERE status = 'closed') / 3600.0 AS hours"""
 
-# Inner step: count per (subject, status, reworked) with a few cheap comparisons of timestamps per
-# case and no string comparison; outer step: turn those few thousand rows into the indicators by
-# status. The per-case work is what costs at a million cases, so it is kept to the minimum.
-_MAIN_SQL = """
-SELECT {outer_select},
-    sum(n)::int AS accepted,
-    COALESCE(sum(n) FILTER (WHERE status <> ALL(%(unregistered)s)), 0)::int AS registered,
-    COALESCE(sum(n_due) FILTER (WHERE status = ANY(%(due_statuses)s)), 0)::int AS due,
-    COALESCE(sum(n_closed) FILTER (WHERE status = 'closed'), 0)::int AS closed,
-    COALESCE(sum(n_on_time) FILTER (WHERE status = 'closed'), 0)::int AS closed_on_time,
-    COALESCE(sum(n) FILTER (WHERE status <> ALL(%(unregistered)s)
-        AND (status IN ('handled', 'verified', 'rework', 'closed') OR reworked)), 0)::int AS handled,
-    COALESCE(sum(n) FILTER (WHERE status <> ALL(%(unregistered)s) AND reworked), 0)::int AS reworked,
-    COALESCE(sum(n) FILTER (WHERE status = 'deferred'), 0)::int AS deferred,
-    COALESCE(sum(n_grid) FILTER (WHERE status = 'closed'), 0)::int AS grid_resolved,
-    sum(seconds) FILTER (WHERE status = 'closed') / 3600.0 AS hours
-FROM (
-    SELECT {select}, i.status, r.incident_id IS NOT NULL AS reworked,
+_AREA_SQL = """
+WITH counted AS (
+    SELECT {inner_label} AS grouping, i.filed_area_id AS area_id, {inner_key} AS key,
+        i.status, r.incident_id IS NOT NULL AS reworked,
         count(*) AS n,
         count(*) FILTER (WHERE i.deadline <= %(cut)s OR i.closed_at <= %(cut)s) AS n_due,
         count(*) FILTER (WHERE i.closed_at <= %(cut)s) AS n_closed,
@@ -255,18 +265,55 @@ FROM (
     LEFT JOIN (
         SELECT DISTINCT incident_id FROM incidents_timelineentry WHERE action = 'rework' AND at >= %(start)s
     ) r ON r.incident_id = i.id
-    WHERE i.created_at >= %(start)s AND i.created_at < %(end)s {area_filter}
-    GROUP BY {group}
-) s
-GROUP BY {outer_group}
+    WHERE i.created_at >= %(start)s AND i.created_at < %(end)s AND i.filed_area_id = ANY(%(area_ids)s::bigint[])
+    GROUP BY {inner_group}
+),
+area AS (
+    SELECT id,
+        CASE WHEN length(code) >= 9 THEN left(code, 9) END AS street,
+        CASE WHEN length(code) >= 12 THEN left(code, 12) END AS community,
+        CASE WHEN length(code) = 15 THEN code END AS cell
+    FROM unnest(%(area_ids)s::bigint[], %(area_codes)s::text[]) AS area (id, code)
+),
+cases AS (
+    SELECT {area_label} AS grouping, COALESCE({area_key}, '') AS key,{sums}
+    FROM counted c JOIN area a ON a.id = c.area_id
+    WHERE c.grouping = 'area'
+    GROUP BY GROUPING SETS ({area_sets})
+    UNION ALL
+    SELECT c.grouping, COALESCE(c.key, '') AS key,{sums}
+    FROM counted c
+    WHERE c.grouping <> 'area'
+    GROUP BY c.grouping, c.key
+),
+shares AS (
+    SELECT {area_label} AS grouping, COALESCE({area_key}, '') AS key,
+        sum(x.dispatched)::int AS dispatched, sum(x.returned)::int AS returned
+    FROM (
+        SELECT s.filed_area_id, count(*) AS dispatched, count(*) FILTER (WHERE s.status = 'returned') AS returned
+        FROM dispatch_assignment s
+        WHERE s.incident_created_at >= %(start)s AND s.incident_created_at < %(end)s AND s.status <> 'cancelled'
+            AND s.filed_area_id = ANY(%(area_ids)s::bigint[])
+        GROUP BY s.filed_area_id
+    ) x
+    JOIN area a ON a.id = x.filed_area_id
+    GROUP BY GROUPING SETS ({area_sets})
+)
+SELECT grouping, key, c.accepted, c.registered, c.due, c.closed, c.closed_on_time, c.handled, c.reworked, c.deferred,
+    c.grid_resolved, c.hours, s.dispatched, s.returned
+FROM cases c
+FULL JOIN shares s USING (grouping, key)
 """
 
-_AREA_SHARES_SQL = """
-SELECT 0 AS g, a.filed_area_id AS k0, count(*) AS dispatched, count(*) FILTER (WHERE a.status = 'returned') AS returned
-FROM dispatch_assignment a
-WHERE a.incident_created_at >= %(start)s AND a.incident_created_at < %(end)s AND a.status <> 'cancelled' {share_filter}
-GROUP BY a.filed_area_id
-"""
+# The groupings inside an area: name → the expression grouped by. Street offices, communities and
+# cells are cut from the filed area's code; a case filed above them (at a street office, outside
+# every cell) has no community or cell and is left out of those groupings, not out of the total.
+_AREA_KEYS = {"street": "a.street", "community": "a.community", "cell": "a.cell"}
+_CASE_KEYS = {
+    "worker": ("i.reporter_id", "i.reporter_id::text"),
+    "category": ("i.category_id", "i.category_id::text"),
+    "day": ("(i.created_at AT TIME ZONE %(zone)s)::date", "to_char((i.created_at AT TIME ZONE %(zone)s)::date, 'YYYY-MM-DD')"),
+}
 
 
 _DEPARTMENT_SQL = """
@@ -322,10 +369,8 @@ _DEPARTMENT_COLUMNS = [
     "avg_handling_hours",
 ]
 
-# Groupings of the cases other than by area: name → SQL key.
-_OTHER_KEYS = {"worker": "i.reporter_id", "category": "i.category_id", "day": "(i.created_at AT TIME ZONE %(zone)s)::date"}
 AREA_GROUPS = ("street", "community", "cell")
-OTHER_GROUPS = tuple(_OTHER_KEYS)
+OTHER_GROUPS = ("worker", "category", "day")
 UNREGISTERED = ["reported", "rejected", "duplicate"]
 
 
@@ -353,73 +398,73 @@ def _params(area_code: str, period: Period, exclude_deferred: bool, now: datetim
 
 def _tune(cursor) -> None:
     # The statements are short scans: compiling them (JIT) costs more than it saves, and the
-    # per-case hash tables should stay in memory.
+    # per-case hash tables should stay in memory. An area's cases are a small part of the table
+    # and sit in memory: priced as reads from a spinning disk (the default random_page_cost of 4),
+    # fetching them by index looks dearer than a parallel scan of every case in the city, which
+    # measured three times slower (a district of twenty, one year: ~450 ms against ~150 ms).
     cursor.execute("SET LOCAL jit = off")
     cursor.execute("SET LOCAL work_mem = '32MB'")
+    cursor.execute("SET LOCAL random_page_cost = 1.1")
 
 
-def _main_sql(key: str, area_filter: str) -> str:
-    """The counting statement grouped by one key: a plain GROUP BY, which PostgreSQL runs in parallel."""
-    return _MAIN_SQL.format(
-        select=f"0 AS g, {key} AS k0",
-        group=f"{key}, i.status, (r.incident_id IS NOT NULL)",
-        outer_select="g, k0",
-        outer_group="g, k0",
-        area_filter=area_filter,
+def _labelled(names: list[str], expressions: list[str], empty: str) -> str:
+    """SQL naming the grouping set a row of GROUPING SETS ((empty), (e1), (e2), …) belongs to."""
+    width = len(names)
+    everything = (1 << width) - 1
+    whens = [f"WHEN {everything} THEN '{empty}'"]
+    whens += [f"WHEN {everything & ~(1 << (width - 1 - index))} THEN '{name}'" for index, name in enumerate(names)]
+    return f"CASE GROUPING({', '.join(expressions)}) {' '.join(whens)} END"
+
+
+def _area_sql(groups: Iterable[str]) -> str:
+    """The area's statement, computing only the groupings asked for (the total always)."""
+    per_case = "i.status, (r.incident_id IS NOT NULL)"
+    others = [name for name in _CASE_KEYS if name in groups]
+    if others:
+        expressions = ["i.filed_area_id"] + [_CASE_KEYS[name][0] for name in others]
+        # The area set has filed_area_id grouped (its bit 0) and every other key not (bits 1).
+        inner_label = _labelled(["area", *others], expressions, "none")
+        inner_key = f"COALESCE({', '.join(_CASE_KEYS[name][1] for name in others)})"
+        inner_group = "GROUPING SETS (" + ", ".join(f"({expression}, {per_case})" for expression in expressions) + ")"
+    else:
+        inner_label, inner_key, inner_group = "'area'", "NULL::text", f"i.filed_area_id, {per_case}"
+    areas = [name for name in _AREA_KEYS if name in groups]
+    if areas:
+        area_label = _labelled(areas, [_AREA_KEYS[name] for name in areas], "total")
+        area_key = f"COALESCE({', '.join(_AREA_KEYS[name] for name in areas)})"
+    else:
+        area_label, area_key = "'total'", "NULL::text"
+    return _AREA_SQL.format(
+        inner_label=inner_label,
+        inner_key=inner_key,
+        inner_group=inner_group,
+        area_label=area_label,
+        area_key=area_key,
+        area_sets=", ".join(["()"] + [f"({_AREA_KEYS[name]})" for name in areas]),
+        sums=_INDICATOR_SUMS,
     )
 
 
-def _fetch(cursor, sql: str, params: dict) -> tuple[list[str], list[tuple]]:
-    cursor.execute(sql, params)
-    return [column.name for column in cursor.description], cursor.fetchall()
+_AREA_COLUMNS = [
+    "accepted",
+    "registered",
+    "due",
+    "closed",
+    "closed_on_time",
+    "handled",
+    "reworked",
+    "deferred",
+    "grid_resolved",
+    "hours",
+    "dispatched",
+    "returned",
+]
 
 
-def _by_key(names: list[str], rows: list[tuple], width: int) -> dict[tuple[int, Any], dict[str, Any]]:
-    """Rows of a grouped statement as {(index of the grouping, key): {column: value}}."""
-    found = {}
-    for row in rows:
-        bits = row[0]
-        for index in range(width):
-            if width == 1 or not bits & (1 << (width - 1 - index)):
-                found[(index, row[1 + index])] = dict(zip(names[1 + width :], row[1 + width :]))
-                break
-    return found
-
-
-class _Sum:
-    """Counts being added up for one subject (the hours are summed, and averaged at the end)."""
-
-    FIELDS = (
-        "accepted",
-        "registered",
-        "due",
-        "closed",
-        "closed_on_time",
-        "handled",
-        "reworked",
-        "dispatched",
-        "returned",
-        "deferred",
-        "grid_resolved",
-    )
-    MAIN = ("accepted", "registered", "due", "closed", "closed_on_time", "handled", "reworked", "deferred", "grid_resolved")
-
-    def __init__(self) -> None:
-        self.values = dict.fromkeys(self.FIELDS, 0)
-        self.hours = 0.0
-
-    def add(self, main: dict | None, shares: dict | None) -> None:
-        if main:
-            for name in self.MAIN:
-                self.values[name] += int(main[name] or 0)
-            self.hours += float(main["hours"] or 0)
-        if shares:
-            self.values["dispatched"] += int(shares["dispatched"] or 0)
-            self.values["returned"] += int(shares["returned"] or 0)
-
-    def row(self, key: str, name: str = "") -> Row:
-        closed = self.values["closed"]
-        return Row(key=key, name=name, **self.values, avg_handling_hours=(self.hours / closed) if closed else None)
+def _area_row(key: str, values: dict[str, Any]) -> Row:
+    counts = {name: int(values.get(name) or 0) for name in _AREA_COLUMNS if name != "hours"}
+    hours = float(values.get("hours") or 0)
+    return Row(key=key, name="", **counts, avg_handling_hours=hours / counts["closed"] if counts["closed"] else None)
 
 
 @dataclass
@@ -439,60 +484,37 @@ def area_indicators(
 ) -> AreaResult:
     """Indicators of the area (every case filed under its code) in the period, and of the groups
     asked for inside it: street, community, cell, worker (grid workers, by who reported),
-    category, day.
-
-    1. Count the cases (with their reworks) and the department shares per filed area.
-    2. Roll the per-area rows up into the total and the street offices, communities and cells.
-    3. Only if grid workers, categories or days are asked for, count the area's cases again,
-       grouped by each of those.
-    """
+    category, day — all from one statement that reads each of the area's cases of the period
+    once (see ``_AREA_SQL``); only the groupings asked for are computed."""
     if exclude_deferred is None:
         exclude_deferred = IndicatorSettings.current().exclude_deferred
     wanted = set(groups)
+    unknown = wanted - set(AREA_GROUPS) - set(OTHER_GROUPS)
+    if unknown:
+        raise ValueError(f"Unknown groupings: {', '.join(sorted(unknown))}")
     params = _params(area_code, period, exclude_deferred, now)
-    codes = dict(Area.objects.filter(code__startswith=area_code).values_list("pk", "code"))
-    params["area_ids"] = list(codes)
-    # A whole district needs no filter on the scan (in most installations it is every case, and
-    # rows of other areas are dropped below); a smaller area restricts the scan to its areas.
-    narrow = len(area_code) > 6
-    area_filter = "AND i.filed_area_id = ANY(%(area_ids)s)" if narrow else ""
-    share_filter = "AND a.filed_area_id = ANY(%(area_ids)s)" if narrow else ""
-    found: dict[str, list[tuple[Any, Row]]] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
-        main = _by_key(*_fetch(cursor, _main_sql("i.filed_area_id", area_filter), params), 1)
-        shares = _by_key(*_fetch(cursor, _AREA_SHARES_SQL.format(share_filter=share_filter), params), 1)
-        total = _Sum()
-        sums: dict[str, dict[str, _Sum]] = {name: {} for name in AREA_GROUPS}
-        for _index, area_id in set(main) | set(shares):
-            code = codes.get(area_id)
-            if code is None:
-                continue
-            parts = (main.get((0, area_id)), shares.get((0, area_id)))
-            total.add(*parts)
-            for name, length in (("street", 9), ("community", 12), ("cell", 15)):
-                if name in wanted and len(code) >= length and (name != "cell" or len(code) == 15):
-                    sums[name].setdefault(code[:length], _Sum()).add(*parts)
-        for name in AREA_GROUPS:
-            if name in wanted:
-                found[name] = [(key, item.row(key)) for key, item in sums[name].items()]
-        # Grid workers, categories and days: one plain (parallel) GROUP BY each. Their return rate
-        # is not computed (it is a department's and an area's measure): it would cost a join of
-        # every share with its case.
-        for name in (name for name in OTHER_GROUPS if name in wanted):
-            key = _OTHER_KEYS[name]
-            main = _by_key(*_fetch(cursor, _main_sql(key, area_filter), params), 1)
-            rows = []
-            for _index, value in main:
-                if value is None:
-                    continue
-                item = _Sum()
-                item.add(main[(0, value)], None)
-                rows.append((value, item.row(str(value))))
-            found[name] = rows
+        # Every version of every area under the code, as constants for the planner (see _AREA_SQL).
+        cursor.execute("SELECT id, code FROM grids_area WHERE code LIKE %(prefix)s", params)
+        areas = cursor.fetchall()
+        params["area_ids"] = [area_id for area_id, _code in areas]
+        params["area_codes"] = [code for _area_id, code in areas]
+        cursor.execute(_area_sql(wanted), params)
+        found = cursor.fetchall()
+    total = _area_row(area_code, {})
+    items: dict[str, list[tuple[Any, Row]]] = {name: [] for name in wanted}
+    for grouping, key, *values in found:
+        row = _area_row(key, dict(zip(_AREA_COLUMNS, values)))
+        if grouping == "total":
+            total = row
+            total.key = area_code
+        elif key:  # no key: cases filed above the grouping (no community or cell)
+            value = int(key) if grouping in ("worker", "category") else date.fromisoformat(key) if grouping == "day" else key
+            items[grouping].append((value, row))
     return AreaResult(
-        total=total.row(area_code).finish(),
-        groups={name: _named(name, found[name]) for name in (*AREA_GROUPS, *OTHER_GROUPS) if name in wanted},
+        total=total.finish(),
+        groups={name: _named(name, items[name]) for name in (*AREA_GROUPS, *OTHER_GROUPS) if name in wanted},
     )
 
 

@@ -295,6 +295,44 @@ def test_a_street_looks_only_at_its_own_ground(world, month):
     assert total.grid_resolution_rate is None  # nothing closed in the period
 
 
+def test_a_district_counts_only_its_own_cases_in_every_grouping(world, month):
+    from shapely.geometry import box
+
+    from grids.demo import build_district
+    from grids.models import Area
+
+    neighbour = build_district(
+        "990103", name="邻区", boundary=box(116.730, 39.600, 116.7345, 39.6035), streets=1, communities_per_street=1
+    )
+    their_cell = Area.objects.current().filter(code__startswith=neighbour.code, level="grid").order_by("code").first()
+    # Reported by our grid worker, in our categories and days, but in the neighbouring district.
+    make(
+        world,
+        "X",
+        where=their_cell,
+        status="closed",
+        created=shanghai(2025, 3, 3, 11),
+        closed=shanghai(2025, 3, 4, 11),
+        reporter=world.grid_worker_a,
+    )
+    # Filed under the district itself, outside every street office: the district's, no street's.
+    make(world, "Y", where=world.district, status="reported", created=shanghai(2025, 3, 3, 12))
+    groups = ["street", "community", "cell", "worker", "category", "day"]
+    ours = indicators.area_indicators(world.district.code, MARCH, groups=groups, exclude_deferred=True, now=NOW)
+    assert ours.total.accepted == 11  # A–K and Y
+    assert sum(row.accepted for row in ours.groups["street"]) == 10  # not Y
+    assert sum(row.accepted for row in ours.groups["cell"]) == 9  # not J (street), not Y (district)
+    workers = {row.name: row for row in ours.groups["worker"]}
+    assert workers[world.grid_worker_a.display_name].accepted == 3  # not X
+    assert sum(row.accepted for row in ours.groups["category"]) == 11
+    days = {row.key: row.accepted for row in ours.groups["day"]}
+    assert sum(days.values()) == 11 and days["2025-03-03"] == 2  # A and Y, not X
+    theirs = indicators.area_indicators(neighbour.code, MARCH, groups=groups, exclude_deferred=True, now=NOW)
+    assert (theirs.total.accepted, theirs.total.closed) == (1, 1)
+    assert [row.accepted for row in theirs.groups["worker"]] == [1]
+    assert [row.key for row in theirs.groups["cell"]] == [their_cell.code]
+
+
 def test_departments_are_measured_on_their_shares(world, month):
     rows = {
         row.name: row
