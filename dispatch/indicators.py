@@ -224,8 +224,9 @@ class Row:
 #   (every version: a case keeps the cell it was filed under after the boundaries are redrawn).
 #   The ids come as a constant array, so PostgreSQL estimates from its statistics how many cases
 #   that is and picks the plan: a district of a city of twenty (a twentieth of the cases) is
-#   fetched through the index on filed_area_id; a district that holds most of the cases is a
-#   parallel scan checking each case against a hash of the ids. The few reworked cases (a partial
+#   fetched through the index on filed_area_id (or on filed_area_id, created_at, which keeps that
+#   to the period's cases however many years are kept); a district that holds most of the cases
+#   is a parallel scan checking each case against a hash of the ids. The few reworked cases (a partial
 #   index of the timeline) are hashed beside them. Counted per (filed area, status, reworked) — a
 #   plain GROUP BY, which PostgreSQL runs in parallel — and, only when asked for, per grid worker,
 #   category and day in the same pass (GROUPING SETS);
@@ -401,7 +402,7 @@ def _tune(cursor) -> None:
     # per-case hash tables should stay in memory. An area's cases are a small part of the table
     # and sit in memory: priced as reads from a spinning disk (the default random_page_cost of 4),
     # fetching them by index looks dearer than a parallel scan of every case in the city, which
-    # measured three times slower (a district of twenty, one year: ~450 ms against ~150 ms).
+    # measured 2-3 times slower (a district of twenty, one year: ~440 ms against ~180 ms).
     cursor.execute("SET LOCAL jit = off")
     cursor.execute("SET LOCAL work_mem = '32MB'")
     cursor.execute("SET LOCAL random_page_cost = 1.1")
