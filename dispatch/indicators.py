@@ -497,10 +497,12 @@ def area_indicators(
     with transaction.atomic(), connection.cursor() as cursor:
         _tune(cursor)
         # Every version of every area under the code, as constants for the planner (see _AREA_SQL).
+        # Written out once as array literals (ids and codes are digits only): passed as lists, the
+        # driver would quote thousands of elements again at each of their places in the statement.
         cursor.execute("SELECT id, code FROM grids_area WHERE code LIKE %(prefix)s", params)
         areas = cursor.fetchall()
-        params["area_ids"] = [area_id for area_id, _code in areas]
-        params["area_codes"] = [code for _area_id, code in areas]
+        params["area_ids"] = "{" + ",".join(str(area_id) for area_id, _code in areas) + "}"
+        params["area_codes"] = "{" + ",".join(code for _area_id, code in areas) + "}"
         cursor.execute(_area_sql(wanted), params)
         found = cursor.fetchall()
     total = _area_row(area_code, {})
