@@ -96,7 +96,7 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn as in docker-compose (``gridgov/gunicorn.conf.py``: 3 workers × 4 threads, keep-alive),
+    """gunicorn as in docker-compose (``gridgov/gunicorn.conf.py``: 3 sync workers),
     DEBUG off, a private cache prefix (cold tiles)."""
 
     def __init__(self, workers: int = 3):

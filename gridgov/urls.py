@@ -17,6 +17,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: Django tries the patterns in order on every request, and phones (reports,
+    # point lookups) and the console's polling are most of the traffic.
+    path("api/v1/", include(api_v1)),
     path("", account_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -25,7 +28,6 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("open311/v2/", include("dispatch.open311_urls")),
