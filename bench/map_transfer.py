@@ -23,13 +23,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,53 +51,6 @@ def collect_static(root: Path) -> dict:
     files = [p for p in root.rglob("*") if p.is_file()]
     gzipped = sum(1 for p in files if p.suffix == ".gz")
     return {"files": sum(1 for p in files if p.suffix not in (".gz", ".br")), "gzipped": gzipped}
-
-
-class MapServer:
-    """gunicorn as ``bench.run.Server`` starts it, with the collected static files."""
-
-    def __init__(self, static_root: Path, workers: int = 3):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.media = Path(tempfile.mkdtemp(prefix="bench-map-media-"))
-        env = dict(os.environ)
-        env.update(
-            DJANGO_SETTINGS_MODULE="bench.settings", GRIDGOV_DEBUG="0", GRIDGOV_MEDIA_ROOT=str(self.media),
-            GRIDGOV_STATIC_ROOT=str(static_root), GRIDGOV_CACHE_PREFIX=f"bench-map-{int(time.time())}",
-            GRIDGOV_LOG_LEVEL="WARNING", GRIDGOV_DB_CONN_MAX_AGE="600",
-        )
-        self.log = open(ROOT / "var" / "bench-map-gunicorn.log", "w")
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "bench.wsgi", "--config", str(ROOT / "gridgov" / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-             "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.base}/bench/trivial/", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("gunicorn did not start: see var/bench-map-gunicorn.log")
-                time.sleep(0.2)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-        shutil.rmtree(self.media, ignore_errors=True)
 
 
 def kind(url: str, resource_type: str) -> str:
@@ -201,7 +151,11 @@ def measure(bench) -> None:
     server = None
     try:
         collected = collect_static(static_root)
-        server = MapServer(static_root)
+        # The benchmark's own server, serving the collected static files, with a cold tile cache.
+        server = run.Server(
+            extra_env={"GRIDGOV_STATIC_ROOT": str(static_root), "GRIDGOV_CACHE_PREFIX": f"bench-map-{int(time.time())}"},
+            log_name="bench-map-gunicorn.log",
+        )
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

@@ -99,7 +99,7 @@ class Server:
     """gunicorn as in docker-compose (``gridgov/gunicorn.conf.py``: 3 sync workers),
     DEBUG off, a private cache prefix (cold tiles)."""
 
-    def __init__(self, workers: int = 3):
+    def __init__(self, workers: int = 3, *, extra_env: dict[str, str] | None = None, log_name: str = "bench-gunicorn.log"):
         self.port = free_port()
         self.media = Path(tempfile.mkdtemp(prefix="bench-media-"))
         env = dict(os.environ)
@@ -107,7 +107,8 @@ class Server:
             DJANGO_SETTINGS_MODULE="bench.settings", GRIDGOV_DEBUG="0", GRIDGOV_MEDIA_ROOT=str(self.media),
             GRIDGOV_CACHE_PREFIX=f"bench-{int(time.time())}", GRIDGOV_LOG_LEVEL="WARNING", GRIDGOV_DB_CONN_MAX_AGE="600",
         )
-        self.log = open(ROOT / "var" / "bench-gunicorn.log", "w")
+        env.update(extra_env or {})
+        self.log = open(ROOT / "var" / log_name, "w")
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "bench.wsgi", "--config", str(ROOT / "gridgov" / "gunicorn.conf.py"),
              "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
@@ -122,7 +123,8 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         else:
-            raise RuntimeError("gunicorn did not start: see var/bench-gunicorn.log")
+            self.stop()
+            raise RuntimeError(f"gunicorn did not start: see var/{log_name}")
 
     @property
     def base(self) -> str:
@@ -142,6 +144,7 @@ class Server:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
         shutil.rmtree(self.media, ignore_errors=True)
 
 
@@ -485,7 +488,6 @@ class Bench:
     def residents(self):
         if not table_exists("residents_person"):
             return self.missing("scoped resident list", "residents app missing")
-        community = first_area("community")
         district = first_area("district")
         last4 = self.last4()
         sql = """SELECT p.id, p.name FROM residents_person p JOIN grids_area a ON a.id = p.cell_id
