@@ -15,6 +15,27 @@ def test_a_token_from_username_and_password_opens_the_api(world):
     assert client.get(f"/api/v1/areas/{world.cell_b.code}/").status_code == 200
 
 
+def test_a_token_opens_the_api_as_its_user_and_stops_at_once_when_the_user_is_deactivated(world, api_as):
+    client = api_as(world.dispatcher)
+    response = client.get("/api/v1/incidents/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == world.dispatcher
+    assert response.wsgi_request.user.role == world.dispatcher.role
+    world.dispatcher.is_active = False
+    world.dispatcher.save()
+    refused = client.get("/api/v1/incidents/")
+    assert refused.status_code in (401, 403)
+    assert refused.json()["detail"] == "用户未激活或者已删除。"
+
+
+def test_an_unknown_token_is_refused_with_the_reason(world):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "f" * 40)
+    refused = client.get("/api/v1/incidents/")
+    assert refused.status_code in (401, 403)
+    assert refused.json()["detail"] == "认证令牌无效。"
+
+
 def test_a_wrong_password_gets_no_token_and_says_why(world):
     response = APIClient().post("/api/v1/auth/token/", {"username": "dispatcher", "password": "nope"}, format="json")
     assert response.status_code == 400
