@@ -65,9 +65,10 @@
   }
 
   var flushing = null;
+  var again = false;  // asked to send while a send was out (the connection came back): send once more after it
   function flush() {
     if (!patrolId) return Promise.resolve(true);
-    if (flushing) return flushing;
+    if (flushing) { again = true; return flushing; }
     var points = load("points").slice(0, BATCH);
     var checkins = load("checkins");
     var chain = Promise.resolve(true);
@@ -97,8 +98,14 @@
         });
       });
     }
-    flushing = chain.then(function (ok) { flushing = null; render(); return ok; }, function () { flushing = null; return false; });
+    flushing = chain.then(settle, function () { return settle(false); });
     return flushing;
+  }
+  function settle(ok) {
+    flushing = null;
+    render();
+    if (again) { again = false; return flush(); }
+    return ok;
   }
   function flushAgain() { flushing = null; return flush(); }
 
