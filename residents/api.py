@@ -19,13 +19,22 @@ from . import actions
 from .models import Building, Household, Person
 from .pagination import CappedPageNumberPagination
 from .policy import can_see_sensitive_tags, can_see_statistics
-from .queries import area_statistics, due_for_visit, search_persons, visible_tag_ids, visible_tags, with_list_relations
+from .queries import (
+    area_statistics,
+    due_for_visit,
+    is_exact_identifier,
+    search_persons,
+    visible_tag_ids,
+    visible_tags,
+    with_list_relations,
+)
 from .serializers import (
     BuildingDetailSerializer,
     BuildingSerializer,
     CareTagSerializer,
     HouseholdDetailSerializer,
     HouseholdSerializer,
+    PersonSearchSerializer,
     PersonSerializer,
     RevealRequestSerializer,
     RevealResponseSerializer,
@@ -63,12 +72,22 @@ class PersonListView(_TagContextMixin, generics.ListAPIView):
     serializer_class = PersonSerializer
     pagination_class = CappedPageNumberPagination
 
-    @extend_schema(parameters=PERSON_FILTERS, description="People in the caller's jurisdiction; ID numbers and phones masked.")
+    @extend_schema(parameters=PERSON_FILTERS, description="People in the caller's jurisdiction; ID numbers and phones masked. "
+                   "A full ID, passport or phone number is refused here (it would be logged with the address): "
+                   "POST it to /api/v1/residents/persons/search/.")
     def get(self, request, *args, **kwargs):
+        if is_exact_identifier(request.query_params.get("q", "")):
+            raise ValidationError({"q": [_(
+                "A full ID, passport or phone number must not travel in the address, where servers and proxies "
+                "log it: send it in the body of a POST to /api/v1/residents/persons/search/."
+            )]})
         return super().get(request, *args, **kwargs)
 
+    def filters(self):
+        return self.request.query_params
+
     def get_queryset(self):
-        params = self.request.query_params
+        params = self.filters()
         return with_list_relations(
             search_persons(
                 self.request.user,
@@ -76,9 +95,27 @@ class PersonListView(_TagContextMixin, generics.ListAPIView):
                 tag=params.get("tag", ""),
                 area=params.get("area", ""),
                 resident_type=params.get("resident_type", ""),
-                include_inactive=params.get("include_inactive") in ("1", "true", "yes"),
+                include_inactive=params.get("include_inactive") in ("1", "true", "yes", True),
             )
         )
+
+
+class PersonSearchView(PersonListView):
+    """The person list searched by a body, not the address: for full ID, passport and phone numbers,
+    which must not end up in access logs (PIPL). Same filters, scope, masking and pages (``?page=``)."""
+
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=PersonSearchSerializer, responses={200: PersonSerializer(many=True)},
+                   description="People in the caller's jurisdiction found by the filters in the JSON body.")
+    def post(self, request, *args, **kwargs):
+        serializer = PersonSearchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self._filters = serializer.validated_data
+        return self.list(request, *args, **kwargs)
+
+    def filters(self):
+        return self._filters
 
 
 class PersonDetailView(_TagContextMixin, generics.RetrieveAPIView):

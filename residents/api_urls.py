@@ -4,6 +4,7 @@ from . import api
 
 urlpatterns = [
     path("residents/persons/", api.PersonListView.as_view(), name="residents-person-list"),
+    path("residents/persons/search/", api.PersonSearchView.as_view(), name="residents-person-search"),
     path("residents/persons/<int:pk>/", api.PersonDetailView.as_view(), name="residents-person-detail"),
     path("residents/persons/<int:pk>/reveal/", api.PersonRevealView.as_view(), name="residents-person-reveal"),
     path("residents/buildings/", api.BuildingListView.as_view(), name="residents-building-list"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .models import Building, CareTag, Dwelling, Household, Person, RevealField, Visit
+from .models import Building, CareTag, Dwelling, Household, Person, ResidentType, RevealField, Visit
 
 
 class AreaRefSerializer(serializers.Serializer):
@@ -131,3 +131,13 @@ class HouseholdDetailSerializer(HouseholdSerializer):
 
     def get_visits(self, household: Household) -> list[dict]:
         return VisitSerializer(household.visits.select_related("worker")[:20], many=True).data
+
+
+class PersonSearchSerializer(serializers.Serializer):
+    """The person list's filters, sent in a body (POST /api/v1/residents/persons/search/)."""
+
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    tag = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    area = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    resident_type = serializers.ChoiceField(choices=ResidentType.values, required=False, allow_blank=True)
+    include_inactive = serializers.BooleanField(required=False, default=False)

@@ -11,7 +11,6 @@ def test_api_responses_show_only_masked_identifiers(people, world, api_as):
     urls = [
         "/api/v1/residents/persons/",
         f"/api/v1/residents/persons/{people.in_a.pk}/",
-        f"/api/v1/residents/persons/?q={people.id_a}",
         "/api/v1/residents/households/",
         f"/api/v1/residents/households/{household.pk}/",
         f"/api/v1/residents/buildings/{household.dwelling.building_id}/",
@@ -22,6 +21,9 @@ def test_api_responses_show_only_masked_identifiers(people, world, api_as):
         assert response.status_code == 200, url
         body = response.content.decode()
         assert people.id_a not in body and people.phone_a not in body, url
+    found = client.post("/api/v1/residents/persons/search/", {"q": people.id_a}, format="json")
+    assert found.status_code == 200 and found.json()["count"] == 1
+    assert people.id_a not in found.content.decode() and people.phone_a not in found.content.decode()
     person = client.get(f"/api/v1/residents/persons/{people.in_a.pk}/").json()
     assert person["id_number_masked"] == people.id_a[:6] + "********" + people.id_a[-4:]
     assert person["phones_masked"] == ["138****5678"]
@@ -77,3 +79,20 @@ def test_the_exact_search_keeps_the_full_number_out_of_the_url(people, world, cl
     # Outside the scope the same search finds nothing.
     client.force_login(world.grid_worker_b)
     assert f"/residents/people/{people.in_a.pk}/" not in client.post("/residents/people/", {"exact": people.id_a}).content.decode()
+
+
+def test_a_full_id_or_phone_number_in_the_address_is_refused_without_being_echoed(people, world, api_as):
+    client = api_as(world.dispatcher)
+    for q in (people.id_a, people.phone_a):
+        response = client.get("/api/v1/residents/persons/", {"q": q})
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "q" in response.json()["errors"] and "/api/v1/residents/persons/search/" in body
+        assert q not in body
+    # The last four digits are not an identifier: they stay a GET search.
+    assert client.get("/api/v1/residents/persons/", {"q": people.id_a[-4:]}).json()["count"] == 1
+
+
+def test_the_body_search_validates_its_filters(people, world, api_as):
+    response = api_as(world.dispatcher).post("/api/v1/residents/persons/search/", {"resident_type": "alien"}, format="json")
+    assert response.status_code == 400 and "resident_type" in response.json()["errors"]
