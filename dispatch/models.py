@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role
+from gridgov.choices import CachedChoiceLabels
 
 
 class DepartmentCategory(models.Model):
@@ -58,7 +59,7 @@ class AssignmentStatus(models.TextChoices):
 ACTIVE_ASSIGNMENT = (AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED, AssignmentStatus.HANDLED)
 
 
-class Assignment(models.Model):
+class Assignment(CachedChoiceLabels, models.Model):
     """One department's share of a dispatched case (派遣单)."""
 
     # accounts.scope.scoped(): seen by whoever sees the case's area; a department handler sees

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.choices import CachedChoiceLabels
 from grids.models import Level
 
 
@@ -239,7 +240,7 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(status__in=ACTIVE_STATUSES)
 
 
-class Incident(models.Model):
+class Incident(CachedChoiceLabels, models.Model):
     # accounts.scope.scoped(): a case is seen by whoever answers for the area it was filed in.
     SCOPE_AREA_PATH = "filed_area"
 

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from . import clock
 from .actions import action_label, allowed_actions
-from .models import Incident, Level, Patrol, Source, Status, Urgency
+from .models import Incident, Patrol, Source, Urgency
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -121,13 +121,6 @@ def photo_data(photo, request=None) -> dict[str, Any]:
             "width": photo.width, "height": photo.height}
 
 
-# Labels by value, built once: Django's get_FOO_display() rebuilds the whole choices mapping on
-# every call, which showed up in the profile of filing a report. The labels stay lazy, so they
-# are translated into the language of each request.
-_STATUS_LABELS = dict(Status.choices)
-_LEVEL_LABELS = dict(Level.choices)
-
-
 def incident_summary(incident: Incident, now=None) -> dict[str, Any]:
     light = getattr(incident, "light", None)
     if light is None:
@@ -142,9 +135,9 @@ def incident_summary(incident: Incident, now=None) -> dict[str, Any]:
     return {
         "id": incident.pk,
         "status": incident.status,
-        "status_label": str(_STATUS_LABELS.get(incident.status, incident.status)),
+        "status_label": incident.get_status_display(),
         "level": incident.level,
-        "level_label": str(_LEVEL_LABELS.get(incident.level, incident.level)),
+        "level_label": incident.get_level_display(),
         "area": _area(incident.area),
         "cell": _area(incident.cell),
         "category": {"code": category.code, "name": category.name,
