@@ -30,7 +30,7 @@ EXTENT = 4096
 BUFFER = 64
 MAX_ZOOM = 22
 # Below these zooms a tier's tile is empty: its features would be smaller than a few pixels.
-# Measured with 140,000 cells (bench/grids_bench.py): a z13 cell tile holds ~1,500 cells and takes
+# Measured with 140,000 cells (make bench SCALE=city measures every level × z8–16): a z13 cell tile holds ~1,500 cells and takes
 # ~130-170 ms to render cold, a z14 tile ~400 cells in ~25-30 ms and ~20 KB.
 MIN_ZOOM = {Level.DISTRICT: 0, Level.STREET: 8, Level.COMMUNITY: 10, Level.GRID: 14}
 # A cell's name adds as many bytes as its outline; at the widest cell zoom the code is enough.
