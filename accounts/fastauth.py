@@ -33,7 +33,7 @@ class NotAuthenticated(Exception):
         self.message = message
 
 
-def _user_id_for_token(key: str) -> int | None:
+def user_id_for_token(key: str) -> int | None:
     now = time.monotonic()
     cached = _tokens.get(key)
     if cached is not None and cached[1] > now:
@@ -66,7 +66,7 @@ def requesting_user_id(request) -> int:
             if len(parts) != 2:
                 raise NotAuthenticated(_("Invalid token header. No credentials provided.")
                                        if len(parts) == 1 else _("Invalid token header. Token string should not contain spaces."))
-            user_id = _user_id_for_token(parts[1])
+            user_id = user_id_for_token(parts[1])
             if user_id is None:
                 raise NotAuthenticated(_("Invalid token."))
             return user_id
