@@ -496,7 +496,7 @@ def _conflict(draft: DraftRevision, community: Area, current: int) -> RevisionCo
     else:
         message = _(
             "Someone else published revision r%(current)s of %(name)s (%(code)s) after this draft was started from "
-            "r%(base)s. Your draft is kept: compare it with the current map, then discard it and redraw."
+            "r%(base)s. Your draft is kept: carry your changes over to the current map, or discard it and redraw."
         ) % {"current": current, "base": draft.base_revision, "name": community.name, "code": community.code}
     return RevisionConflict(message, base_revision=draft.base_revision, current_revision=current)
 
@@ -504,6 +504,87 @@ def _conflict(draft: DraftRevision, community: Area, current: int) -> RevisionCo
 def draft_is_stale(draft: DraftRevision) -> bool:
     community = Area.objects.get(pk=draft.community_id)
     return not community.is_current or community_revision(community) != draft.base_revision
+
+
+@dataclass
+class RebaseResult:
+    base_revision: int  # the revision the draft now starts from
+    taken: list[str]  # codes of cells taken over from the revisions published since
+    dropped: list[str]  # codes of cells those revisions retired, gone from the draft too
+
+
+_BASE_CELLS_SQL = """
+    SELECT a.id, a.code, a.retired_by_id IS NOT NULL AS retired_since,
+           NOT EXISTS (SELECT 1 FROM grids_draftcell d WHERE d.draft_id = %(draft)s AND d.origin_id = a.id
+                       AND ST_IsValid(d.geometry) AND ST_Equals(d.geometry, a.boundary)) AS changed_in_draft
+    FROM grids_area a
+    JOIN grids_revision made ON made.id = a.revision_id
+    LEFT JOIN grids_revision gone ON gone.id = a.retired_by_id
+    WHERE a.parent_id = %(community)s AND a.level = 'grid' AND made.number <= %(base)s
+      AND (gone.id IS NULL OR gone.number > %(base)s)
+"""
+
+
+@transaction.atomic
+def rebase_draft(*, draft: DraftRevision, actor) -> RebaseResult:
+    """Carry a stale draft's changes over to the community's current cells (after someone else
+    published), so that the administrator need not redraw them. A three-way merge by cell:
+
+    1. Lock the community and the draft (as publishing does). The base cells are those current at
+       the draft's base revision; a base cell is changed *in the draft* when no draft cell derived
+       from it still has its exact shape (reshaped, split, merged or deleted), and *since* when a
+       later revision retired it.
+    2. A cell changed on both sides is a conflict: nothing changes, and every such cell is named.
+    3. Otherwise the cells retired since (untouched in the draft) leave the draft, the cells
+       published since join it as they are, the draft's own changes and new cells stay, and the
+       base moves to the current revision. Validation then shows any clash between the two sets
+       of new cells (an overlap, a gap) before anything can be published.
+    """
+    community = Area.objects.select_for_update().get(pk=draft.community_id)
+    locked = DraftRevision.objects.select_for_update().filter(pk=draft.pk, created_by=actor).first()
+    if locked is None:
+        raise AreaValidationError([Problem("draft", _("This draft no longer exists."))])
+    draft = locked
+    _require_community(community)
+    current = community_revision(community)
+    if current == draft.base_revision:
+        return RebaseResult(base_revision=current, taken=[], dropped=[])
+    with connection.cursor() as cursor:
+        cursor.execute(_BASE_CELLS_SQL, {"draft": draft.id, "community": community.id, "base": draft.base_revision})
+        base_cells = cursor.fetchall()
+    both = sorted(code for _id, code, retired_since, changed_in_draft in base_cells if retired_since and changed_in_draft)
+    if both:
+        raise AreaValidationError(
+            [
+                Problem(
+                    "conflict",
+                    _("Cell %(code)s was changed both in your draft and in a revision published since r%(base)s; "
+                      "your changes cannot be carried over. Discard the draft and redraw.")
+                    % {"code": code, "base": draft.base_revision},
+                    code=code,
+                )
+                for code in both
+            ]
+        )
+    retired_since = [area_id for area_id, _code, gone, _changed in base_cells if gone]
+    dropped = sorted(code for _id, code, gone, _changed in base_cells if gone)
+    DraftCell.objects.filter(draft=draft, origin_id__in=retired_since).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO grids_draftcell (draft_id, origin_id, geometry)
+            SELECT %(draft)s, a.id, a.boundary FROM grids_area a JOIN grids_revision made ON made.id = a.revision_id
+            WHERE a.parent_id = %(community)s AND a.level = 'grid' AND a.valid_to IS NULL AND made.number > %(base)s
+            ORDER BY a.code
+            RETURNING (SELECT code FROM grids_area WHERE id = origin_id)
+            """,
+            {"draft": draft.id, "community": community.id, "base": draft.base_revision},
+        )
+        taken = sorted(row[0] for row in cursor.fetchall())
+    draft.base_revision = current
+    draft.updated_at = timezone.now()
+    DraftRevision.objects.filter(pk=draft.pk).update(base_revision=current, updated_at=draft.updated_at)
+    return RebaseResult(base_revision=current, taken=taken, dropped=dropped)
 
 
 @dataclass

@@ -425,6 +425,24 @@ class DraftImpactView(_DraftView):
         return Response(impact.as_dict())
 
 
+class DraftRebaseView(_DraftView):
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        description="Carry a stale draft's changes over to the community's current cells (after someone else "
+        "published): the cells published since join the draft, those retired since leave it. 400 naming every "
+        "cell changed on both sides (nothing changes then).",
+    )
+    def post(self, request, draft_id: int):
+        draft = self.draft(request, draft_id)
+        try:
+            result = actions.rebase_draft(draft=draft, actor=request.user)
+        except AreaValidationError as error:
+            return _problems_response(error)
+        draft.refresh_from_db()
+        return Response({**self.body(draft), "taken": result.taken, "dropped": result.dropped})
+
+
 class DraftPublishView(_DraftView):
     @extend_schema(
         request=OpenApiTypes.OBJECT,

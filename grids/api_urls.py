@@ -18,4 +18,5 @@ urlpatterns = [
     path("drafts/<int:draft_id>/validation/", api.DraftValidationView.as_view(), name="draft-validation"),
     path("drafts/<int:draft_id>/impact/", api.DraftImpactView.as_view(), name="draft-impact"),
     path("drafts/<int:draft_id>/publish/", api.DraftPublishView.as_view(), name="draft-publish"),
+    path("drafts/<int:draft_id>/rebase/", api.DraftRebaseView.as_view(), name="draft-rebase"),
 ]

@@ -119,7 +119,8 @@ def editor_page(request, code: str):
 def _editor_texts() -> dict[str, str]:
     return {
         "draftFrom": _("Draft started from revision r%(base)s; %(cells)s cells."),
-        "stale": _("The map changed since this draft was started (now r%(current)s): publishing will be refused. Discard the draft to redraw from the current map."),
+        "stale": _("The map changed since this draft was started (now r%(current)s): publishing will be refused. Carry your changes over to the current map, or discard the draft and redraw."),
+        "rebased": _("Your changes now start from revision r%(base)s: %(taken)s cells taken from it, %(dropped)s cells it retired left out. Check the problems, then publish."),
         "noProblems": _("No problems: the draft can be published."),
         "errors": _("%(n)s errors"),
         "warnings": _("%(n)s warnings"),

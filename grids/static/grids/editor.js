@@ -104,6 +104,7 @@
     var status = fmt(t.draftFrom, { base: body.base_revision, cells: body.cells.features.length });
     if (body.stale) status += " " + fmt(t.stale, { current: body.current_revision });
     $("draft-status").textContent = status;
+    $("rebase-box").hidden = !body.stale;
     $("map").dataset.cells = String(body.cells.features.length);
   }
 
@@ -335,6 +336,26 @@
         conflict.hidden = false;
         conflict.textContent = result.data.detail;
         conflict.scrollIntoView({ block: "nearest" });
+        refreshChecks();
+      } else {
+        showProblems({ errors: result.data.problems || [{ message: result.data.detail, severity: "error" }], warnings: [], publishable: false });
+      }
+    });
+  });
+
+  /* Someone else published meanwhile: take their cells, keep mine (a three-way merge on the server). */
+  $("rebase").addEventListener("click", function () {
+    if (!state.draft) return;
+    $("rebase").disabled = true;
+    api("POST", draftUrl("rebase/")).then(function (result) {
+      $("rebase").disabled = false;
+      if (result.ok) {
+        render(result.data);
+        $("conflict").hidden = true;
+        var note = $("published");
+        note.hidden = false;
+        note.textContent = fmt(t.rebased, { base: result.data.base_revision, taken: result.data.taken.length, dropped: result.data.dropped.length });
+        note.dataset.rebased = String(result.data.base_revision);
         refreshChecks();
       } else {
         showProblems({ errors: result.data.problems || [{ message: result.data.detail, severity: "error" }], warnings: [], publishable: false });
