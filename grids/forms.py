@@ -23,6 +23,11 @@ class ImportForm(forms.Form):
         help_text=_("The area the file divides completely (leave empty for districts, or when each code names its parent)."),
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    replace = forms.BooleanField(
+        label=_("Replace the community's current cells"),
+        required=False,
+        help_text=_("Grid level with a community as parent: features with a current cell's code keep it, features without a code become new cells, cells missing from the file are retired, and everything filed in them moves — as when the cells are redrawn in the editor."),
+    )
     dry_run = forms.BooleanField(label=_("Only check, import nothing"), required=False, initial=True)
 
     def clean_file(self):

@@ -8,6 +8,7 @@ rolled back).
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -16,13 +17,13 @@ from typing import Any
 
 from django.contrib.gis.gdal import DataSource, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from .actions import AreaSpec, create_areas, start_revision
-from .models import CODE_LENGTH, PARENT_LEVEL, Area, Level, Revision
+from .actions import AreaSpec, RevisionConflict, community_revision, create_areas, publish_draft, start_revision
+from .models import CODE_LENGTH, PARENT_LEVEL, Area, DraftCell, DraftRevision, Level, Revision
 from .numbering import reading_order
-from .validation import AreaValidationError, Problem
+from .validation import AreaValidationError, Problem, as_multipolygon, check_draft, check_geometry, draft_cell_label
 
 GEOJSON_SUFFIXES = {".geojson", ".json"}
 WGS84_NAMES = {"EPSG:4326", "urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "OGC:CRS84", "CRS84"}
@@ -45,6 +46,9 @@ class ImportReport:
     created: list[Area] = field(default_factory=list)
     revision: Revision | None = None
     dry_run: bool = False
+    replace: bool = False
+    retired: list[str] = field(default_factory=list)  # codes of the cells a replacing import retires
+    impact: dict[str, Any] | None = None  # what changes cell (a replacing import), as the editor shows it
 
     @property
     def errors(self) -> list[Problem]:
@@ -224,12 +228,14 @@ def import_boundaries(
     reason: str = "",
     code_field: str = "code",
     name_field: str = "name",
+    replace: bool = False,
 ) -> ImportReport:
     """Read, check and (unless it is a dry run or anything is wrong) create the areas in one revision.
 
     1. Read the file (``read_features``); a file that cannot be read is one problem, nothing else runs.
     2. Check the parent: it must exist, be current, be of the tier above, and have no current areas
-       of this tier yet (an existing set is redrawn in the editor, where things are moved).
+       of this tier yet — unless ``replace`` is asked for a community's cells, which are then
+       replaced as a redraw (``_replace_cells``).
     3. Build the specs and hand them to ``create_areas``, which checks codes, shapes, containment,
        overlaps and — since the file is the parent's full set — gaps, in PostGIS.
     4. Roll back on any error, and always in a dry run.
@@ -237,7 +243,15 @@ def import_boundaries(
     if level not in Level.values:
         raise ValueError(f"unknown level {level!r}")
     parent: Area | None = None
-    report = ImportReport(level=level, parent=None, dry_run=dry_run)
+    report = ImportReport(level=level, parent=None, dry_run=dry_run, replace=replace)
+    if replace and (level != Level.GRID or not parent_code):
+        report.problems.append(
+            Problem("replace", _("Only the cells of one community can be replaced by an import: use the grid level and give the community's code as the parent."))
+        )
+        return report
+    if replace and actor is None:
+        report.problems.append(Problem("replace", _("Replacing cells moves what is filed in them, so the import must say who runs it.")))
+        return report
     if parent_code:
         parent = Area.objects.current().filter(code=parent_code).first()
         if parent is None:
@@ -250,11 +264,11 @@ def import_boundaries(
             )
             return report
         existing = Area.objects.current().filter(parent=parent, level=level).count()
-        if existing:
+        if existing and not replace:
             report.problems.append(
                 Problem(
                     "parent",
-                    _("%(code)s already has %(n)s current areas of this level; redraw them in the editor instead of importing over them.")
+                    _("%(code)s already has %(n)s current areas of this level; redraw them in the editor, or replace them (cells only).")
                     % {"code": parent.code, "n": existing},
                 )
             )
@@ -268,6 +282,8 @@ def import_boundaries(
     if not features:
         report.problems.append(Problem("file", _("The file holds no features.")))
         return report
+    if replace:
+        return _replace_cells(features, report, actor=actor, reason=reason, code_field=code_field)
     specs, problems = _specs(features, level, parent, code_field, name_field)
     report.problems += problems
     if report.errors:
@@ -290,3 +306,113 @@ def import_boundaries(
     if dry_run:
         report.revision = None
     return report
+
+
+def _replace_cells(features: list[RawFeature], report: ImportReport, *, actor, reason: str, code_field: str) -> ImportReport:
+    """A community's cells replaced by a file, exactly as if an administrator had redrawn them.
+
+    1. The file becomes a draft of the community owned by the importer: a feature carrying the code
+       of a current cell of the community is that cell (unchanged if its shape is equal, reshaped
+       otherwise, keeping its code); a feature without a code is a new cell; current cells missing
+       from the file are retired. Any other code is an error, since codes are never reused.
+    2. ``publish_draft`` validates it in PostGIS and publishes it: a revision, retired cells kept,
+       new codes numbered, and everything filed in the cells moved in the same transaction.
+    3. Problems name the feature (validation names the draft cell, which is mapped back). A dry
+       run publishes and rolls back, so it reports the same codes and moves that a real run would.
+    """
+    community = report.parent
+    current = {area.code: area for area in Area.objects.current().filter(parent=community, level=Level.GRID)}
+    if DraftRevision.objects.filter(community=community, created_by=actor).exists():
+        report.problems.append(
+            Problem("draft", _("You have a draft of %(code)s in the editor; publish or discard it before replacing the cells.") % {"code": community.code})
+        )
+        return report
+    seen: dict[str, RawFeature] = {}
+    for feature in features:
+        code = str(feature.properties.get(code_field) or "").strip()
+        blocking = [p for p in check_geometry(feature.geometry) if p.kind != "invalid"]
+        for problem in blocking:
+            report.problems.append(_problem(feature, problem.kind, problem.message, code or None))
+        if code and code not in current:
+            report.problems.append(
+                _problem(feature, "code", _("%(code)s is not a current cell of %(community)s; leave the code empty for a new cell.") % {"code": code, "community": community.code}, code)
+            )
+        elif code in seen:
+            report.problems.append(_problem(feature, "code", _("Code %(code)s appears twice in the file (features %(first)s and %(second)s).") % {"code": code, "first": seen[code].index, "second": feature.index}, code))
+        elif code:
+            seen[code] = feature
+    if report.errors:
+        return report
+    try:
+        with transaction.atomic():
+            draft = DraftRevision.objects.create(community=community, created_by=actor, base_revision=community_revision(community))
+            by_cell: dict[int, RawFeature] = {}
+            for feature in features:
+                origin = current.get(str(feature.properties.get(code_field) or "").strip())
+                geometry = as_multipolygon(feature.geometry)
+                if origin is not None and _same_shape(geometry, origin):
+                    # Exported at 6 decimals and imported back, a cell nobody moved stays the same row.
+                    geometry = origin.boundary
+                cell = DraftCell.objects.create(draft=draft, origin=origin, geometry=geometry)
+                by_cell[cell.id] = feature
+            # The editor's checks first, for the warnings (cell sizes) that publishing does not return.
+            checked = [_feature_problem(problem, by_cell) for problem in check_draft(draft.id)]
+            report.problems += [p for p in checked if not p.is_error]
+            try:
+                if any(p.is_error for p in checked):
+                    raise AreaValidationError([p for p in checked if p.is_error])
+                result = publish_draft(draft=draft, actor=actor, reason=reason or _("Import replacing the cells of %(code)s") % {"code": community.code})
+            except AreaValidationError as error:
+                report.problems += [_feature_problem(problem, by_cell) for problem in error.problems]
+                raise
+            report.revision = result.revision
+            report.created = result.areas
+            report.impact = result.impact
+            report.retired = sorted(
+                Area.objects.filter(pk__in=[a.pk for a in current.values()], valid_to__isnull=False).values_list("code", flat=True)
+            )
+            if report.dry_run:
+                transaction.set_rollback(True)
+    except (AreaValidationError, RevisionConflict) as error:
+        if isinstance(error, RevisionConflict):
+            report.problems.append(Problem("conflict", str(error)))
+        report.created = []
+        report.revision = None
+        report.retired = []
+        report.impact = None
+    if report.dry_run:
+        report.revision = None
+    return report
+
+
+# About 0.2 m: the rounding of coordinates exported with 6 decimals (the areas API), well below
+# the 1 m² tolerance of overlaps and gaps.
+SAME_SHAPE_DEGREES = 0.000002
+
+
+def _same_shape(geometry: GEOSGeometry, area: Area) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_IsValid(ST_GeomFromEWKB(%s)) AND ST_HausdorffDistance(ST_GeomFromEWKB(%s), boundary) < %s FROM grids_area WHERE id = %s",
+            [geometry.ewkb, geometry.ewkb, SAME_SHAPE_DEGREES, area.id],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _feature_problem(problem: Problem, by_cell: dict[int, RawFeature]) -> Problem:
+    """A draft validation problem told in the file's terms: feature indexes instead of draft cells."""
+    if not problem.cells:
+        return problem
+    message = problem.message
+    for cell_id in problem.cells:
+        feature = by_cell.get(cell_id)
+        if feature is not None:
+            # "new cell #12" must not match inside "new cell #123".
+            label = re.escape(draft_cell_label(None, cell_id)) + r"(?!\d)"
+            message = re.sub(label, _("feature %(index)s") % {"index": feature.index}, message)
+    first = by_cell.get(problem.cells[0])
+    problem.message = message
+    if first is not None:
+        problem.feature_index = first.index
+        problem.properties = first.properties
+    return problem

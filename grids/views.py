@@ -179,6 +179,7 @@ def import_page(request):
                     dry_run=form.cleaned_data["dry_run"],
                     actor=request.user,
                     reason=form.cleaned_data["reason"] or "",
+                    replace=form.cleaned_data["replace"],
                 )
             finally:
                 shutil.rmtree(folder, ignore_errors=True)

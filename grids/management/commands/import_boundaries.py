@@ -1,8 +1,9 @@
-"""manage.py import_boundaries FILE --level … [--parent CODE] [--dry-run]
+"""manage.py import_boundaries FILE --level … [--parent CODE] [--dry-run] [--replace --by USERNAME]
 
 Reads GeoJSON or a Shapefile (or a .zip of one) through GDAL, checks it like the editor does and
 reports every problem with the feature's index and properties. Nothing is written when any error
-is found, nor in a dry run.
+is found, nor in a dry run. With --replace, the file replaces a community's current cells as a
+redraw published in the editor would (codes kept, things moved), in the name of --by.
 """
 from __future__ import annotations
 
@@ -25,10 +26,24 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="why: recorded on the revision")
         parser.add_argument("--code-field", default="code", help="property holding each area's code (default: code)")
         parser.add_argument("--name-field", default="name", help="property holding each area's name (default: name)")
+        parser.add_argument("--replace", action="store_true",
+                            help="replace the current cells of the --parent community (grid level only): a feature with a current cell's code is that cell, one without a code is new")
+        parser.add_argument("--by", metavar="USERNAME", help="who replaces the cells (required with --replace): recorded on the revision")
 
-    def handle(self, *args, file: str, level: str, parent: str | None, dry_run: bool, reason: str, code_field: str, name_field: str, **options):
+    def handle(self, *args, file: str, level: str, parent: str | None, dry_run: bool, reason: str, code_field: str, name_field: str,
+               replace: bool, by: str | None, **options):
+        actor = None
+        if by:
+            from django.contrib.auth import get_user_model
+
+            actor = get_user_model().objects.filter(username=by, is_active=True).first()
+            if actor is None:
+                raise CommandError(f"--by {by}: no active user has that name.")
+        elif replace:
+            raise CommandError("--replace moves what is filed in the cells, so it needs --by USERNAME: who replaces them.")
         report = import_boundaries(
-            file, level=level, parent_code=parent, dry_run=dry_run, reason=reason, code_field=code_field, name_field=name_field
+            file, level=level, parent_code=parent, dry_run=dry_run, reason=reason, code_field=code_field, name_field=name_field,
+            actor=actor, replace=replace,
         )
         for problem in report.problems:
             where = []
@@ -42,9 +57,18 @@ class Command(BaseCommand):
             self.stderr.write(line) if problem.is_error else self.stdout.write(self.style.WARNING(line))
         if not report.ok:
             raise CommandError(f"{len(report.errors)} error(s) in {file}; nothing was imported.")
+        if replace:
+            self._print_replacement(report)
         if dry_run:
             self.stdout.write(self.style.SUCCESS(f"Dry run: {len(report.created)} {level} area(s) would be imported; nothing was written."))
         else:
             self.stdout.write(
                 self.style.SUCCESS(f"Imported {len(report.created)} {level} area(s) as revision r{report.revision.number}.")
             )
+
+    def _print_replacement(self, report) -> None:
+        self.stdout.write(f"Retired: {', '.join(report.retired) or 'none'}")
+        self.stdout.write(f"Created: {', '.join(area.code for area in report.created) or 'none'}")
+        for occupant in (report.impact or {}).get("occupants", []):
+            moved = [f"{p['from']} → {p['to']}: {p['count']}" for p in occupant["pairs"] if not p["same_code"]]
+            self.stdout.write(f"{occupant['label']} changing cell: {occupant['moves']}" + (f" ({'; '.join(moved)})" if moved else ""))
