@@ -14,7 +14,7 @@ coordinate, a point outside every cell, an unknown token, a database hiccup) pas
 untouched, which answers it as it always has, with its messages in the user's language.
 
 Headers are learned, not copied: the first such request for each (scheme, forwarded protocol,
-host) is answered by Django, and the headers of its 200 answer — set by every middleware:
+host, forwarded host when Django trusts it) is answered by Django, and the headers of its 200 answer — set by every middleware:
 Content-Security-Policy, HSTS behind TLS, frame, referrer and language headers — are kept and sent
 with every later fast answer of that kind. A header added to the middleware later reaches this
 path without a change here; a host Django refuses never gets a 200, so it is never learned and
@@ -78,6 +78,8 @@ class LookupHotPath:
         self.learned: dict[tuple, list[tuple[str, str]]] = {}
         proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
         self.proxy_header = proxy[0] if proxy else None
+        # Django then checks the forwarded host against ALLOWED_HOSTS: it is part of the kind too.
+        self.forwarded_host = getattr(settings, "USE_X_FORWARDED_HOST", False)
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") not in LOOKUP_PATHS or environ.get("REQUEST_METHOD") != "GET" or "HTTP_COOKIE" in environ:
@@ -87,7 +89,8 @@ class LookupHotPath:
         if point is None or key is None:
             return self.django(environ, start_response)
         kind = (environ.get("wsgi.url_scheme"), environ.get(self.proxy_header) if self.proxy_header else None,
-                environ.get("HTTP_HOST") or environ.get("SERVER_NAME"))
+                environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
+                environ.get("HTTP_X_FORWARDED_HOST") if self.forwarded_host else None)
         headers = self.learned.get(kind)
         if headers is None:
             return self._learn(kind, environ, start_response)

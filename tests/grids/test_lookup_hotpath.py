@@ -141,6 +141,17 @@ def test_a_missing_or_unknown_token_or_another_host_is_refused_by_django(world, 
     assert call(app, query=query, token=key, HTTP_HOST="evil.example")[0] == 400, "a refused host is never learned"
 
 
+def test_behind_a_proxy_that_forwards_the_host_a_refused_forwarded_host_stays_refused(world, settings):
+    settings.USE_X_FORWARDED_HOST = True
+    fastauth.forget_tokens()
+    app = LookupHotPath(CountingDjango())
+    key = token_of(world.dispatcher)
+    query = point_query(world.cell_a)
+    assert call(app, query=query, token=key, HTTP_X_FORWARDED_HOST="testserver")[0] == 200
+    assert call(app, query=query, token=key, HTTP_X_FORWARDED_HOST="testserver")[0] == 200
+    assert call(app, query=query, token=key, HTTP_X_FORWARDED_HOST="evil.example")[0] == 400
+
+
 def test_a_deactivated_user_is_refused_at_once(world, stack):
     app, _django = stack
     key = token_of(world.dispatcher)
