@@ -8,8 +8,10 @@ import pytest
 from django.contrib.gis.geos import Point
 from playwright.sync_api import expect
 
+from accounts.models import Role
 from grids.models import Area
 from tests.grids.conftest import SampleBuilding, committed_buildings, interior_cell, neighbours_of  # noqa: F401
+from tests.world import _user
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +70,8 @@ def test_admin_drags_a_vertex_into_a_neighbour_is_refused_then_fixes_and_publish
     neighbour = neighbours_of(cell)[0]
     vx, vy = shared_vertex(cell, neighbour)
 
-    login(page, committed_world.gis_admin)
+    # `admin`, the demo's GIS administrator, as the journey names it.
+    login(page, _user("admin", Role.GIS_ADMIN, committed_world.district, is_staff=True))
     page.goto(f"{live_server.url}/map/edit/{community.code}/")
     expect(page.locator("body")).to_have_attribute("data-editor-ready", "1")
     page.evaluate("([lat, lng]) => gridgovEditor.map.setView([lat, lng], 19, {animate: false})", [vy, vx])

@@ -104,6 +104,7 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "draft-validation": {"draft_id": "draft"},
     "draft-impact": {"draft_id": "draft"},
     "draft-publish": {"draft_id": "draft"},
+    "draft-rebase": {"draft_id": "draft"},
     # residents
     "residents:cell": {"code": "cell_code"},
     "residents:building": {"pk": "building"},
