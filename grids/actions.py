@@ -595,7 +595,7 @@ class PublishResult:
 
 
 @transaction.atomic
-def publish_draft(*, draft: DraftRevision, actor, reason: str) -> PublishResult:
+def publish_draft(*, draft: DraftRevision, actor, reason: str, names: dict[int, str] | None = None) -> PublishResult:
     """Publish a draft as a new revision, all or nothing.
 
     1. Lock the community row, so two publishes of one community run one after the other, then
@@ -641,7 +641,9 @@ def publish_draft(*, draft: DraftRevision, actor, reason: str) -> PublishResult:
     specs = []
     for cell_id in ordered:
         code = changes.new_codes[cell_id]
-        if cell_id in changes.reshaped:
+        if names and names.get(cell_id):
+            name = names[cell_id]  # from an import file
+        elif cell_id in changes.reshaped:
             name = changes.reshaped[cell_id].name
         else:
             name = _("%(community)s cell %(number)s") % {"community": community.name, "number": int(code[-3:])}

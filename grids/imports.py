@@ -283,7 +283,7 @@ def import_boundaries(
         report.problems.append(Problem("file", _("The file holds no features.")))
         return report
     if replace:
-        return _replace_cells(features, report, actor=actor, reason=reason, code_field=code_field)
+        return _replace_cells(features, report, actor=actor, reason=reason, code_field=code_field, name_field=name_field)
     specs, problems = _specs(features, level, parent, code_field, name_field)
     report.problems += problems
     if report.errors:
@@ -308,13 +308,15 @@ def import_boundaries(
     return report
 
 
-def _replace_cells(features: list[RawFeature], report: ImportReport, *, actor, reason: str, code_field: str) -> ImportReport:
+def _replace_cells(features: list[RawFeature], report: ImportReport, *, actor, reason: str, code_field: str, name_field: str) -> ImportReport:
     """A community's cells replaced by a file, exactly as if an administrator had redrawn them.
 
     1. The file becomes a draft of the community owned by the importer: a feature carrying the code
        of a current cell of the community is that cell (unchanged if its shape is equal, reshaped
        otherwise, keeping its code); a feature without a code is a new cell; current cells missing
-       from the file are retired. Any other code is an error, since codes are never reused.
+       from the file are retired. Any other code is an error, since codes are never reused. New
+       and reshaped cells take the file's name when it gives one (an unchanged cell keeps its row,
+       name included).
     2. ``publish_draft`` validates it in PostGIS and publishes it: a revision, retired cells kept,
        new codes numbered, and everything filed in the cells moved in the same transaction.
     3. Problems name the feature (validation names the draft cell, which is mapped back). A dry
@@ -361,7 +363,9 @@ def _replace_cells(features: list[RawFeature], report: ImportReport, *, actor, r
             try:
                 if any(p.is_error for p in checked):
                     raise AreaValidationError([p for p in checked if p.is_error])
-                result = publish_draft(draft=draft, actor=actor, reason=reason or _("Import replacing the cells of %(code)s") % {"code": community.code})
+                names = {cell_id: str(feature.properties.get(name_field) or "").strip() for cell_id, feature in by_cell.items()}
+                result = publish_draft(draft=draft, actor=actor, reason=reason or _("Import replacing the cells of %(code)s") % {"code": community.code},
+                                       names=names)
             except AreaValidationError as error:
                 report.problems += [_feature_problem(problem, by_cell) for problem in error.problems]
                 raise

@@ -44,6 +44,7 @@ def test_a_file_with_two_cells_merged_retires_them_and_moves_what_was_filed(worl
     assert report.retired == sorted([cell.code, neighbour.code])
     (merged,) = report.created
     assert merged.code.startswith(world.community_1.code) and merged.code not in (cell.code, neighbour.code)
+    assert merged.name == "合并后的网格"  # the file's name
     assert report.revision.reason == "两格合一" and report.revision.published_by == world.gis_admin
     for old in (cell, neighbour):
         old.refresh_from_db()
