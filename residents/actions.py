@@ -309,17 +309,62 @@ def create_dwelling(*, actor, building: Building, room: str, unit: str = "", flo
     return dwelling
 
 
+def _household_number_errors(number: str) -> dict[str, list[str]]:
+    number = (number or "").strip()
+    if not number:
+        return {"number": [_("A household needs a number.")]}
+    if Household.objects.filter(number=number).exists():
+        return {"number": [_("Household number %(number)s is already in use.") % {"number": number}]}
+    return {}
+
+
 @transaction.atomic
 def create_household(*, actor, number: str, dwelling: Dwelling) -> Household:
     number = (number or "").strip()
-    if not number:
-        raise ValidationError({"number": [_("A household needs a number.")]})
-    if Household.objects.filter(number=number).exists():
-        raise ValidationError({"number": [_("Household number %(number)s is already in use.") % {"number": number}]})
+    errors = _household_number_errors(number)
+    if errors:
+        raise ValidationError(errors)
     household = Household.objects.create(number=number, dwelling=dwelling, cell_id=dwelling.building.cell_id)
     _history(actor=actor, model="household", object_id=household.pk, action="create", household=household,
              cell_id=household.cell_id, changes={"number": [None, number], "dwelling": [None, str(dwelling)]})
     return household
+
+
+@transaction.atomic
+def register_household(
+    *,
+    actor,
+    building: Building,
+    number: str,
+    dwelling: Dwelling | None = None,
+    unit: str = "",
+    floor: int | None = None,
+    room: str = "",
+    use: str = DwellingUse.RESIDENTIAL,
+) -> Household:
+    """A family moves in: a household in one of the building's dwellings, or in a new one described here.
+
+    One transaction for both writes: a household the database refuses (a number in use) leaves
+    no dwelling behind that nobody asked for on its own.
+    """
+    if not cell_in_scope(actor, building.cell):
+        # The pages find the building through ``scoped`` first (404); this guards other callers.
+        raise PermissionDenied(_("The building lies outside your jurisdiction."))
+    if dwelling is not None:
+        if dwelling.building_id != building.pk:
+            raise ValidationError({"dwelling": [_("The dwelling is not in this building.")]})
+        if (room or "").strip() or (unit or "").strip():
+            raise ValidationError({"dwelling": [_("Choose an existing dwelling or describe a new one, not both.")]})
+    # Both halves are checked before anything is refused, so the form shows every problem at once.
+    errors = _household_number_errors(number)
+    if dwelling is None:
+        try:
+            dwelling = create_dwelling(actor=actor, building=building, unit=unit, floor=floor, room=room, use=use)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return create_household(actor=actor, number=number, dwelling=dwelling)
 
 
 @transaction.atomic

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.gis.geos import Point
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .actions import MIN_REASON_LENGTH
-from .models import Gender, IdType, Relation, ResidentType, RevealField
+from .models import Dwelling, DwellingUse, Gender, IdType, Relation, ResidentType, RevealField
 
 ETHNICITIES = [
     "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族", "瑶族", "白族",
@@ -88,3 +89,86 @@ class ImportForm(forms.Form):
 class ExportForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), min_length=MIN_REASON_LENGTH, max_length=500,
                              help_text=_("Full ID numbers and phones: every person in the file is recorded in the audit log."))
+
+
+class LatLngWidget(forms.MultiWidget):
+    """Two plain number boxes (latitude, longitude): the page works without JavaScript, and the
+    map's marker fills the same boxes when it runs."""
+
+    template_name = "residents/widgets/latlng.html"
+    labels = (_("Latitude"), _("Longitude"))
+
+    def __init__(self, attrs=None):
+        number = {"step": "any", "inputmode": "decimal", "autocomplete": "off"}
+        super().__init__({"lat": forms.NumberInput(attrs=number), "lng": forms.NumberInput(attrs=number)}, attrs)
+
+    def decompress(self, value):
+        if value is None:
+            return [None, None]
+        # Six decimals is about 0.1 m: more only pretends to a precision no phone has.
+        return [round(value.y, 6), round(value.x, 6)]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for subwidget, label in zip(context["widget"]["subwidgets"], self.labels):
+            subwidget["label"] = label
+        return context
+
+
+class LocationField(forms.MultiValueField):
+    """A WGS-84 point from latitude and longitude; named ``location`` so that the errors
+    residents.actions reports on "location" land on it."""
+
+    widget = LatLngWidget
+
+    def __init__(self, **kwargs):
+        fields = (
+            forms.FloatField(min_value=-90, max_value=90, error_messages={"incomplete": _("Give the latitude.")}),
+            forms.FloatField(min_value=-180, max_value=180, error_messages={"incomplete": _("Give the longitude.")}),
+        )
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        lat, lng = data_list
+        return Point(lng, lat, srid=4326)
+
+
+class BuildingForm(forms.Form):
+    code = forms.CharField(label=_("Building code"), max_length=32)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    floors = forms.IntegerField(label=_("Floors"), required=False, min_value=1, max_value=200,
+                                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    units = forms.IntegerField(label=_("Units"), required=False, min_value=1, max_value=99,
+                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    property_manager = forms.CharField(label=_("Property manager"), max_length=100, required=False)
+    location = LocationField(label=_("Location"), help_text=_("Drag the pin onto the building, or type the coordinates (WGS-84)."))
+
+
+class DwellingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, dwelling: Dwelling) -> str:
+        occupied = getattr(dwelling, "household_count", 0)
+        state = _("a household lives here") if occupied else _("no household yet")
+        return f"{dwelling.label} · {dwelling.get_use_display()} · {state}"
+
+
+class HouseholdForm(forms.Form):
+    number = forms.CharField(label=_("Household number"), max_length=32)
+    dwelling = DwellingChoiceField(label=_("Dwelling"), queryset=Dwelling.objects.none(), required=False,
+                                   empty_label=_("A new dwelling (describe it below)"))
+    unit = forms.CharField(label=_("Unit"), max_length=10, required=False)
+    floor = forms.IntegerField(label=_("Floor"), required=False, min_value=-10, max_value=200,
+                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    room = forms.CharField(label=_("Room"), max_length=20, required=False)
+    # Not required: the page's script disables the new-dwelling boxes (so they are not sent)
+    # while an existing dwelling is chosen.
+    use = forms.ChoiceField(label=_("Use"), choices=DwellingUse.choices, initial=DwellingUse.RESIDENTIAL, required=False)
+
+    def __init__(self, *args, dwellings, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The building's own dwellings only (the view passes them, annotated with household_count).
+        self.fields["dwelling"].queryset = dwellings
+
+    def clean_use(self) -> str:
+        return self.cleaned_data.get("use") or DwellingUse.RESIDENTIAL

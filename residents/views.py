@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,9 +30,9 @@ from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area, Level
 
 from . import actions
-from .forms import ExportForm, ImportForm, PersonForm, RevealForm, StatusForm, TagForm, VisitForm
+from .forms import BuildingForm, ExportForm, HouseholdForm, ImportForm, PersonForm, RevealForm, StatusForm, TagForm, VisitForm
 from .importer import COLUMNS, export_rows, template_workbook
-from .models import Building, Household, ImportJob, ImportStatus, Person, ResidentType, RevealAudit, RevealField
+from .models import Building, Dwelling, Household, ImportJob, ImportStatus, Person, ResidentType, RevealAudit, RevealField
 from .policy import can_import, can_read_audit, can_record_visit, can_reveal, can_see_records, can_see_sensitive_tags, can_see_statistics
 from .queries import (
     area_statistics,
@@ -97,9 +99,13 @@ def index(request):
     })
 
 
+def _current_cell(request, code: str) -> Area:
+    return get_scoped_or_404(Area.objects.current().filter(level=Level.GRID).select_related("parent"), request.user, code=code)
+
+
 @records_required
 def cell_detail(request, code: str):
-    cell = get_scoped_or_404(Area.objects.current().filter(level=Level.GRID).select_related("parent"), request.user, code=code)
+    cell = _current_cell(request, code)
     buildings = (
         scoped(Building.objects.filter(cell=cell), request.user)
         .annotate(household_count=Count("dwellings__households", distinct=True))
@@ -118,6 +124,71 @@ def building_detail(request, pk: int):
         .order_by("dwelling__unit", "dwelling__floor", "dwelling__room", "number")
     )
     return render(request, "residents/building.html", {"building": building, "households": households})
+
+
+@records_required
+def building_new(request, code: str):
+    """Register a new building from the cell's page: the pin starts at the cell's centre.
+
+    The action finds the cell from the point (a pin dropped in the next cell files the building
+    there, if that cell is the user's too) and refuses a point outside the user's jurisdiction.
+    """
+    cell = _current_cell(request, code)
+    if request.method == "POST":
+        form = BuildingForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                building = actions.create_building(
+                    actor=request.user, code=data["code"], address=data["address"], location=data["location"],
+                    floors=data["floors"], units=data["units"], property_manager=data["property_manager"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Building %(code)s registered.") % {"code": building.code})
+                return redirect("residents:building", pk=building.pk)
+    else:
+        form = BuildingForm(initial={"location": cell.boundary.point_on_surface})
+    return render(request, "residents/building_form.html", {
+        "form": form,
+        "cell": cell,
+        # A grid cell is a few hundred metres across: its outline goes to the page as it is.
+        "outline": json.loads(cell.boundary.geojson),
+        "tile_url": settings.GRIDGOV_TILE_URL,
+        "tile_attribution": settings.GRIDGOV_TILE_ATTRIBUTION,
+    })
+
+
+@records_required
+def household_new(request, pk: int):
+    """Register a family that moved in: in one of the building's dwellings, or in a new one."""
+    building = get_scoped_or_404(Building.objects.select_related("cell"), request.user, pk=pk)
+    dwellings = (
+        scoped(Dwelling.objects.filter(building=building), request.user)
+        .annotate(household_count=Count("households"))
+        .order_by("unit", "floor", "room")
+    )
+    if request.method == "POST":
+        form = HouseholdForm(request.POST, dwellings=dwellings)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                household = actions.register_household(
+                    actor=request.user, building=building, number=data["number"], dwelling=data["dwelling"],
+                    unit=data["unit"], floor=data["floor"], room=data["room"], use=data["use"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Household %(number)s registered. Add its members now.") % {
+                    "number": household.number})
+                return redirect("residents:household", pk=household.pk)
+    else:
+        form = HouseholdForm(dwellings=dwellings)
+    return render(request, "residents/household_form.html", {
+        "form": form, "building": building, "has_dwellings": dwellings.exists(),
+    })
 
 
 @records_required

@@ -107,7 +107,9 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "draft-rebase": {"draft_id": "draft"},
     # residents
     "residents:cell": {"code": "cell_code"},
+    "residents:building_new": {"code": "cell_code"},
     "residents:building": {"pk": "building"},
+    "residents:household_new": {"pk": "building"},
     "residents:household": {"pk": "household"},
     "residents:household_visit": {"pk": "household"},
     "residents:person_new": {"household_pk": "household"},
