@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,6 +123,20 @@ def ensure_default_care_tags() -> None:
 
 # --- buildings, dwellings, households -----------------------------------------------------
 
+def _insert_checked(model, refusal: dict[str, list[str]], taken: dict[str, Any], **values: Any):
+    """Insert a row whose unique key was found free just before. Two people registering the same
+    key at once both pass that check; the second insert then meets the unique index, and gets
+    the same message as if it had come second all along (not a server error)."""
+    try:
+        with transaction.atomic():
+            return model.objects.create(**values)
+    except IntegrityError:
+        if model.objects.filter(**taken).exists():
+            raise ValidationError(refusal)
+        raise
+
+
+
 @transaction.atomic
 def create_building(
     *,
@@ -151,7 +165,8 @@ def create_building(
         errors["location"] = [_("The location lies outside your jurisdiction.")]
     if errors:
         raise ValidationError(errors)
-    building = Building.objects.create(
+    building = _insert_checked(
+        Building, {"code": [_("Building code %(code)s is already in use.") % {"code": code}]}, {"code": code},
         code=code, address=address.strip(), location=location, cell=cell, floors=floors, units=units,
         property_manager=property_manager.strip(),
     )
@@ -303,7 +318,10 @@ def create_dwelling(*, actor, building: Building, room: str, unit: str = "", flo
         raise ValidationError({"use": [_("Unknown use.")]})
     if Dwelling.objects.filter(building=building, unit=unit, room=room).exists():
         raise ValidationError({"room": [_("This room already exists in the building.")]})
-    dwelling = Dwelling.objects.create(building=building, unit=unit, floor=floor, room=room, use=use)
+    dwelling = _insert_checked(
+        Dwelling, {"room": [_("This room already exists in the building.")]}, {"building": building, "unit": unit, "room": room},
+        building=building, unit=unit, floor=floor, room=room, use=use,
+    )
     _history(actor=actor, model="dwelling", object_id=dwelling.pk, action="create", cell_id=building.cell_id,
              changes={"building": [None, building.code], "unit": [None, unit], "room": [None, room]})
     return dwelling
@@ -324,7 +342,10 @@ def create_household(*, actor, number: str, dwelling: Dwelling) -> Household:
     errors = _household_number_errors(number)
     if errors:
         raise ValidationError(errors)
-    household = Household.objects.create(number=number, dwelling=dwelling, cell_id=dwelling.building.cell_id)
+    household = _insert_checked(
+        Household, {"number": [_("Household number %(number)s is already in use.") % {"number": number}]}, {"number": number},
+        number=number, dwelling=dwelling, cell_id=dwelling.building.cell_id,
+    )
     _history(actor=actor, model="household", object_id=household.pk, action="create", household=household,
              cell_id=household.cell_id, changes={"number": [None, number], "dwelling": [None, str(dwelling)]})
     return household
