@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import registry
-from .models import Area, DraftCell, DraftRevision, Level, Revision
+from .models import Area, DraftCell, DraftRevision, DraftStep, Level, Revision
 from .numbering import reading_order
 from .validation import (
     AreaValidationError,
@@ -262,11 +262,58 @@ def _draft_cell(draft: DraftRevision, cell_id: int) -> DraftCell:
     return cell
 
 
+# Edits of one draft that can be undone, newest first; older ones are forgotten.
+UNDO_STEPS = 30
+
+
+def _remember(draft: DraftRevision) -> None:
+    """Keep the draft's cells as they are now, before an edit changes them (in the edit's transaction,
+    so a refused edit leaves no step behind)."""
+    step = DraftStep.objects.create(draft=draft)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO grids_draftstepcell (step_id, origin_id, geometry) "
+            "SELECT %s, origin_id, geometry FROM grids_draftcell WHERE draft_id = %s ORDER BY id",
+            [step.id, draft.id],
+        )
+    forgotten = list(DraftStep.objects.filter(draft=draft).order_by("-id").values_list("id", flat=True)[UNDO_STEPS:])
+    if forgotten:
+        DraftStep.objects.filter(pk__in=forgotten).delete()
+
+
+def undo_steps(draft: DraftRevision) -> int:
+    return DraftStep.objects.filter(draft=draft).count()
+
+
+@transaction.atomic
+def undo_draft_edit(*, draft: DraftRevision, actor) -> DraftRevision:
+    """Put the draft's cells back as they were before its last edit (vertex move, drawing, split,
+    merge or deletion). The cells come back with new ids and their origins, so codes are kept."""
+    locked = DraftRevision.objects.select_for_update().filter(pk=draft.pk, created_by=actor).first()
+    if locked is None:
+        raise AreaValidationError([Problem("draft", _("This draft no longer exists."))])
+    step = DraftStep.objects.filter(draft=locked).order_by("-id").first()
+    if step is None:
+        raise AreaValidationError([Problem("undo", _("There is no edit to undo."))])
+    DraftCell.objects.filter(draft=locked).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO grids_draftcell (draft_id, origin_id, geometry) "
+            "SELECT %s, origin_id, geometry FROM grids_draftstepcell WHERE step_id = %s ORDER BY id",
+            [locked.id, step.id],
+        )
+    step.delete()
+    _touch(locked)
+    return locked
+
+
 @transaction.atomic
 def update_draft_cell(*, draft: DraftRevision, cell_id: int, geometry: GEOSGeometry, actor) -> DraftCell:
     """Moved vertices: the cell keeps its origin, so it keeps its code when published."""
     cell = _draft_cell(draft, cell_id)
-    cell.geometry = clean_cell_geometry(geometry)
+    geometry = clean_cell_geometry(geometry)
+    _remember(draft)
+    cell.geometry = geometry
     cell.save(update_fields=["geometry"])
     _touch(draft)
     return cell
@@ -274,14 +321,18 @@ def update_draft_cell(*, draft: DraftRevision, cell_id: int, geometry: GEOSGeome
 
 @transaction.atomic
 def add_draft_cell(*, draft: DraftRevision, geometry: GEOSGeometry, actor) -> DraftCell:
-    cell = DraftCell.objects.create(draft=draft, origin=None, geometry=clean_cell_geometry(geometry))
+    geometry = clean_cell_geometry(geometry)
+    _remember(draft)
+    cell = DraftCell.objects.create(draft=draft, origin=None, geometry=geometry)
     _touch(draft)
     return cell
 
 
 @transaction.atomic
 def delete_draft_cell(*, draft: DraftRevision, cell_id: int, actor) -> None:
-    _draft_cell(draft, cell_id).delete()
+    cell = _draft_cell(draft, cell_id)
+    _remember(draft)
+    cell.delete()
     _touch(draft)
 
 
@@ -321,6 +372,7 @@ def split_draft_cell(*, draft: DraftRevision, cell_id: int, line: GEOSGeometry, 
         raise AreaValidationError(
             [Problem("line", _("The line must cross %(cell)s from one edge to another.") % {"cell": _cell_label(cell)}, cells=[cell.id])]
         )
+    _remember(draft)
     cell.delete()
     created = DraftCell.objects.bulk_create([DraftCell(draft=draft, origin=None, geometry=as_multipolygon(p)) for p in pieces])
     _touch(draft)
@@ -351,6 +403,7 @@ def merge_draft_cells(*, draft: DraftRevision, cell_ids: Sequence[int], actor) -
         raise AreaValidationError(
             [Problem("cells", _("Only cells that share an edge can be merged; these form %(n)s separate parts.") % {"n": len(pieces)}, cells=ids)]
         )
+    _remember(draft)
     DraftCell.objects.filter(pk__in=ids).delete()
     merged = DraftCell.objects.create(draft=draft, origin=None, geometry=as_multipolygon(pieces[0]))
     _touch(draft)
@@ -566,6 +619,8 @@ def rebase_draft(*, draft: DraftRevision, actor) -> RebaseResult:
                 for code in both
             ]
         )
+    # Cells of the older base cannot come back once the draft starts from the newer one.
+    DraftStep.objects.filter(draft=draft).delete()
     retired_since = [area_id for area_id, _code, gone, _changed in base_cells if gone]
     dropped = sorted(code for _id, code, gone, _changed in base_cells if gone)
     DraftCell.objects.filter(draft=draft, origin_id__in=retired_since).delete()

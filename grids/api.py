@@ -303,6 +303,7 @@ class _DraftView(APIView):
             "current_revision": current,
             "stale": current != draft.base_revision or not draft.community.is_current,
             "updated_at": draft.updated_at,
+            "undo_steps": actions.undo_steps(draft),
             "cells": draft_geojson(draft.id),
         }
 
@@ -423,6 +424,23 @@ class DraftImpactView(_DraftView):
         except AreaValidationError as error:
             return _problems_response(error)
         return Response(impact.as_dict())
+
+
+class DraftUndoView(_DraftView):
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        description="Undo the draft's last edit (the last 30 are kept); answers the draft as it is now. 400 when there "
+        "is nothing to undo.",
+    )
+    def post(self, request, draft_id: int):
+        draft = self.draft(request, draft_id)
+        try:
+            actions.undo_draft_edit(draft=draft, actor=request.user)
+        except AreaValidationError as error:
+            return _problems_response(error)
+        draft.refresh_from_db()
+        return Response(self.body(draft))
 
 
 class DraftRebaseView(_DraftView):

@@ -19,4 +19,5 @@ urlpatterns = [
     path("drafts/<int:draft_id>/impact/", api.DraftImpactView.as_view(), name="draft-impact"),
     path("drafts/<int:draft_id>/publish/", api.DraftPublishView.as_view(), name="draft-publish"),
     path("drafts/<int:draft_id>/rebase/", api.DraftRebaseView.as_view(), name="draft-rebase"),
+    path("drafts/<int:draft_id>/undo/", api.DraftUndoView.as_view(), name="draft-undo"),
 ]

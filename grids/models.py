@@ -184,3 +184,26 @@ class DraftCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.draft_id}:{self.pk}"
+
+
+class DraftStep(models.Model):
+    """A draft's cells as they were before one edit, so that the edit can be undone.
+
+    Only the last ``grids.actions.UNDO_STEPS`` edits are kept; a merge with newer cells (rebase)
+    starts the history afresh, since cells of the older base cannot come back.
+    """
+
+    draft = models.ForeignKey(DraftRevision, verbose_name=_("draft"), on_delete=models.CASCADE, related_name="steps")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("draft edit")
+        verbose_name_plural = _("draft edits")
+
+
+class DraftStepCell(models.Model):
+    step = models.ForeignKey(DraftStep, on_delete=models.CASCADE, related_name="cells")
+    origin = models.ForeignKey(Area, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Never searched by place: no spatial index to keep up on every edit.
+    geometry = models.MultiPolygonField(srid=4326, spatial_index=False)

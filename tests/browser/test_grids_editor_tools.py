@@ -1,5 +1,6 @@
 """The editor's tools in the browser: split a cell along a drawn line, merge the pieces back,
-delete a cell (the gap is flagged) and draw it again with corners snapping to the neighbours."""
+delete a cell (the gap is flagged), draw it again with corners snapping to the neighbours, and
+undo that drawing with Ctrl+Z."""
 from __future__ import annotations
 
 import pytest
@@ -56,3 +57,11 @@ def test_split_merge_delete_and_draw_change_the_draft(committed_world, live_serv
     expect(cells).to_have_attribute("data-cells", str(total))
     expect(cells).to_have_attribute("data-errors", "0")
     expect(page.locator("#publish")).to_be_enabled()
+
+    # Ctrl+Z takes the drawing back: the gap is there again; the button undoes the deletion too.
+    page.keyboard.press("Control+z")
+    expect(cells).to_have_attribute("data-cells", str(total - 1))
+    expect(page.locator("#problems li[data-kind=gap]")).to_have_count(1)
+    page.click("#tool-undo")
+    expect(cells).to_have_attribute("data-cells", str(total))
+    expect(cells).to_have_attribute("data-errors", "0")

@@ -105,6 +105,7 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "draft-impact": {"draft_id": "draft"},
     "draft-publish": {"draft_id": "draft"},
     "draft-rebase": {"draft_id": "draft"},
+    "draft-undo": {"draft_id": "draft"},
     # residents
     "residents:cell": {"code": "cell_code"},
     "residents:building_new": {"code": "cell_code"},

@@ -105,6 +105,8 @@
     if (body.stale) status += " " + fmt(t.stale, { current: body.current_revision });
     $("draft-status").textContent = status;
     $("rebase-box").hidden = !body.stale;
+    $("tool-undo").disabled = !body.undo_steps;
+    $("tool-undo").dataset.steps = String(body.undo_steps || 0);
     $("map").dataset.cells = String(body.cells.features.length);
   }
 
@@ -303,6 +305,20 @@
     change("DELETE", draftUrl("cells/" + id + "/"));
   });
   $("tool-cancel").addEventListener("click", function () { state.selected = []; setMode("select"); });
+  $("tool-undo").addEventListener("click", function () {
+    if ($("tool-undo").disabled) return;
+    $("tool-undo").disabled = true;
+    state.selected = [];
+    setMode("select");
+    change("POST", draftUrl("undo/"));
+  });
+  document.addEventListener("keydown", function (e) {
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
+    if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === "z" && !typing) {
+      e.preventDefault();
+      $("tool-undo").click();
+    }
+  });
   map.on("click", function () {
     if (state.mode === "select" && state.selected.length) {
       state.selected = [];
