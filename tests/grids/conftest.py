@@ -112,3 +112,11 @@ def interior_cell(community: Area) -> Area:
 
 def draft_cell_of(draft, area: Area) -> DraftCell:
     return DraftCell.objects.get(draft=draft, origin=area)
+
+
+@pytest.fixture
+def second_admin(world):
+    """Another GIS administrator of the district, for two editors of one community."""
+    from accounts.models import Role, User
+
+    return User.objects.create(username="gis_admin_2", role=Role.GIS_ADMIN, area=world.district)

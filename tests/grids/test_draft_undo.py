@@ -87,12 +87,10 @@ def test_only_the_last_edits_are_kept(world):
     assert draft_cell_of(draft, cell).geometry.equals_exact(nudged(cell, 0.000003), 1e-12)
 
 
-def test_carrying_a_draft_over_starts_the_history_afresh(world):
-    from accounts.models import Role, User
-
+def test_carrying_a_draft_over_starts_the_history_afresh(world, second_admin):
     community = world.community_1
     cell = interior_cell(community)
-    colleague = User.objects.create(username="gis_admin_2", role=Role.GIS_ADMIN, area=world.district)
+    colleague = second_admin
     mine = start_draft(community=community, actor=world.gis_admin)
     theirs = start_draft(community=community, actor=colleague)
     update_draft_cell(draft=mine, cell_id=draft_cell_of(mine, cell).id, geometry=cell.boundary, actor=world.gis_admin)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
-from accounts.models import Role, User
 from grids.actions import (
     RevisionConflict,
     community_revision,
@@ -20,11 +19,6 @@ from grids.validation import AreaValidationError, check_draft
 
 from .conftest import draft_cell_of, interior_cell, neighbours_of
 from .test_publish_redraw import split_line
-
-
-@pytest.fixture
-def second_admin(world):
-    return User.objects.create(username="gis_admin_2", role=Role.GIS_ADMIN, area=world.district)
 
 
 def far_neighbour(cell: Area) -> Area:
