@@ -374,7 +374,7 @@ def register_household(
     if dwelling is not None:
         if dwelling.building_id != building.pk:
             raise ValidationError({"dwelling": [_("The dwelling is not in this building.")]})
-        if (room or "").strip() or (unit or "").strip():
+        if (room or "").strip() or (unit or "").strip() or floor is not None:
             raise ValidationError({"dwelling": [_("Choose an existing dwelling or describe a new one, not both.")]})
     # Both halves are checked before anything is refused, so the form shows every problem at once.
     errors = _household_number_errors(number)

@@ -187,3 +187,11 @@ def test_a_role_without_resident_records_gets_403(world, client, persona):
     assert client.post(household_url, {"number": "NEW-HH-5", "room": "101"}).status_code == 403
     assert not Building.objects.filter(code="NEW-A-1").exists()
     assert not Household.objects.filter(number="NEW-HH-5").exists()
+
+
+def test_an_existing_dwelling_with_a_new_dwellings_floor_is_refused_not_silently_changed(world, building):
+    empty = Dwelling.objects.create(building=building, unit="1", floor=4, room="402")
+    with pytest.raises(ValidationError) as refused:
+        actions.register_household(actor=world.grid_worker_a, building=building, number="NEW-HH-9", dwelling=empty, floor=7)
+    assert set(refused.value.message_dict) == {"dwelling"}
+    assert not Household.objects.filter(number="NEW-HH-9").exists()
