@@ -40,8 +40,8 @@ LOOKUP_PATHS = frozenset({"/api/v1/areas/lookup/", "/api/v1/areas/lookup"})
 # Plain decimals only: anything float() would also read ("1e1", " 39", "nan", "٣٩") is left to
 # Django's parameter check, so both paths agree on what a coordinate is.
 _NUMBER = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,17})?")
-# Distinct header sets kept at most: (scheme, forwarded protocol, host) combinations are few in
-# practice; past this, new combinations are simply served by Django.
+# Distinct header sets kept at most: (scheme, forwarded protocol, host, forwarded host)
+# combinations are few in practice; past this, new combinations are simply served by Django.
 MAX_LEARNED = 32
 
 
