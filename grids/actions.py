@@ -647,6 +647,7 @@ class PublishResult:
     revision: Revision
     impact: dict[str, Any]
     areas: list[Area]
+    warnings: list[Problem] = field(default_factory=list)  # what validation flagged without refusing (cell sizes)
 
 
 @transaction.atomic
@@ -731,4 +732,4 @@ def publish_draft(*, draft: DraftRevision, actor, reason: str, names: dict[int, 
     Revision.objects.filter(pk=revision.pk).update(impact=summary)
     revision.impact = summary
     draft.delete()
-    return PublishResult(revision=revision, impact=summary, areas=created)
+    return PublishResult(revision=revision, impact=summary, areas=created, warnings=[p for p in problems if not p.is_error])

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from .actions import AreaSpec, RevisionConflict, community_revision, create_areas, publish_draft, start_revision
 from .models import CODE_LENGTH, PARENT_LEVEL, Area, DraftCell, DraftRevision, Level, Revision
 from .numbering import reading_order
-from .validation import AreaValidationError, Problem, as_multipolygon, check_draft, check_geometry, draft_cell_label
+from .validation import AreaValidationError, Problem, as_multipolygon, check_geometry, draft_cell_label
 
 GEOJSON_SUFFIXES = {".geojson", ".json"}
 WGS84_NAMES = {"EPSG:4326", "urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "OGC:CRS84", "CRS84"}
@@ -351,24 +351,17 @@ def _replace_cells(features: list[RawFeature], report: ImportReport, *, actor, r
             by_cell: dict[int, RawFeature] = {}
             for feature in features:
                 origin = current.get(str(feature.properties.get(code_field) or "").strip())
-                geometry = as_multipolygon(feature.geometry)
-                if origin is not None and _same_shape(geometry, origin):
-                    # Exported at 6 decimals and imported back, a cell nobody moved stays the same row.
-                    geometry = origin.boundary
-                cell = DraftCell.objects.create(draft=draft, origin=origin, geometry=geometry)
+                cell = DraftCell.objects.create(draft=draft, origin=origin, geometry=as_multipolygon(feature.geometry))
                 by_cell[cell.id] = feature
-            # The editor's checks first, for the warnings (cell sizes) that publishing does not return.
-            checked = [_feature_problem(problem, by_cell) for problem in check_draft(draft.id)]
-            report.problems += [p for p in checked if not p.is_error]
+            _keep_unmoved_cells(draft)
             try:
-                if any(p.is_error for p in checked):
-                    raise AreaValidationError([p for p in checked if p.is_error])
                 names = {cell_id: str(feature.properties.get(name_field) or "").strip() for cell_id, feature in by_cell.items()}
                 result = publish_draft(draft=draft, actor=actor, reason=reason or _("Import replacing the cells of %(code)s") % {"code": community.code},
                                        names=names)
             except AreaValidationError as error:
                 report.problems += [_feature_problem(problem, by_cell) for problem in error.problems]
                 raise
+            report.problems += [_feature_problem(problem, by_cell) for problem in result.warnings]
             report.revision = result.revision
             report.created = result.areas
             report.impact = result.impact
@@ -394,13 +387,18 @@ def _replace_cells(features: list[RawFeature], report: ImportReport, *, actor, r
 SAME_SHAPE_DEGREES = 0.000002
 
 
-def _same_shape(geometry: GEOSGeometry, area: Area) -> bool:
+def _keep_unmoved_cells(draft: DraftRevision) -> None:
+    """Exported at 6 decimals and imported back, a cell nobody moved is that cell exactly, so it
+    keeps its row (publishing compares shapes exactly)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT ST_IsValid(ST_GeomFromEWKB(%s)) AND ST_HausdorffDistance(ST_GeomFromEWKB(%s), boundary) < %s FROM grids_area WHERE id = %s",
-            [geometry.ewkb, geometry.ewkb, SAME_SHAPE_DEGREES, area.id],
+            """
+            UPDATE grids_draftcell d SET geometry = a.boundary FROM grids_area a
+            WHERE d.draft_id = %s AND a.id = d.origin_id AND ST_IsValid(d.geometry)
+              AND ST_HausdorffDistance(d.geometry, a.boundary) < %s
+            """,
+            [draft.id, SAME_SHAPE_DEGREES],
         )
-        return bool(cursor.fetchone()[0])
 
 
 def _feature_problem(problem: Problem, by_cell: dict[int, RawFeature]) -> Problem:
