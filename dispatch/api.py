@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -25,23 +24,16 @@ from rest_framework.views import APIView
 from accounts.models import Department, Role
 from accounts.scope import get_scoped_or_404
 from grids.models import Area, Level
-from incidents.actions import IncidentError
+from incidents.channels import api_run
 from incidents.models import Category, Incident, Source
 
-from . import actions, indicators
+from . import indicators
 from .indicators import CHILD_GROUP, PeriodError, parse_period
 from .models import DepartmentCategory, IndicatorSettings
 from .queries import AGES, HEAT_MAX_POINTS, STAGES, case_view, department_inbox, heat_payload, queue_payload
 from .serializers import DispatchActionSerializer, IndicatorResponseSerializer, case_data, inbox_item, row_data
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
-
-
-def error_response(exc: IncidentError) -> Response:
-    body: dict = {"detail": exc.message}
-    if exc.field:
-        body["errors"] = {exc.field: [exc.message]}
-    return Response(body, status=exc.http_status)
 
 
 def _case_queryset():
@@ -215,35 +207,16 @@ class CaseActionView(APIView):
         operation_id="dispatch_case_action",
         request={"application/json": DispatchActionSerializer, "multipart/form-data": DispatchActionSerializer},
         responses={200: OpenApiTypes.OBJECT},
-        parameters=[
-            OpenApiParameter(
-                "action",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                enum=sorted([*actions.DISPATCH_ACTIONS, "register", "reject", "verify", "rework", "close"]),
-            )
-        ],
-        description="Run one act of the command centre or a department on the case (see dispatch/actions.py). "
-        "Two people acting at once: one succeeds, the other gets 409.",
+        parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        description="Run one act of the case machine (the command centre's, a department's or incidents' own) on "
+        "the case; the same acts and checks as /api/v1/incidents/{id}/{action}/. Two people acting at once: one "
+        "succeeds, the other gets 409.",
     )
     def post(self, request, pk: int, action: str):
         incident = get_scoped_or_404(_case_queryset(), request.user, pk=pk)
-        allowed = set(actions.DISPATCH_ACTIONS) | {"register", "reject", "verify", "rework", "close"}
-        if action not in allowed:
-            return Response({"detail": _("There is no action “%(name)s”.") % {"name": action}}, status=status.HTTP_404_NOT_FOUND)
-        serializer = DispatchActionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = {key: value for key, value in request.data.items() if key != "photos"}
-        if hasattr(request.data, "getlist") and "departments" in request.data:
-            data["departments"] = request.data.getlist("departments")
-        files = {name: request.FILES.getlist(name) for name in request.FILES}
-        try:
-            actions.run(action, incident, actor=request.user, data=data, files=files)
-        except IncidentError as exc:
-            response = error_response(exc)
-            if exc.http_status == 409:
-                response.data.update(Incident.objects.filter(pk=incident.pk).values("status", "version").first() or {})
-            return response
+        refused = api_run(request, incident, action)
+        if refused is not None:
+            return refused
         incident = _case_queryset().get(pk=incident.pk)
         return Response(case_data(case_view(request.user, incident), request.user, request))
 

@@ -12,11 +12,18 @@ class DispatchConfig(AppConfig):
         from gridgov.context_processors import register_nav
         from incidents.scope import register_incident_scope
 
-        # Importing the actions registers the centre's and the departments' acts in incidents'
-        # state-machine table (and their runners for the case API and pages).
-        from . import actions  # noqa: F401
-        from . import home
+        from incidents.actions import machine
+
+        from . import actions, home
+        from .kinds import register_vocabulary
         from .queries import department_cases
+
+        # The command centre's part of the case machine, in one place: its statuses and
+        # notification kinds, its acts (each with its runner), and what happens to the
+        # departments' shares when a case leaves the centre.
+        register_vocabulary()
+        machine.register_acts(actions.acts())
+        machine.on_level_change(actions.withdraw_shares_leaving_centre)
 
         # A department handler sees exactly the cases that were ever dispatched to their department.
         register_incident_scope(Role.DEPARTMENT, department_cases)

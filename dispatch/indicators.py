@@ -381,10 +381,12 @@ def _prefix(code: str) -> str:
 
 
 def _params(area_code: str, period: Period, exclude_deferred: bool, now: datetime | None) -> dict[str, Any]:
-    from incidents.models import Status
+    from incidents.kinds import status_choices
+
+    from .kinds import CaseStatus
 
     now = now or timezone.now()
-    excluded = set(UNREGISTERED) | ({Status.DEFERRED.value} if exclude_deferred else set())
+    excluded = set(UNREGISTERED) | ({CaseStatus.DEFERRED.value} if exclude_deferred else set())
     return {
         "start": period.start,
         "end": period.end,
@@ -393,7 +395,7 @@ def _params(area_code: str, period: Period, exclude_deferred: bool, now: datetim
         "exclude_deferred": exclude_deferred,
         "zone": str(timezone.get_current_timezone()),
         "unregistered": UNREGISTERED,
-        "due_statuses": sorted(set(Status.values) - excluded),
+        "due_statuses": sorted({value for value, _label in status_choices()} - excluded),
     }
 
 

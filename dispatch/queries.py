@@ -39,6 +39,7 @@ from grids.models import Area, Level
 from incidents import clock
 from incidents.models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Status
 
+from .kinds import CaseStatus
 from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus
 
 
@@ -55,10 +56,10 @@ def department_cases(queryset: QuerySet, user) -> QuerySet:
 STAGES: dict[str, tuple[str, ...]] = {
     "register": (Status.REPORTED,),
     "dispatch": (Status.REGISTERED, Status.ASSIGNED),
-    "departments": (Status.DISPATCHED, Status.IN_PROGRESS, Status.REWORK),
+    "departments": (CaseStatus.DISPATCHED, Status.IN_PROGRESS, Status.REWORK),
     "verify": (Status.HANDLED,),
     "close": (Status.VERIFIED,),
-    "deferred": (Status.DEFERRED,),
+    "deferred": (CaseStatus.DEFERRED,),
 }
 STAGE_OF = {status: stage for stage, statuses in STAGES.items() for status in statuses}
 AGES = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
@@ -371,7 +372,7 @@ def department_inbox(user, *, include_done: bool = False) -> QuerySet:
     return queryset.filter(
         status__in=ACTIVE_ASSIGNMENT,
         incident__level=Level.DISTRICT,
-        incident__status__in=[Status.DISPATCHED, Status.IN_PROGRESS, Status.REWORK, Status.HANDLED, Status.VERIFIED],
+        incident__status__in=[CaseStatus.DISPATCHED, Status.IN_PROGRESS, Status.REWORK, Status.HANDLED, Status.VERIFIED],
     ).order_by("deadline", "id")
 
 

@@ -9,15 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from incidents.serializers import incident_detail
+from incidents.serializers import ActSerializer, incident_detail
 
 from .indicators import Row
 from .models import Assignment, ExtensionRequest
 from .queries import CaseView, share_data
 
 
-class DispatchActionSerializer(serializers.Serializer):
-    """Fields an act may take; which are needed depends on the act."""
+class DispatchActionSerializer(ActSerializer):
+    """The fields of the centre's and the departments' acts, for the schema; a body is checked by
+    the machine's one ``ActSerializer`` on every channel, and each act's runner reads the rest."""
 
     version = serializers.IntegerField(required=False, help_text=_("The version you read; a stale one answers 409."))
     note = serializers.CharField(

@@ -1,7 +1,7 @@
 """Pages: the dispatchers' console (a large screen, keyboard first), the case page, the department
 inbox, the grid worker's on-site checks and the evaluation dashboard with its Excel export.
 
-Every write is a POST to ``case_act``, which calls ``dispatch.actions.run``; the console's quick
+Every write is a POST to ``case_act``, which runs the act through the case machine (``incidents.channels``); the console's quick
 acts send the same POST with ``Accept: application/json`` and get the answer as JSON (409 when
 somebody else changed the case first).
 """
@@ -27,14 +27,17 @@ from django.views.decorators.http import require_POST
 from accounts.models import Department, Role
 from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area, Level
-from incidents import actions as case_actions
 from incidents import clock
-from incidents.actions import IncidentError
+from incidents.actions import machine
+from incidents.channels import current_state, no_such_act, page_run
+from incidents.kinds import status_label
+from incidents.timeline import entry_text
 from incidents.models import Incident, Source, Status
 
-from . import actions, indicators, queries
+from . import indicators, queries
 from .indicators import CHILD_GROUP, LABELS, PeriodError, parse_period, percent
 from .models import AssignmentStatus, IndicatorSettings
+from .shares import default_departments, locality_of, share_state
 
 
 def _map_settings() -> dict:
@@ -141,8 +144,8 @@ def case_page(request, pk: int):
         status=incident.status, deadline=incident.deadline, started=incident.deadline_started_at, warn_at=incident.warn_at
     )
     timeline = list(incident.timeline.select_related("actor", "to_area").prefetch_related("photos").order_by("-version"))
-    allowed = {t.action: t for t in case_actions.allowed_actions(request.user, incident)}
-    suggested = [d.pk for d in actions.default_departments(incident.category)]
+    allowed = {act.name: act for act in machine.allowed_acts(request.user, incident)}
+    suggested = [d.pk for d in default_departments(incident.category)]
     now = timezone.now()
     own = view.own_share
     context = {
@@ -153,8 +156,9 @@ def case_page(request, pk: int):
         "timeline": [
             {
                 "entry": entry,
-                "label": case_actions.action_label(entry.action),
-                "to_label": Status(entry.to_status).label if entry.to_status in Status.values else entry.to_status,
+                "label": machine.act_label(entry.action),
+                "to_label": status_label(entry.to_status),
+                "text": entry_text(entry),
             }
             for entry in timeline
         ],
@@ -163,11 +167,11 @@ def case_page(request, pk: int):
         "allowed": allowed,
         "departments": Department.objects.filter(active=True).order_by("code"),
         "suggested": suggested,
-        "locality": actions.locality_of(incident) if "to_locality" in allowed else None,
+        "locality": locality_of(incident) if "to_locality" in allowed else None,
         "default_deadline": _default_deadline_value(incident),
         "nearby": queries.nearby_cases(request.user, incident),
         "own_share": own,
-        "own_state": actions.share_state(own, incident) if own else None,
+        "own_state": share_state(own, incident) if own else None,
         "own_pending_extension": own.extensions.filter(status="pending").first() if own else None,
         "late_shares": [s for s in view.live_shares if s.status in (AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED)],
         "is_centre": request.user.is_superuser or request.user.role == Role.DISPATCHER,
@@ -202,19 +206,17 @@ def _next_url(request, incident_id: int) -> str:
 @require_POST
 def case_act(request, pk: int, action: str):
     incident = get_scoped_or_404(Incident.objects.select_related("category", "area", "cell", "filed_area"), request.user, pk=pk)
-    if action not in case_actions.TRANSITIONS or action in ("escalate", "duplicate_linked"):
-        raise Http404(_("There is no action “%(name)s”.") % {"name": action})
-    data = request.POST.dict()
-    data["departments"] = request.POST.getlist("departments")
-    files = {name: request.FILES.getlist(name) for name in request.FILES}
-    label = case_actions.action_label(action)
-    try:
-        actions.run(action, incident, actor=request.user, data=data, files=files)
-    except IncidentError as exc:
+    if not machine.runnable(action):
+        raise Http404(no_such_act(action))
+    label = machine.act_label(action)
+    refused = page_run(request, incident, action)
+    if refused is not None:
         if _wants_json(request):
-            current = Incident.objects.filter(pk=pk).values("status", "version").first() or {}
-            return JsonResponse({"ok": False, "detail": exc.message, "field": exc.field, **current}, status=exc.http_status)
-        messages.error(request, exc.message)
+            return JsonResponse(
+                {"ok": False, "detail": refused.message, "field": refused.field, **current_state(incident)},
+                status=refused.http_status,
+            )
+        messages.error(request, refused.message)
         return redirect(_next_url(request, pk))
     done = _("Done: %(action)s.") % {"action": label}
     if _wants_json(request):
@@ -235,7 +237,7 @@ def inbox(request):
     history = list(queries.department_inbox(request.user, include_done=True).exclude(pk__in=[s.pk for s in shares])[:50])
     rows = []
     for share in shares:
-        state = actions.share_state(share, share.incident)
+        state = share_state(share, share.incident)
         rows.append(
             {
                 "share": share,

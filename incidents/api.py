@@ -31,9 +31,11 @@ from grids.models import Area
 
 from . import actions, queries
 from .actions import IncidentError, PointIn
+from .channels import api_run, error_response
+from .timeline import notification_text
 from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol
 from .serializers import (
-    ActionSerializer,
+    ActSerializer,
     CheckInSerializer,
     PatrolStartSerializer,
     PointBatchSerializer,
@@ -44,13 +46,6 @@ from .serializers import (
 )
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
-
-
-def error_response(exc: IncidentError) -> Response:
-    body: dict = {"detail": exc.message}
-    if exc.field:
-        body["errors"] = {exc.field: [exc.message]}
-    return Response(body, status=exc.http_status)
 
 
 def _detail_queryset():
@@ -172,32 +167,15 @@ class IncidentActionView(APIView):
     parser_classes = PARSERS
 
     @extend_schema(operation_id="incidents_action",
-        request={"application/json": ActionSerializer, "multipart/form-data": ActionSerializer},
+        request={"application/json": ActSerializer, "multipart/form-data": ActSerializer},
         responses={200: OpenApiTypes.OBJECT},
-        parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(actions.TRANSITIONS))],
-        description="Run one action of the state machine on the case (see incidents/actions.py for the table).",
+        parameters=[OpenApiParameter("action", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        description="Run one act of the case machine on the case (the table: docs/architecture.md, \"The case machine\").",
     )
     def post(self, request, pk: int, action: str):
         incident = get_scoped_or_404(_detail_queryset(), request.user, pk=pk)
-        if action not in actions.TRANSITIONS or action in ("escalate", "duplicate_linked"):
-            return Response({"detail": _("There is no action “%(name)s”.") % {"name": action}}, status=status.HTTP_404_NOT_FOUND)
-        serializer = ActionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = {key: value for key, value in request.data.items() if key != "photos"}
-        files = {name: request.FILES.getlist(name) for name in request.FILES}
-        if action == "link_duplicate" and data.get("original"):
-            # The original must be a case the actor may see, like any other object.
-            original = scoped(Incident.objects.all(), request.user).filter(pk=data.get("original")).first()
-            if original is None:
-                return Response({"detail": _("No such case in your jurisdiction."), "errors": {"original": [_("No such case in your jurisdiction.")]}},
-                                status=status.HTTP_400_BAD_REQUEST)
-        try:
-            actions.run_action(action, incident, actor=request.user, data=data, files=files)
-        except IncidentError as exc:
-            response = error_response(exc)
-            if exc.http_status == 409:
-                current = Incident.objects.filter(pk=incident.pk).values("status", "version").first() or {}
-                response.data.update(current)
+        response = api_run(request, incident, action)
+        if response is not None:
             return response
         incident = _detail_queryset().get(pk=incident.pk)
         return Response(incident_detail(incident, request.user, request))
@@ -394,7 +372,7 @@ class NotificationListView(APIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         response = paginator.get_paginated_response([
             {"id": n.pk, "kind": n.kind, "kind_label": n.get_kind_display(), "incident": n.incident_id,
-             "category": n.incident.category.name, "text": n.text, "created_at": timezone.localtime(n.created_at).isoformat(),
+             "category": n.incident.category.name, "text": notification_text(n), "created_at": timezone.localtime(n.created_at).isoformat(),
              "read": n.read_at is not None}
             for n in page
         ])

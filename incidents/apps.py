@@ -16,11 +16,15 @@ class IncidentsConfig(AppConfig):
         from grids.registry import register_cell_occupant
 
         from . import clock, home
+        from .actions import machine, own_acts
         from .models import Category, Incident, OPEN_STATUSES, TimeLimit, WorkingCalendar
-        from .notify import unread_count
+        from .queries import unread_count
         from .tasks import BEAT_SCHEDULE
 
-        # The sweep runs every minute under beat (DESIGN.md §8: beat claims due rows in the DB).
+        # The case machine's own acts; apps above add theirs from their own ready().
+        machine.register_acts(own_acts())
+
+        # The sweep runs every minute under beat, which claims due rows in the database.
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
 
         field_roles = [Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISPATCHER]

@@ -40,42 +40,20 @@ class Source(models.TextChoices):
     OPEN311 = "open311", _("Open311")
 
 
-class Status(models.TextChoices):
-    """The statuses of a case; the transitions between them live in ``incidents.actions``."""
-
-    REPORTED = "reported", _("Reported")
-    REGISTERED = "registered", _("Registered")
-    REJECTED = "rejected", _("Rejected")
-    ASSIGNED = "assigned", _("Assigned")
-    # Reserved for the command centre (dispatch app): sent to one or more departments.
-    DISPATCHED = "dispatched", _("Dispatched to a department")
-    IN_PROGRESS = "in_progress", _("In progress")
-    HANDLED = "handled", _("Handled, awaiting verification")
-    VERIFIED = "verified", _("Verified")
-    REWORK = "rework", _("Rework")
-    # Reserved for the command centre: put on hold (缓办), out of the clock.
-    DEFERRED = "deferred", _("Deferred")
-    CLOSED = "closed", _("Closed")
-    DUPLICATE = "duplicate", _("Duplicate")
-
-
-# A case is "open" while somebody still has to act on it; only open cases run a deadline that
-# escalates. A handled case waits for verification and does not climb.
-OPEN_STATUSES = (
-    Status.REPORTED,
-    Status.REGISTERED,
-    Status.ASSIGNED,
-    Status.DISPATCHED,
-    Status.IN_PROGRESS,
-    Status.REWORK,
+# The statuses, their groups and the level chain are defined in ``kinds`` and ``levels`` (other apps
+# extend the statuses); they are importable from here as well, where most callers look for them.
+from .kinds import (  # noqa: E402,F401
+    ACTIVE_STATUSES,
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    SETTLED_OWN_STATUSES,
+    NotificationKind,
+    Status,
+    is_email_kind,
+    notification_kind_choices,
+    status_choices,
 )
-ACTIVE_STATUSES = OPEN_STATUSES + (Status.HANDLED, Status.VERIFIED, Status.DEFERRED)
-FINAL_STATUSES = (Status.REJECTED, Status.CLOSED, Status.DUPLICATE)
-
-# The chain a case climbs; the district level is the command centre.
-LEVEL_CHAIN = [Level.GRID, Level.COMMUNITY, Level.STREET, Level.DISTRICT]
-NEXT_LEVEL = {low: high for low, high in zip(LEVEL_CHAIN, LEVEL_CHAIN[1:])}
-PREVIOUS_LEVEL = {high: low for low, high in zip(LEVEL_CHAIN, LEVEL_CHAIN[1:])}
+from .levels import LEVEL_CHAIN, NEXT_LEVEL, PREVIOUS_LEVEL  # noqa: E402,F401
 
 
 class Clock(models.TextChoices):
@@ -267,7 +245,7 @@ class Incident(CachedChoiceLabels, models.Model):
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.PATROL)
     contact = models.CharField(_("caller contact"), max_length=100, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
+    status = models.CharField(_("status"), max_length=12, choices=status_choices, default=Status.REPORTED)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.GRID)
     area = models.ForeignKey(
         "grids.Area", verbose_name=_("responsible area"), on_delete=models.PROTECT, related_name="incidents_held", db_index=False
@@ -315,12 +293,12 @@ class Incident(CachedChoiceLabels, models.Model):
             models.Index(
                 fields=["deadline"],
                 name="incident_escalation_due_idx",
-                condition=Q(status__in=[s.value for s in OPEN_STATUSES]) & ~Q(level="district"),
+                condition=~Q(status__in=[s.value for s in SETTLED_OWN_STATUSES]) & ~Q(level="district"),
             ),
             models.Index(
                 fields=["deadline"],
                 name="incident_overdue_top_idx",
-                condition=Q(status__in=[s.value for s in OPEN_STATUSES], level="district", overdue_notified_at__isnull=True),
+                condition=~Q(status__in=[s.value for s in SETTLED_OWN_STATUSES]) & Q(level="district", overdue_notified_at__isnull=True),
             ),
             models.Index(fields=["status", "level"], name="incident_status_level_idx"),
             models.Index(fields=["area", "status"], name="incident_area_status_idx"),
@@ -391,6 +369,9 @@ class TimelineEntry(models.Model):
     from_level = models.CharField(_("from level"), max_length=10, blank=True)
     to_level = models.CharField(_("to level"), max_length=10)
     to_area = models.ForeignKey("grids.Area", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The act's parameters (departments, deadline, the other case …), rendered in the reader's
+    # language at read time (incidents.timeline); ``note`` is the actor's own words, as written.
+    params = models.JSONField(_("parameters"), default=dict, db_default=models.Value({}, output_field=models.JSONField()), blank=True)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -401,29 +382,6 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.incident_id} v{self.version} {self.action}"
-
-
-class NotificationKind(models.TextChoices):
-    ESCALATED = "escalated", _("Escalated to your level")
-    HELP_REQUESTED = "help_requested", _("Help requested from your level")
-    SENT_DOWN = "sent_down", _("Sent down to your level")
-    ASSIGNED = "assigned", _("Assigned to you")
-    OVERDUE = "overdue", _("Overdue at the command centre")
-    REWORK = "rework", _("Sent back for rework")
-    HANDLED = "handled", _("Handled, please verify")
-    CLOSED = "closed", _("Your report was closed")
-    REJECTED = "rejected", _("Your report was rejected")
-    # The command centre and the departments (dispatch).
-    DISPATCHED = "dispatched", _("Dispatched to your department")
-    SUPERVISED = "supervised", _("Pressed by the command centre (督办)")
-    RETURNED = "returned", _("Returned by a department")
-    EXTENSION_REQUESTED = "extension_requested", _("A department asks for more time")
-    EXTENSION_DECIDED = "extension_decided", _("Your request for more time was decided")
-    WITHDRAWN = "withdrawn", _("Withdrawn from your department")
-
-
-# Kinds worth an email as well as the in-app inbox (the issue: escalations and overdue cases).
-EMAIL_KINDS = (NotificationKind.ESCALATED, NotificationKind.HELP_REQUESTED, NotificationKind.OVERDUE, NotificationKind.SUPERVISED)
 
 
 class EmailState(models.TextChoices):
@@ -439,7 +397,11 @@ class Notification(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=notification_kind_choices)
+    # What happened, rendered in the reader's language (incidents.timeline): the act and its
+    # parameters, as on the timeline entry; ``text`` is the actor's own words, shown as written.
+    action = models.CharField(_("act"), max_length=20, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, db_default=models.Value({}, output_field=models.JSONField()), blank=True)
     text = models.CharField(_("text"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

@@ -19,7 +19,7 @@ from accounts.scope import scoped
 from grids.models import Area, Level
 
 from .clock import annotate_light
-from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Patrol, PatrolPoint
+from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol, PatrolPoint
 
 
 def incidents_for(user, now: datetime | None = None) -> QuerySet:
@@ -30,7 +30,7 @@ def incidents_for(user, now: datetime | None = None) -> QuerySet:
 
 def waiting_for_level(user) -> QuerySet:
     """Cases held at the user's own level in their area (the community or street inbox)."""
-    from .rules import LEVEL_ROLE
+    from .levels import LEVEL_ROLE
 
     levels = [level for level, role in LEVEL_ROLE.items() if role == user.role]
     queryset = incidents_for(user).filter(status__in=ACTIVE_STATUSES)
@@ -57,7 +57,7 @@ def nearby(user, *, point: Point, category: Category, radius_m: float | None = N
     point = Point(point.x, point.y, srid=4326)
     queryset = (
         incidents_for(user)
-        .filter(category=category, status__in=OPEN_STATUSES + ("handled",), location__bboverlaps=_bbox(point, radius))
+        .filter(category=category, status__in=[*OPEN_STATUSES, "handled"], location__bboverlaps=_bbox(point, radius))
         .annotate(distance=Distance("location", point))
         .filter(distance__lte=radius)
         .order_by("distance")
@@ -161,3 +161,10 @@ def cell_coverage(user, area: Area, day: date) -> list[dict[str, Any]]:
             "grid_workers": workers.get(cell.pk, []),
         })
     return rows
+
+
+def unread_count(user) -> int:
+    """How many of the user's notifications are unread (the badge in the navigation)."""
+    if not user or not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

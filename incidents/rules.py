@@ -14,10 +14,10 @@ Dispatchers supervise every level of their district and may act at any of them.
 """
 from __future__ import annotations
 
-from accounts.models import GridAssignment, Role
+from accounts.models import GridAssignment, Role, User
 from grids.models import Level
 
-LEVEL_ROLE = {Level.GRID: Role.GRID_WORKER, Level.COMMUNITY: Role.COMMUNITY, Level.STREET: Role.STREET, Level.DISTRICT: Role.DISPATCHER}
+from .levels import LEVEL_ROLE
 
 
 def _covers(user, area) -> bool:
@@ -59,6 +59,21 @@ def may_resolve_at_grid(user, incident) -> bool:
 
 def anyone(user, incident) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
+
+
+def may_add_to(user, incident) -> bool:
+    """More words or photos on a case it can see: anybody who works cases (a leader only reads)."""
+    return anyone(user, incident) and user.role != Role.LEADER
+
+
+def level_staff(level: str, area) -> list[User]:
+    """The people who hold a case at ``level`` in ``area``: whom an escalation or a send-down notifies."""
+    if area is None:
+        return []
+    if level == Level.GRID:
+        ids = GridAssignment.objects.active().filter(cell__code=area.code).values("user_id")
+        return list(User.objects.filter(pk__in=ids, is_active=True))
+    return list(User.objects.filter(is_active=True, role=LEVEL_ROLE[level], area_id=area.pk))
 
 
 def may_be_assigned(user, incident) -> bool:

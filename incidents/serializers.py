@@ -13,8 +13,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import clock
-from .actions import action_label, allowed_actions
+from .actions.machine import act_label, allowed_acts
 from .models import Incident, Patrol, Source, Urgency
+from .timeline import describe
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -60,8 +61,9 @@ class ReportSerializer(serializers.Serializer):
         return attrs
 
 
-class ActionSerializer(serializers.Serializer):
-    """Fields an action may take; which are needed depends on the action."""
+class ActSerializer(serializers.Serializer):
+    """Fields an act may take; which are needed depends on the act. Every channel that runs acts
+    checks a body with this one serializer (incidents.channels); an act's runner reads the rest."""
 
     version = serializers.IntegerField(required=False, help_text=gettext_lazy("The version you read; a stale one answers 409."))
     note = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy("Reason or feedback; required to reject, "
@@ -69,7 +71,8 @@ class ActionSerializer(serializers.Serializer):
     assignee = serializers.IntegerField(required=False, help_text=gettext_lazy("assign: the user id (default yourself)."))
     passed = serializers.BooleanField(required=False, help_text=gettext_lazy("verify: false sends the case back for rework."))
     to_level = serializers.CharField(required=False, help_text=gettext_lazy("send_down: the level to send the case to."))
-    original = serializers.IntegerField(required=False, help_text=gettext_lazy("link_duplicate: the case this one duplicates."))
+    original = serializers.RegexField(r"^#?\d{1,12}$", required=False,
+                                      help_text=gettext_lazy("link_duplicate: the case this one duplicates."))
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 
@@ -181,7 +184,9 @@ def incident_detail(incident: Incident, user, request=None) -> dict[str, Any]:
                 "at": _when(entry.at),
                 "actor": _user(entry.actor),
                 "action": entry.action,
-                "action_label": action_label(entry.action),
+                "action_label": act_label(entry.action),
+                # What happened, in the reader's language; "note" is the actor's own words.
+                "text": describe(entry.action, entry.params),
                 "from_status": entry.from_status,
                 "to_status": entry.to_status,
                 "from_level": entry.from_level,
@@ -192,7 +197,7 @@ def incident_detail(incident: Incident, user, request=None) -> dict[str, Any]:
             }
             for entry in timeline
         ],
-        actions=[t.action for t in allowed_actions(user, incident)],
+        actions=[act.name for act in allowed_acts(user, incident)],
     )
     return data
 

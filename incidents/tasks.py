@@ -1,6 +1,6 @@
 """Celery tasks: the escalation sweep (run by beat every minute) and notification emails.
 
-Both are idempotent. The sweep claims due cases in the database (``actions.escalate_overdue``);
+Both are idempotent. The sweep claims due cases in the database (``actions.escalation``);
 nothing waits in Redis with a long ETA, so a Redis restart loses nothing: the next minute's sweep
 finds whatever is still due. The email task claims pending notification rows, so running it
 twice sends nothing twice.
@@ -23,10 +23,14 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from .actions.escalation import escalate_overdue
+from .actions.notifications import EMAIL_TASK, request_email_delivery_if_pending
+from .models import EmailState, Notification
+from .timeline import notification_text
+
 log = logging.getLogger(__name__)
 
 SWEEP_TASK = "incidents.sweep_escalations"
-EMAIL_TASK = "incidents.send_notification_emails"
 
 # The beat entry (registered in IncidentsConfig.ready(); the same dict can go in settings'
 # CELERY_BEAT_SCHEDULE). A sweep that waited in the queue longer than its period is dropped: the
@@ -48,15 +52,12 @@ def _moment(now: str | datetime | None) -> datetime | None:
 @shared_task(name=SWEEP_TASK, ignore_result=True, acks_late=True)
 def sweep_escalations(now: str | None = None, batch_size: int = 50_000) -> dict:
     """Escalate every overdue case one level; ``now`` (ISO 8601) overrides the clock."""
-    from .actions import escalate_overdue
-    from .models import EmailState, Notification
-
     result = escalate_overdue(now=_moment(now), batch_size=batch_size)
     if result.escalated or result.overdue_flagged:
         log.info("Escalation sweep: %s escalated %s, %s overdue at the district", result.escalated, result.by_level, result.overdue_flagged)
     # A lost email task (Redis restarted between commit and enqueue) is found again here.
-    if not result.notifications and Notification.objects.filter(email_state=EmailState.PENDING).exists():
-        send_notification_emails.delay()
+    if not result.notifications:
+        request_email_delivery_if_pending()
     return {"escalated": result.escalated, "by_level": result.by_level, "overdue": result.overdue_flagged,
             "notifications": result.notifications}
 
@@ -69,8 +70,6 @@ def send_notification_emails(batch_size: int = 1000) -> int:
     transaction as the sending: two workers never take the same rows, and a crash before commit
     leaves them pending for the next run (at least once, never silently lost).
     """
-    from .models import EmailState, Notification
-
     messages = 0
     while True:
         with transaction.atomic():
@@ -104,8 +103,10 @@ def _message(user, items, connection) -> EmailMessage:
         lines = [_("Hello %(name)s,") % {"name": user.display_name}, ""]
         for item in items:
             incident = item.incident
+            said = notification_text(item)
             lines.append(
                 f"#{incident.pk} {incident.category.name} · {item.get_kind_display()} · "
+                + (f"{said} · " if said else "")
                 + _("deadline %(deadline)s") % {"deadline": timezone.localtime(incident.deadline).strftime("%Y-%m-%d %H:%M")}
                 + (f"\n  {base}/incidents/{incident.pk}/" if base else f"\n  /incidents/{incident.pk}/")
             )

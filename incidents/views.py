@@ -24,8 +24,12 @@ from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area, Level
 
 from . import actions, queries
-from .actions import IncidentError
+from .actions import IncidentError, machine
 from .api import filter_incidents
+from .channels import no_such_act, page_run
+from .kinds import status_choices, status_label
+from .levels import LEVEL_ROLE
+from .timeline import entry_text, notification_text
 from .models import (
     LEVEL_CHAIN,
     OPEN_STATUSES,
@@ -64,7 +68,7 @@ def incident_list(request):
         "page": page,
         "query": query.urlencode(),
         "filters": filters.urlencode(),
-        "status_choices": Status.choices,
+        "status_choices": status_choices(),
         "level_choices": [(level, Level(level).label) for level in LEVEL_CHAIN],
         "params": request.GET,
         **_map_settings(),
@@ -80,18 +84,18 @@ def incident_page(request, pk: int):
     )
     light = queries.incidents_for(request.user).filter(pk=pk).values_list("light", flat=True).first()
     timeline = list(incident.timeline.select_related("actor", "to_area").prefetch_related("photos").order_by("-version"))
-    levels, statuses = dict(Level.choices), dict(Status.choices)
+    levels = dict(Level.choices)
     for entry in timeline:
-        entry.label = actions.action_label(entry.action)
+        entry.label = machine.act_label(entry.action)
+        entry.text = entry_text(entry)
         entry.level_change = (
             f"{levels.get(entry.from_level, entry.from_level)} → {levels.get(entry.to_level, entry.to_level)}"
             if entry.from_level and entry.from_level != entry.to_level else ""
         )
-        entry.status_label = statuses.get(entry.to_status, entry.to_status) if entry.from_status != entry.to_status else ""
-    allowed = {t.action: t for t in actions.allowed_actions(request.user, incident)}
+        entry.status_label = status_label(entry.to_status) if entry.from_status != entry.to_status else ""
+    allowed = {act.name: act for act in machine.allowed_acts(request.user, incident)}
     assignable = []
     if "assign" in allowed:
-        from .rules import LEVEL_ROLE
         from accounts.models import User
 
         if incident.level == Level.GRID:
@@ -117,21 +121,13 @@ def incident_page(request, pk: int):
 @require_POST
 def incident_act(request, pk: int, action: str):
     incident = get_scoped_or_404(Incident.objects.select_related("category", "area", "cell", "filed_area"), request.user, pk=pk)
-    if action not in actions.TRANSITIONS:
-        raise Http404(_("There is no action “%(name)s”.") % {"name": action})
-    data = {key: value for key, value in request.POST.items()}
-    files = {name: request.FILES.getlist(name) for name in request.FILES}
-    if action == "link_duplicate" and data.get("original", "").lstrip("#").isdigit():
-        data["original"] = data["original"].lstrip("#")
-        if not scoped(Incident.objects.all(), request.user).filter(pk=data["original"]).exists():
-            messages.error(request, _("No such case in your jurisdiction."))
-            return redirect("incidents:detail", pk=pk)
-    try:
-        actions.run_action(action, incident, actor=request.user, data=data, files=files)
-    except IncidentError as exc:
-        messages.error(request, exc.message)
+    if not machine.runnable(action):
+        raise Http404(no_such_act(action))
+    refused = page_run(request, incident, action)
+    if refused is not None:
+        messages.error(request, refused.message)
     else:
-        messages.success(request, _("Done: %(action)s.") % {"action": actions.action_label(action)})
+        messages.success(request, _("Done: %(action)s.") % {"action": machine.act_label(action)})
     if not scoped(Incident.objects.filter(pk=pk), request.user).exists():
         return redirect("incidents:list")
     return redirect("incidents:detail", pk=pk)
@@ -292,4 +288,6 @@ def notifications(request):
         return redirect("incidents:notifications")
     items = Notification.objects.filter(user=request.user).select_related("incident__category")
     page = Paginator(items, 50).get_page(request.GET.get("page"))
+    for item in page:
+        item.said = notification_text(item)
     return render(request, "incidents/notifications.html", {"page": page})

@@ -14,6 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from incidents.models import Category
+from incidents import actions as case_acts
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +68,7 @@ def hotline_case(world, category):
             **kwargs,
         )
         if registered:
-            actions.register_case(incident, actor=world.dispatcher)
+            case_acts.register(incident, actor=world.dispatcher)
         return incident
 
     return _file

@@ -13,6 +13,7 @@ from incidents.actions import Conflict, report_incident
 from incidents.models import Category, Incident, TimelineEntry
 
 from .conftest import inside
+from incidents import actions as case_acts
 
 
 def test_two_dispatchers_at_the_same_moment_one_wins_and_one_gets_a_conflict(committed_world):
@@ -20,7 +21,7 @@ def test_two_dispatchers_at_the_same_moment_one_wins_and_one_gets_a_conflict(com
     incident, _ = report_incident(
         reporter=world.dispatcher, category=Category.objects.get(code="C0102"), location=inside(world.cell_a), source="hotline"
     )
-    actions.register_case(incident, actor=world.dispatcher)
+    case_acts.register(incident, actor=world.dispatcher)
     ready = threading.Barrier(2, timeout=30)
     outcomes: list[str] = []
 

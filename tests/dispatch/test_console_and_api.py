@@ -14,6 +14,8 @@ from dispatch.models import Assignment
 from incidents.models import Incident, Status
 
 from .conftest import photo, shanghai
+from incidents import actions as case_acts
+from dispatch.kinds import CaseStatus
 
 
 def browser_for(user) -> Client:
@@ -117,7 +119,7 @@ def test_the_console_and_case_pages_offer_the_acts_and_report_a_conflict_as_a_me
         {"departments": [world.department.pk], "version": stale_version},
         follow=True,
     )
-    assert Incident.objects.get(pk=incident.pk).status == Status.DISPATCHED
+    assert Incident.objects.get(pk=incident.pk).status == CaseStatus.DISPATCHED
     assert any("派遣" in str(m) or "Dispatch" in str(m) for m in done.context["messages"])
     again = client.post(
         f"/dispatch/case/{incident.pk}/act/dispatch/",
@@ -181,7 +183,7 @@ def test_the_case_page_renders_at_every_stage_for_the_centre_and_the_department(
             assert department.get(f"/dispatch/case/{incident.pk}/").status_code == 200
 
     pages("register", "reject")
-    actions.register_case(incident, actor=world.dispatcher)
+    case_acts.register(incident, actor=world.dispatcher)
     pages("dispatch", "to_locality", "defer")
     actions.dispatch(incident, actor=world.dispatcher, departments=[world.department])
     with time_machine.travel(timezone.now() + timedelta(days=20), tick=False):  # the department is late
@@ -192,7 +194,7 @@ def test_the_case_page_renders_at_every_stage_for_the_centre_and_the_department(
     pages("approve_extension", "refuse_extension")
     actions.feedback(incident, actor=world.department_handler, photos=[photo()])
     pages("request_verification", "verify", "rework")
-    actions.verify_case(incident, actor=world.dispatcher, passed=True)
+    case_acts.verify(incident, actor=world.dispatcher, passed=True)
     pages("close")
-    actions.close_case(incident, actor=world.dispatcher)
+    case_acts.close(incident, actor=world.dispatcher)
     pages()

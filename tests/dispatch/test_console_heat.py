@@ -14,6 +14,7 @@ from incidents.actions import report_incident
 from incidents.models import Category, Incident
 
 from .conftest import inside, shanghai
+from incidents import actions as case_acts
 
 HEAT = "/api/v1/dispatch/heat/"
 
@@ -126,7 +127,7 @@ def other_district():
         incident, _created = report_incident(
             reporter=dispatcher, category=Category.objects.get(code="C0102"), location=inside(cell), source="hotline"
         )
-        actions.register_case(incident, actor=dispatcher)
+        case_acts.register(incident, actor=dispatcher)
     return dispatcher
 
 

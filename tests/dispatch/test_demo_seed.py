@@ -8,6 +8,7 @@ import time
 from dispatch import demo, indicators
 from dispatch.models import Assignment, DepartmentCategory, ExtensionRequest, Supervision
 from incidents.models import Incident, Status
+from dispatch.kinds import CaseStatus
 
 
 def test_the_demo_fills_every_stage_once_and_quickly(world):
@@ -22,10 +23,10 @@ def test_the_demo_fills_every_stage_once_and_quickly(world):
     statuses = set(cases.values_list("status", flat=True))
     assert {
         Status.CLOSED,
-        Status.DISPATCHED,
+        CaseStatus.DISPATCHED,
         Status.IN_PROGRESS,
         Status.HANDLED,
-        Status.DEFERRED,
+        CaseStatus.DEFERRED,
         Status.REPORTED,
         Status.REGISTERED,
         Status.REJECTED,

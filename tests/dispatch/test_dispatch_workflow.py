@@ -12,6 +12,10 @@ from incidents.actions import Conflict, Forbidden, InvalidInput, NotAllowed
 from incidents.models import Incident, Notification, NotificationKind, Status, TimelineEntry
 
 from .conftest import photo, shanghai
+from incidents import actions as case_acts
+from incidents.timeline import entry_text
+from dispatch.shares import default_departments
+from dispatch.kinds import CaseStatus, DispatchKind
 
 
 def steps(incident) -> list[tuple[str, str]]:
@@ -29,15 +33,17 @@ def test_it_dispatches_a_registered_case_to_two_departments_with_one_deadline(wo
         deadline=deadline,
         note="尽快处理",
     )
-    assert incident.status == Status.DISPATCHED and incident.deadline == deadline
+    assert incident.status == CaseStatus.DISPATCHED and incident.deadline == deadline
     shares = Assignment.objects.filter(incident=incident).order_by("department__code")
     assert [(s.department.code, s.status, s.deadline) for s in shares] == [
         ("SW", "pending", deadline),
         ("SZ", "pending", deadline),
     ]
     entry = incident.timeline.get(version=incident.version)
-    assert entry.action == "dispatch" and "市政" in entry.note and "水务" in entry.note and "尽快处理" in entry.note
-    assert Notification.objects.filter(user=world.department_handler, incident=incident, kind=NotificationKind.DISPATCHED).exists()
+    # The act's sentence names both departments; the dispatcher's own words are kept apart, as written.
+    assert entry.action == "dispatch" and entry.note == "尽快处理"
+    assert "市政" in entry_text(entry) and "水务" in entry_text(entry) and entry_text(entry).endswith("尽快处理")
+    assert Notification.objects.filter(user=world.department_handler, incident=incident, kind=DispatchKind.DISPATCHED).exists()
     assert Notification.objects.filter(user=world.other_department_handler, incident=incident).exists()
 
 
@@ -61,7 +67,7 @@ def test_only_a_registered_case_at_the_centre_can_be_dispatched(world, hotline_c
     from .conftest import inside
 
     at_grid, _ = report_incident(reporter=world.grid_worker_a, category=category("C0102"), location=inside(world.cell_a))
-    actions.register_case(at_grid, actor=world.grid_worker_a)
+    case_acts.register(at_grid, actor=world.grid_worker_a)
     with pytest.raises(NotAllowed) as error:
         actions.dispatch(at_grid, actor=world.dispatcher, departments=[world.department])
     assert "command centre" in str(error.value.message) or "指挥中心" in str(error.value.message)
@@ -97,12 +103,12 @@ def test_a_return_needs_a_reason_counts_against_the_department_and_goes_back_to_
     share = Assignment.objects.get(incident=incident)
     assert (share.status, share.return_reason, share.returned_by) == ("returned", "井盖属于水务公司", world.department_handler)
     entry = incident.timeline.get(version=incident.version)
-    assert entry.action == "return" and "井盖属于水务公司" in entry.note and "市政" in entry.note
-    assert Notification.objects.filter(user=world.dispatcher, incident=incident, kind=NotificationKind.RETURNED).exists()
+    assert entry.action == "return" and entry.note == "井盖属于水务公司" and "市政" in entry_text(entry)
+    assert Notification.objects.filter(user=world.dispatcher, incident=incident, kind=DispatchKind.RETURNED).exists()
 
     # The centre re-dispatches to the right department; the return stays counted.
     actions.dispatch(incident, actor=world.dispatcher, departments=[world.other_department])
-    assert incident.status == Status.DISPATCHED
+    assert incident.status == CaseStatus.DISPATCHED
     assert Assignment.objects.filter(incident=incident, department=world.department, status="returned").count() == 1
     assert Assignment.objects.get(incident=incident, department=world.other_department).status == "pending"
 
@@ -192,7 +198,7 @@ def test_supervising_presses_the_late_department_and_tells_its_handlers(world, d
     assert [(s.assignment.department, s.overdue) for s in made] == [(world.department, True)]
     assert Assignment.objects.get(incident=incident).supervisions == 1
     assert Supervision.objects.filter(assignment__incident=incident).count() == 1
-    assert Notification.objects.filter(user=world.department_handler, incident=incident, kind=NotificationKind.SUPERVISED).exists()
+    assert Notification.objects.filter(user=world.department_handler, incident=incident, kind=DispatchKind.SUPERVISED).exists()
 
 
 def test_the_grid_worker_checks_on_site_and_the_centre_closes(world, dispatched_case):
@@ -201,9 +207,9 @@ def test_the_grid_worker_checks_on_site_and_the_centre_closes(world, dispatched_
     actions.request_verification(incident, actor=world.dispatcher)
     assert Notification.objects.filter(user=world.grid_worker_a, incident=incident, kind=NotificationKind.HANDLED).exists()
     with pytest.raises(Forbidden):
-        actions.verify_case(incident, actor=world.grid_worker_b, passed=True)  # not their cell
-    actions.verify_case(incident, actor=world.grid_worker_a, passed=True, note="现场已修复")
-    actions.close_case(incident, actor=world.dispatcher)
+        case_acts.verify(incident, actor=world.grid_worker_b, passed=True)  # not their cell
+    case_acts.verify(incident, actor=world.grid_worker_a, passed=True, note="现场已修复")
+    case_acts.close(incident, actor=world.dispatcher)
     assert incident.status == Status.CLOSED and incident.closed_at is not None
     assert [a for a, _ in steps(incident)][-4:] == ["feedback", "request_verification", "verify", "close"]
 
@@ -211,13 +217,13 @@ def test_the_grid_worker_checks_on_site_and_the_centre_closes(world, dispatched_
 def test_a_failed_check_sends_the_case_back_and_the_department_reworks_it(world, dispatched_case):
     incident = dispatched_case()
     actions.feedback(incident, actor=world.department_handler, photos=[photo()])
-    actions.verify_case(incident, actor=world.grid_worker_a, passed=False, note="井盖仍松动")
+    case_acts.verify(incident, actor=world.grid_worker_a, passed=False, note="井盖仍松动")
     assert incident.status == Status.REWORK
     actions.feedback(incident, actor=world.department_handler, note="已加固", photos=[photo()])
     assert incident.status == Status.HANDLED
     share = Assignment.objects.get(incident=incident)
     assert share.reworks == 1 and share.status == AssignmentStatus.HANDLED
-    actions.send_back_for_rework(incident, actor=world.dispatcher, reason="照片不清楚")
+    case_acts.verify(incident, actor=world.dispatcher, passed=False, note="照片不清楚")
     actions.return_case(incident, actor=world.department_handler, reason="应由水务处理")
     assert incident.status == Status.REGISTERED
     assert Assignment.objects.get(incident=incident).reworks == 2
@@ -227,16 +233,16 @@ def test_a_category_nobody_owns_goes_to_the_street_office_of_its_ground(world, h
     from dispatch.models import DepartmentCategory
 
     incident = hotline_case(code="E0404")  # neighbours' dispute: no department
-    assert actions.default_departments(incident.category) == []
+    assert default_departments(incident.category) == []
     actions.dispatch_to_locality(incident, actor=world.dispatcher)
     assert (incident.level, incident.area, incident.status) == ("street", world.street_1, Status.REGISTERED)
     assert incident.timeline.get(version=incident.version).action == "to_locality"
     assert Notification.objects.filter(user=world.street_staff, incident=incident).exists()
 
     DepartmentCategory.objects.create(category=incident.category.parent, department=world.other_department)
-    assert actions.default_departments(incident.category) == [world.other_department]  # the major class's owner
+    assert default_departments(incident.category) == [world.other_department]  # the major class's owner
     actions.set_default_departments(incident.category, [world.department])
-    assert actions.default_departments(incident.category) == [world.department]  # the minor class wins
+    assert default_departments(incident.category) == [world.department]  # the minor class wins
 
 
 def test_a_case_on_hold_leaves_the_clock_and_comes_back_with_a_fresh_deadline(world, hotline_case):
@@ -244,7 +250,7 @@ def test_a_case_on_hold_leaves_the_clock_and_comes_back_with_a_fresh_deadline(wo
     with pytest.raises(InvalidInput):
         actions.defer(incident, actor=world.dispatcher, reason="")
     actions.defer(incident, actor=world.dispatcher, reason="等待规划部门意见")
-    assert incident.status == Status.DEFERRED
+    assert incident.status == CaseStatus.DEFERRED
     with time_machine.travel(shanghai(2030, 1, 7, 9, 0), tick=False):
         actions.resume(incident, actor=world.dispatcher)
     assert incident.status == Status.REGISTERED and incident.deadline > shanghai(2030, 1, 7, 9, 0)
@@ -263,7 +269,7 @@ def test_a_case_the_centre_sends_down_is_withdrawn_from_its_departments_and_they
     assert all(s.closed_at is not None for s in shares)
     assert department_open_count(world.department_handler) == 0
     for handler in (world.department_handler, world.other_department_handler):
-        assert Notification.objects.filter(user=handler, incident=incident, kind=NotificationKind.WITHDRAWN).exists()
+        assert Notification.objects.filter(user=handler, incident=incident, kind=DispatchKind.WITHDRAWN).exists()
     # A withdrawn share can no longer be acted on.
     with pytest.raises((NotAllowed, Forbidden)):
         actions.feedback(Incident.objects.get(pk=incident.pk), actor=world.department_handler, note="已处理")
@@ -274,4 +280,4 @@ def test_a_level_change_without_open_shares_tells_no_department(world, hotline_c
 
     incident = hotline_case()
     send_down(incident, actor=world.dispatcher, reason="属地街道处理", to_level="street")
-    assert not Notification.objects.filter(incident=incident, kind=NotificationKind.WITHDRAWN).exists()
+    assert not Notification.objects.filter(incident=incident, kind=DispatchKind.WITHDRAWN).exists()

@@ -15,6 +15,7 @@ from dispatch.models import Open311Request
 from incidents.models import Incident, Source, Status
 
 from .conftest import inside, photo
+from incidents import actions as case_acts
 
 pytestmark = pytest.mark.urls("tests.dispatch.urls_open311")
 
@@ -197,8 +198,8 @@ def test_the_app_follows_its_request_to_closing_with_the_centres_notes(city_app,
     [item] = city_app.get(f"{BASE}/requests/{pk}.json").json()
     assert item["agency_responsible"] == "市政" and item["expected_datetime"] == timezone.localtime(incident.deadline).isoformat()
     actions.feedback(incident, actor=world.department_handler, photos=[photo()])
-    actions.verify_case(incident, actor=world.grid_worker_a, passed=True)
-    actions.close_case(incident, actor=world.dispatcher, note="井盖已更换，感谢反映")
+    case_acts.verify(incident, actor=world.grid_worker_a, passed=True)
+    case_acts.close(incident, actor=world.dispatcher, note="井盖已更换，感谢反映")
     [item] = city_app.get(f"{BASE}/requests/{pk}.json").json()
     assert item["status"] == "closed" and item["status_notes"] == "井盖已更换，感谢反映"
     xml = ElementTree.fromstring(city_app.get(f"{BASE}/requests/{pk}.xml").content)

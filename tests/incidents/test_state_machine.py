@@ -167,7 +167,7 @@ def test_information_can_be_added_to_an_open_case(world, file_case):
 
 def test_the_detail_page_offers_only_the_actions_allowed_now(world, file_case):
     incident = file_case()
-    offered = {t.action for t in actions.allowed_actions(world.grid_worker_a, incident)}
+    offered = {act.name for act in actions.allowed_acts(world.grid_worker_a, incident)}
     assert {"register", "reject", "request_help", "add_info", "link_duplicate", "resolve_at_grid"} <= offered
     assert not offered & {"close", "verify", "send_down", "escalate"}
-    assert {t.action for t in actions.allowed_actions(world.community_staff, incident)} == {"add_info"}
+    assert {act.name for act in actions.allowed_acts(world.community_staff, incident)} == {"add_info"}

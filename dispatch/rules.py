@@ -1,0 +1,55 @@
+"""Who may run the command centre's and the departments' acts on a case.
+
+At district level the case is held by the command centre: its dispatchers (``incidents.rules``).
+A department acts on a case only through its live share of it (``Assignment``), and only in the
+share's states the act starts from.
+"""
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Role
+from incidents.rules import holds_level
+
+from .models import Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus
+from .shares import live_share, share_state
+
+OPEN_SHARE = (AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED)
+
+# The level refusal of every act of the centre and the departments.
+ONLY_AT_CENTRE = gettext_lazy(
+    "“%(action)s” is only possible while the command centre holds case #%(id)s; it is held at %(level)s level."
+)
+
+
+def department_may(*states: str):
+    """The actor's department has a live share of the case in one of ``states``."""
+    def permission(user, incident) -> bool:
+        if not user or not user.is_authenticated or not user.is_active or user.role != Role.DEPARTMENT:
+            return False
+        share = live_share(incident, user.department_id)
+        return share is not None and share_state(share, incident) in states
+
+    return permission
+
+
+def centre(user, incident) -> bool:
+    return holds_level(user, incident)
+
+
+def centre_with_pending_extension(user, incident) -> bool:
+    return (
+        centre(user, incident)
+        and ExtensionRequest.objects.filter(assignment__incident_id=incident.pk, status=ExtensionStatus.PENDING).exists()
+    )
+
+
+def centre_with_late_share(user, incident) -> bool:
+    return centre(user, incident) and Assignment.objects.filter(incident_id=incident.pk, status__in=OPEN_SHARE).exists()
+
+
+def refusal(user, incident) -> str:
+    if getattr(user, "role", None) == Role.DEPARTMENT:
+        return _("Case #%(id)s is not with your department for that now.") % {"id": incident.pk}
+    return _("Only the command centre that holds case #%(id)s can do that.") % {"id": incident.pk}

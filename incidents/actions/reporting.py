@@ -1,0 +1,278 @@
+"""Filing a case: from a grid worker's phone, a resident, the hotline, an API client or Open311.
+
+A report is checked whole before anything is written (category, location, urgency, source,
+patrol, photos), its cell found by point lookup, and the case inserted with its first timeline
+entry — in one statement when it has no photos, the hottest write of the product.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Sequence
+
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import GridAssignment, Role
+from grids.models import Area, Level
+from grids.queries import lookup_point
+
+from .. import clock
+from ..errors import InvalidInput
+from ..models import Category, Incident, Patrol, PhotoStage, Source, Status, TimelineEntry, Urgency
+from .acts import area_at_level, resolve_at_grid
+from .machine import Act, prepare, save_photos
+
+
+# Where a case starts: grid workers and residents' reports at the grid (小事不出网格), a hotline
+# call at the command centre, which may send it down.
+START_LEVEL = {
+    Source.PATROL: Level.GRID,
+    Source.SELF_REPORT: Level.GRID,
+    Source.API: Level.GRID,
+    Source.OPEN311: Level.GRID,
+    Source.HOTLINE: Level.DISTRICT,
+}
+
+
+def _home_district(user) -> Area | None:
+    code = None
+    if user.area_id:
+        code = user.area.code[:6]
+    else:
+        cell = GridAssignment.objects.active().filter(user=user).select_related("cell").first()
+        code = cell.cell.code[:6] if cell else None
+    if code is None:
+        return None
+    return Area.objects.current().filter(code=code, level=Level.DISTRICT).first()
+
+
+def _check_location(location) -> Point:
+    if location is None:
+        raise InvalidInput(_("A report needs a location: the phone's position or a pin on the map."), field="location")
+    if not isinstance(location, Point):
+        raise InvalidInput(_("The location must be a point."), field="location")
+    if location.srid not in (None, 4326):
+        location = location.transform(4326, clone=True)
+    if not (-180 <= location.x <= 180 and -90 <= location.y <= 90):
+        raise InvalidInput(
+            _("(%(lat)s, %(lng)s) is not a position on Earth: latitude first, then longitude.") % {"lat": location.y, "lng": location.x},
+            field="location",
+        )
+    location.srid = 4326
+    return location
+
+
+def _area_from_lookup(found: dict, level: str) -> Area:
+    """The area a point lookup answered, without fetching it again (nor its boundary)."""
+    row = found[level]
+    area = Area(id=row["id"], code=row["code"], name=row["name"], level=level, area_m2=row["area_m2"])
+    area._state.adding = False
+    area._state.db = "default"
+    return area
+
+
+def _insert_report(incident: Incident, entry: TimelineEntry) -> TimelineEntry:
+    """INSERT the case and its first timeline entry in one statement (a data-modifying CTE); the
+    INSERT of the case is compiled by Django from the model, so it follows the model's fields."""
+    from django.db.models.sql import InsertQuery
+
+    fields = [f for f in Incident._meta.concrete_fields if not f.primary_key]
+    query = InsertQuery(Incident)
+    query.insert_values(fields, [incident])
+    compiler = query.get_compiler(using="default")
+    compiler.returning_fields = [Incident._meta.pk]
+    (case_sql, case_params), = compiler.as_sql()
+    sql = (
+        f"WITH new_case AS ({case_sql}) "
+        "INSERT INTO incidents_timelineentry (incident_id, version, at, actor_id, action, from_status, to_status, "
+        "from_level, to_level, to_area_id, params, note) "
+        "SELECT new_case.id, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}'::jsonb, %s FROM new_case RETURNING incident_id, id"
+    )
+    params = [
+        *case_params, entry.version, entry.at, entry.actor_id, entry.action, entry.from_status, entry.to_status,
+        entry.from_level, entry.to_level, entry.to_area_id, entry.note,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        incident.pk, entry.pk = cursor.fetchone()
+    incident._state.adding = False
+    incident._state.db = "default"
+    entry.incident = incident
+    entry._state.adding = False
+    entry._state.db = "default"
+    return entry
+
+
+def check_category(category) -> Category:
+    if not isinstance(category, Category):
+        raise InvalidInput(_("Choose a category."), field="category")
+    if not category.active:
+        raise InvalidInput(_("The category “%(name)s” is no longer in use.") % {"name": category.name}, field="category")
+    if category.parent_id is None:
+        raise InvalidInput(
+            _("“%(name)s” is a major class; choose one of its minor classes.") % {"name": category.name}, field="category"
+        )
+    return category
+
+
+def _check_report(reporter, category, location, urgency, source, patrol, description):
+    """The report's fields, checked and normalised before any write."""
+    category = check_category(category)
+    location = _check_location(location)
+    urgency = urgency or category.default_urgency
+    if urgency not in Urgency.values:
+        raise InvalidInput(_("Unknown urgency “%(value)s”.") % {"value": urgency}, field="urgency")
+    if patrol is not None:
+        if patrol.worker_id != reporter.pk:
+            raise InvalidInput(_("That patrol is not yours."), field="patrol")
+        source = Source.PATROL
+    source = source or (Source.SELF_REPORT if reporter.role == Role.GRID_WORKER else Source.API)
+    if source not in Source.values:
+        raise InvalidInput(_("Unknown source “%(value)s”.") % {"value": source}, field="source")
+    description = (description or "").strip()
+    if len(description) > 2000:
+        raise InvalidInput(_("The description is too long (at most 2,000 characters)."), field="description")
+    return category, location, urgency, source, description
+
+
+def _where_filed(location: Point, reporter, source: str) -> tuple[Area | None, Area, str, Area]:
+    """(cell, filed under, starting level, area holding it) for a report at ``location``.
+
+    Outside every cell the case is still accepted, at district level, filed under the smallest
+    area holding the point, or else under the reporter's own district.
+    """
+    found = lookup_point(location.x, location.y)
+    cell = filed = None
+    if "grid" in found:
+        cell = filed = _area_from_lookup(found, Level.GRID)
+    else:
+        for level in (Level.COMMUNITY, Level.STREET, Level.DISTRICT):
+            if level in found:
+                filed = _area_from_lookup(found, level)
+                break
+        if filed is None:
+            filed = _home_district(reporter)
+        if filed is None:
+            raise InvalidInput(
+                _("(%(lat).6f, %(lng).6f) lies outside every area, and you have no jurisdiction to file it under.")
+                % {"lat": location.y, "lng": location.x},
+                field="location",
+            )
+    level = START_LEVEL[source] if cell is not None else Level.DISTRICT
+    if level == Level.GRID:
+        area = cell
+    elif Level.DISTRICT in found:
+        area = _area_from_lookup(found, Level.DISTRICT)
+    else:
+        area = area_at_level(filed, Level.DISTRICT)
+    if area is None:
+        raise InvalidInput(_("No current district holds this location."), field="location")
+    return cell, filed, level, area
+
+
+def report_incident(
+    *,
+    reporter,
+    category: Category,
+    location: Point | None,
+    description: str = "",
+    urgency: str | None = None,
+    source: str | None = None,
+    photos: Sequence = (),
+    address: str = "",
+    contact: str = "",
+    patrol: Patrol | None = None,
+    client_id: uuid.UUID | str | None = None,
+    now: datetime | None = None,
+) -> tuple[Incident, bool]:
+    """File a case; answers (incident, created). A report re-sent with the same ``client_id`` by the
+    same reporter answers the case filed the first time (the phone's offline queue may send twice).
+
+    1. Check category, location, urgency, source and patrol; clean the photos — before any write.
+    2. Find the cell by point lookup. Outside every cell the case is still accepted, flagged, at
+       district level, filed under the smallest area holding the point (or the reporter's district).
+    3. Start the clock of the starting level, insert the case, its first timeline entry and photos.
+    """
+    if client_id:
+        try:
+            client_id = uuid.UUID(str(client_id))
+        except ValueError:
+            raise InvalidInput(_("client_id must be a UUID."), field="client_id")
+        existing = Incident.objects.filter(reporter=reporter, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    category, location, urgency, source, description = _check_report(
+        reporter, category, location, urgency, source, patrol, description
+    )
+    prepared = prepare(photos)
+
+    cell, filed, level, area = _where_filed(location, reporter, source)
+    now = now or timezone.now()
+    due = clock.due_for(category.pk, level, urgency, now)
+    incident = Incident(
+        client_id=client_id or None,
+        cell=cell,
+        filed_area=filed,
+        location=location,
+        address=(address or "")[:200],
+        outside_cells=cell is None,
+        category=category,
+        description=description,
+        urgency=urgency,
+        source=source,
+        contact=(contact or "")[:100],
+        status=Status.REPORTED,
+        level=level,
+        area=area,
+        deadline=due.deadline,
+        warn_at=due.warn_at,
+        deadline_started_at=now,
+        reporter=reporter,
+        patrol=patrol,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    first_entry = TimelineEntry(
+        version=1, at=now, actor=reporter, action="report", from_status="", to_status=Status.REPORTED, from_level="",
+        to_level=level, to_area=area, note=description[:500],
+    )
+    try:
+        if prepared or (client_id and connection.in_atomic_block):
+            # Photos join the same transaction; inside a caller's transaction a savepoint keeps a
+            # duplicate client_id from spoiling it.
+            with transaction.atomic():
+                entry = _insert_report(incident, first_entry)
+                save_photos(incident, entry, prepared, PhotoStage.BEFORE, reporter)
+        else:
+            # One statement inserts the case and its first timeline entry: atomic by itself, and one
+            # round trip instead of four on the hottest write path (a report without photos).
+            _insert_report(incident, first_entry)
+    except IntegrityError:
+        if client_id:
+            existing = Incident.objects.filter(reporter=reporter, client_id=client_id).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return incident, True
+
+
+def report_settled_at_grid(*, reporter, after_photos: Sequence, note: str = "", **report) -> tuple[Incident, bool]:
+    """A grid worker reports a minor matter they have already settled (小事不出网格): the report (with
+    its before-photos) and the settlement (after-photos) in one transaction — both or neither."""
+    after = prepare(after_photos, "after_photos")
+    if not after:
+        raise InvalidInput(_("Add a photo of the place after the work."), field="after_photos")
+    with transaction.atomic():
+        incident, created = report_incident(reporter=reporter, **report)
+        if created:
+            resolve_at_grid(incident, actor=reporter, after_photos=after, note=note)
+    return incident, created
+
+
+# The first entry of every case; a record, not an act anybody runs.
+ACTS = [Act("report", gettext_lazy("Reported"), (), Status.REPORTED, lambda user, incident: False)]
