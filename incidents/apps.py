@@ -20,7 +20,8 @@ class IncidentsConfig(AppConfig):
         from .notify import unread_count
         from .tasks import BEAT_SCHEDULE
 
-        # The sweep runs every minute under beat (DESIGN.md §8: beat claims due rows in the DB).
+        # The sweep runs every minute under beat (beat claims due rows in the DB,
+        # docs/architecture.md#celery-work).
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
 
         field_roles = [Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISPATCHER]
