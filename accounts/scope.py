@@ -1,10 +1,10 @@
-"""The one function that decides what a user may see (DESIGN.md §8).
+"""The one function that decides what a user may see (docs/architecture.md#one-scoping-function).
 
-A user answers for an area and sees its subtree; since every code is a path (§2), the subtree
-of an area is every code that starts with its code. A grid worker sees exactly their assigned
-cells. Every queryset in a view, API endpoint or export goes through ``scoped``; what falls
-outside is answered with 404 by the caller (``get_scoped_or_404``), never 403, so that nobody
-can probe for records they may not see.
+A user answers for an area and sees its subtree; since every code is a path
+(docs/domain/areas.md#codes), the subtree of an area is every code that starts with its code. A
+grid worker sees exactly their assigned cells. Every queryset in a view, API endpoint or export
+goes through ``scoped``; what falls outside is answered with 404 by the caller
+(``get_scoped_or_404``), never 403, so that nobody can probe for records they may not see.
 
 A model joins by declaring ``SCOPE_AREA_PATH``: the lookup path from the model to its area
 ("" for Area itself, "cell" for something filed in a cell). A model whose visibility depends on

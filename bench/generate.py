@@ -5,8 +5,8 @@
     small: the same shape a hundred times smaller (2 × 2 × 10 × 35 = 1,400 cells, 10,000 people,
            10,000 incidents)
 
-Geometry: cells are 100 m squares (the 10,000 m² norm, DESIGN.md §2) laid out in UTM zone 50N
-(EPSG:32650, Beijing's zone), 7 × 5 per community, communities, streets and districts tiled in
+Geometry: cells are 100 m squares (the 10,000 m² norm, docs/domain/areas.md#cell-size) laid out
+in UTM zone 50N (EPSG:32650, Beijing's zone), 7 × 5 per community, communities, streets and districts tiled in
 reading order (north to south, west to east) so that codes follow DB11's numbering rule. Every
 tier is written into ``grids_area`` with its parent and ``grids_areafragment`` (ST_Subdivide, as
 ``grids.actions.refresh_fragments`` does).

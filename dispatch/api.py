@@ -309,7 +309,7 @@ class IndicatorsView(APIView):
         operation_id="indicators",
         parameters=INDICATOR_PARAMETERS,
         responses={200: IndicatorResponseSerializer},
-        description="Evaluation (考核) over a period: counts and rates (DESIGN.md §4) of an area with its children, "
+        description="Evaluation (考核) over a period: counts and rates (docs/domain/indicators.md) of an area with its children, "
         "or of departments. Rates are fractions (0.9343 = 93.43 %); null when nothing was due.",
     )
     def get(self, request):

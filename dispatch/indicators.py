@@ -1,4 +1,5 @@
-"""Evaluation (考核): the indicators of DESIGN.md §4 for areas, grid workers, categories and departments.
+"""Evaluation (考核): the indicators of docs/domain/indicators.md for areas, grid workers,
+categories and departments.
 
 All counts are computed in the database, set-based, by one statement per question (``_AREA_SQL``,
 explained where it is defined): it reads each of the area's cases of the period once — fetched by
@@ -230,9 +231,9 @@ class Row:
 #   index of the timeline) are hashed beside them. Counted per (filed area, status, reworked) — a
 #   plain GROUP BY, which PostgreSQL runs in parallel — and, only when asked for, per grid worker,
 #   category and day in the same pass (GROUPING SETS);
-# - ``cases``: those few thousand rows rolled up by the filed area's code (DESIGN.md §2) into the
-#   total and — only when asked for — the street offices, communities and cells, and turned into
-#   the indicators;
+# - ``cases``: those few thousand rows rolled up by the filed area's code
+#   (docs/domain/areas.md#codes) into the total and — only when asked for — the street offices,
+#   communities and cells, and turned into the indicators;
 # - ``shares``: the department shares the same way; they carry a copy of their case's filed area
 #   and reporting time (both fixed for the life of a case), so they need no join with the cases.
 #

@@ -1,5 +1,5 @@
 """The Celery application. Periodic work is a beat sweep that claims due rows in the database
-(DESIGN.md §8), never a long ETA parked in Redis."""
+(docs/architecture.md#celery-work), never a long ETA parked in Redis."""
 import os
 
 from celery import Celery

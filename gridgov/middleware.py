@@ -19,7 +19,7 @@ class ChineseFirstLocaleMiddleware:
     """Chinese unless the user chose another language with the switch (its cookie).
 
     Django's LocaleMiddleware would follow the browser's Accept-Language, and many phones and
-    office PCs here report English; the product is Chinese first (DESIGN.md §8).
+    office PCs here report English; the product is Chinese first (docs/architecture.md#language).
     """
 
     def __init__(self, get_response):

@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "axes",
-    # Domain apps, bottom of the dependency graph first (DESIGN.md §8).
+    # Domain apps, bottom of the dependency graph first (docs/architecture.md#layers).
     "grids",
     "accounts",
     "residents",

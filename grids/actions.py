@@ -1,4 +1,4 @@
-"""Every write to areas goes through a function here (DESIGN.md §8: one function per act)."""
+"""Every write to areas goes through a function here (docs/architecture.md#one-function-per-write)."""
 from __future__ import annotations
 
 from collections import Counter

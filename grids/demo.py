@@ -3,7 +3,7 @@
 The partition is synthetic but shaped like the real thing: street offices and communities are
 Voronoi regions around k-means centres of points spread over the county (so they come out of
 similar size), and cells are a 100 m square grid in UTM clipped to each community, with the
-slivers that clipping leaves merged into a neighbour (DESIGN.md §9).
+slivers that clipping leaves merged into a neighbour (docs/domain/areas.md#the-demo-district).
 """
 from __future__ import annotations
 
@@ -207,7 +207,8 @@ def build_district(
     district_m = projection.to_metric(shapely.make_valid(boundary))
     area_km2 = district_m.area / 1e6
     street_count = streets or (len(DONGCHENG_STREETS) if district_code == "110101" else max(2, min(30, round(area_km2 / 2.5))))
-    # Dongcheng's 17 streets hold about 168 communities (DESIGN.md §1): about 10 each.
+    # Dongcheng's 17 streets hold about 168 communities: about 10 each
+    # (docs/domain/areas.md#the-demo-district).
     per_street = communities_per_street or max(2, min(12, round(area_km2 / street_count / 0.25)))
 
     revision = start_revision(reason="Initial boundaries of the demo district")

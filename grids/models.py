@@ -21,7 +21,7 @@ class Level(models.TextChoices):
     GRID = "grid", _("Grid cell")
 
 
-# Code length per level (DESIGN.md §2): 6 digits, then three more per tier.
+# Code length per level (docs/domain/areas.md#codes): 6 digits, then three more per tier.
 CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15}
 LEVEL_ORDER = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
 PARENT_LEVEL = {child: parent for parent, child in zip(LEVEL_ORDER, LEVEL_ORDER[1:])}

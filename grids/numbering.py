@@ -1,5 +1,5 @@
-"""Cell numbering in reading order (DESIGN.md §2, Beijing DB11): rows from north to south,
-west to east within a row, by centroid."""
+"""Cell numbering in reading order (Beijing DB11, docs/domain/areas.md#numbering): rows from
+north to south, west to east within a row, by centroid."""
 from __future__ import annotations
 
 from typing import Sequence, TypeVar

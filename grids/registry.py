@@ -1,5 +1,5 @@
 """What other apps keep in a grid cell, so that `grids` can count and move it on a redraw
-without importing those apps (DESIGN.md §8: dependencies point one way).
+without importing those apps (docs/architecture.md#layers: dependencies point one way).
 
 An app registers, in its AppConfig.ready(), a queryset of the *current* things it keeps per cell
 (open incidents, not closed ones: a closed case keeps the cell it was filed against) and the name

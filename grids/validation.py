@@ -1,4 +1,5 @@
-"""Boundary rules, checked in PostGIS (DESIGN.md §2): 横到边、纵到底，不留空白，不交叉重叠.
+"""Boundary rules, checked in PostGIS: 横到边、纵到底，不留空白，不交叉重叠
+(docs/domain/areas.md#boundary-rules).
 
 Every check answers a list of ``Problem``; an empty list means the rule holds. The set-based
 checks run on rows already written inside the caller's transaction, so one query covers a whole

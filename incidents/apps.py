@@ -24,7 +24,8 @@ class IncidentsConfig(AppConfig):
         # The case machine's own acts; apps above add theirs from their own ready().
         machine.register_acts(own_acts())
 
-        # The sweep runs every minute under beat, which claims due rows in the database.
+        # The sweep runs every minute under beat, which claims due rows in the database
+        # (docs/architecture.md#celery-work).
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
 
         field_roles = [Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISPATCHER]

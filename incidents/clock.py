@@ -1,4 +1,5 @@
-"""Deadlines on three clocks and the working calendar (DESIGN.md §3), and the traffic light.
+"""Deadlines on three clocks and the working calendar, and the traffic light
+(docs/domain/cases.md#the-three-clocks).
 
 - urgent hours run continuously;
 - working hours count office time only (``GRIDGOV_OFFICE_HOURS``, default 9:00–12:00 and

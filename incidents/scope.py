@@ -3,7 +3,7 @@
 ``scoped`` already limits a case to whoever answers for the area it was filed in. Some roles see
 less: a department handler sees the district by area, but only the cases dispatched to their
 department. The dispatch app decides that; it registers a narrowing function here, so that
-incidents need not import dispatch (dependencies point one way, DESIGN.md §8).
+incidents need not import dispatch (dependencies point one way, docs/architecture.md#layers).
 """
 from __future__ import annotations
 

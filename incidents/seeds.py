@@ -60,7 +60,7 @@ TAXONOMY = [
 ]
 
 # Defaults per level (category empty): (level, condition, clock, amount). Local practice, not a
-# national rule (DESIGN.md §3): one working day at the grid, more as a case climbs.
+# national rule: one working day at the grid, more as a case climbs (docs/domain/cases.md#time-limits).
 DEFAULT_LIMITS = [
     ("grid", "normal", "working_days", "1"),
     ("grid", "urgent", "urgent_hours", "2"),
@@ -72,7 +72,7 @@ DEFAULT_LIMITS = [
     ("district", "urgent", "urgent_hours", "24"),
 ]
 
-# Class-specific limits from city rules quoted in DESIGN.md §3.
+# Class-specific limits from city rules (docs/domain/cases.md#time-limits).
 CLASS_LIMITS = [
     # A missing manhole cover is fixed within 2 urgent hours, whoever holds it.
     *[("C0101", level, condition, "urgent_hours", "2") for level in ("grid", "community", "street", "district") for condition in ("normal", "urgent")],

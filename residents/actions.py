@@ -1,4 +1,5 @@
-"""Every write to resident records goes through a function here (DESIGN.md §8).
+"""Every write to resident records goes through a function here
+(docs/architecture.md#one-function-per-write).
 
 Views, serializers, the admin, the importer and Celery tasks call these; none of them saves a
 resident model itself. Each act writes its ChangeHistory row in the same transaction, with

@@ -1,4 +1,5 @@
-"""Encryption at rest, keyed search hashes and masking for personal data (PIPL, DESIGN.md §5).
+"""Encryption at rest, keyed search hashes and masking for personal data (PIPL,
+docs/domain/residents.md#privacy).
 
 Keys come from the environment variable ``GRIDGOV_RESIDENT_KEYS``: a comma-separated list of
 ``keyid:base64key`` (32-byte keys, AES-256), the first being the current key. Older keys stay

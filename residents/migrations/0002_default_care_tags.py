@@ -1,4 +1,5 @@
-"""The care tags every street uses (DESIGN.md §5); administrators add, rename or retire them later.
+"""The care tags every street uses (docs/domain/residents.md#care-tags); administrators add,
+rename or retire them later.
 
 Tag names are data (what the street calls them), stored in Chinese as streets write them.
 Disability and serious illness are sensitive (PIPL art. 28): only roles that care for the

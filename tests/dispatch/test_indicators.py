@@ -1,4 +1,5 @@
-"""Evaluation (考核): every indicator of DESIGN.md §4 checked on a hand-built month of cases.
+"""Evaluation (考核): every indicator of docs/domain/indicators.md checked on a hand-built month
+of cases.
 
 March 2025, looked at on 10 April (so the period has ended: the cut is 1 April 00:00).
 
@@ -347,7 +348,8 @@ def test_departments_are_measured_on_their_shares(world, month):
 
 
 def test_a_handbuilt_rate_matches_a_published_example():
-    # Tianmen, December 2016: 911 closed and 737 on time of 972 due (DESIGN.md §4).
+    # Tianmen, December 2016: 911 closed and 737 on time of 972 due
+    # (docs/domain/indicators.md#worked-examples).
     row = indicators.Row(key="x", name="x", accepted=1000, registered=972, due=972, closed=911, closed_on_time=737).finish()
     assert indicators.percent(row.closure_rate) == "93.72%"
     assert indicators.percent(row.on_time_rate) == "75.82%"
