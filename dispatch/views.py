@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Department, Role
 from accounts.scope import get_scoped_or_404, scoped
+from gridgov.spreadsheet import safe_row
 from grids.models import Area, Level
 from incidents import actions as case_actions
 from incidents import clock
@@ -469,18 +470,19 @@ def indicators_export(request):
         sheet.title = str(title)[:31]
         period = context["period"]
         sheet.append(
-            [
+            safe_row([
                 _("Period"),
                 f"{period.first.isoformat()} — {period.last.isoformat()}",
                 _("Deferred cases leave the denominator"),
                 _("yes") if context["exclude_deferred"] else _("no"),
-            ]
+            ])
         )
-        sheet.append([_("Code"), pgettext("area", "Name"), *[str(LABELS[c]) for c in columns]])
+        sheet.append(safe_row([_("Code"), pgettext("area", "Name"), *[str(LABELS[c]) for c in columns]]))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([row.key, row.name, *[getattr(row, c) for c in columns]])
+            # Names of areas, departments and workers are typed by people: never a formula.
+            sheet.append(safe_row([row.key, row.name, *[getattr(row, c) for c in columns]]))
         for index, column in enumerate(columns, start=3):
             if column.endswith("_rate"):
                 for cells in sheet.iter_rows(min_row=3, min_col=index, max_col=index):
