@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,7 +33,7 @@ from incidents import clock
 from incidents.actions import IncidentError
 from incidents.models import Incident, Source, Status
 
-from . import actions, indicators, queries
+from . import actions, contact, indicators, queries
 from .indicators import CHILD_GROUP, LABELS, PeriodError, parse_period, percent
 from .models import AssignmentStatus, IndicatorSettings
 
@@ -188,6 +188,23 @@ def case_page(request, pk: int):
         **_map_settings(),
     }
     return render(request, "dispatch/case.html", context)
+
+
+@require_POST
+@login_required
+def contact_reveal(request, pk: int):
+    """The caller's full contact, for a reason (audited: dispatch.contact); never cached."""
+    incident = get_scoped_or_404(Incident.objects.select_related("category"), request.user, pk=pk)
+    status, revealed, errors = 200, None, []
+    try:
+        revealed = contact.reveal_contact(actor=request.user, incident=incident, reason=request.POST.get("reason", ""), via="web")
+    except ValidationError as exc:
+        status, errors = 400, exc.messages
+    response = render(request, "dispatch/contact_revealed.html", {
+        "incident": incident, "revealed": revealed, "errors": errors, "reason": request.POST.get("reason", ""),
+    }, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _next_url(request, incident_id: int) -> str:
