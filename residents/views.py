@@ -312,6 +312,8 @@ def person_list(request):
         "can_reveal": can_reveal(request.user),
         "export_form": ExportForm(),
         "refusal": refusal,
+        # A refused address must not come back in the page (the language switch returns to it).
+        **({"language_next": request.path} if refusal else {}),
     }, status=status))
 
 
