@@ -45,8 +45,8 @@ HIDDEN = "hidden"  # the record is not shown to the role at all
 MASKED = "masked"  # residents.privacy.mask of the value
 REVEAL = "masked, full value by an audited reveal"
 
-# field → role → what the role is shown. Generated into docs/security.md's table and checked
-# against every surface by tests/reliability/test_masking_combination.py.
+# field → role → what the role is shown: the table of docs/security.md ("Masking policy"),
+# checked against every surface by tests/reliability/test_masking_combination.py.
 _RECORDS = {role: (REVEAL if role in REVEAL_ROLES else MASKED) if role in RECORD_ROLES else HIDDEN for role in Role.values}
 _BIRTH = {role: MASKED if role in RECORD_ROLES else HIDDEN for role in Role.values}
 _CONTACT = {role: REVEAL if role in CONTACT_REVEAL_ROLES else MASKED for role in Role.values}
