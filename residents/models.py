@@ -2,9 +2,9 @@
 
 Personal identifiers (ID number, phones) are never stored in clear: each has an AES-GCM
 ciphertext, a keyed hash for exact search and the masked form that every screen shows
-(``residents.privacy``). The last four ID characters are kept for the "last four digits" search
-streets use on the phone; they are also visible in the masked form, so they disclose nothing
-more.
+(``residents.privacy``). The last four ID characters are kept for the search by a name with the
+last four digits that streets use on the phone; the masked form does not show them, so that search
+counts against a daily allowance (``residents.queries``).
 
 A building's cell is found by point lookup; households and people carry a copy of it
 (``cell``) so that a scoped list of a million people filters on one indexed column instead of
@@ -240,11 +240,6 @@ class Person(RecordScope, models.Model):
     def is_present(self) -> bool:
         return not self.moved_out and not self.deceased
 
-    def age(self, today=None) -> int | None:
-        if not self.birth_date:
-            return None
-        today = today or timezone.localdate()
-        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
 
 
 class CareTag(models.Model):
