@@ -292,7 +292,7 @@ def _residents(scale: Scale) -> None:
             "birth_date": "date '1940-01-01' + ((g::bigint * 7919) %% 29000)::int",
             "ethnicity": "'汉族'", "id_type": "'resident_id'",
             "id_last4": "lpad(((g::bigint * 7919) %% 10000)::text, 4, '0')",
-            "id_number_masked": "'110101********' || lpad(((g::bigint * 7919) %% 10000)::text, 4, '0')",
+            "id_number_masked": "'110101************'",  # residents.privacy.mask_id_number
             "resident_type": "CASE WHEN g %% 10 < 7 THEN 'registered' WHEN g %% 10 < 9 THEN 'floating' ELSE 'foreign' END",
             "household_id": "h.id", "cell_id": "h.cell_id",
             "relation_to_head": "CASE WHEN g < %(households)s THEN 'head' ELSE 'other' END",

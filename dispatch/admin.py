@@ -10,10 +10,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Area, Level
+from residents import privacy
+from residents.policy import can_read_audit
 
 from . import actions
 from .models import (
     Assignment,
+    ContactReveal,
     DepartmentCategory,
     ExtensionRequest,
     IndicatorSettings,
@@ -126,3 +129,26 @@ class Open311RequestAdmin(ReadOnlyAdmin):
     list_display = ("incident", "client", "created_at", "media_url")
     list_filter = ("client",)
     list_select_related = ("incident__category", "client")
+    # The caller's own details only masked (residents.privacy), as on the case; the full contact
+    # is revealed from the case page, audited (dispatch.contact).
+    exclude = ("email", "first_name", "last_name", "phone", "device_id", "account_id")
+    readonly_fields = ("caller",)
+
+    @admin.display(description=_("caller"))
+    def caller(self, obj: Open311Request) -> str:
+        name = privacy.mask(privacy.PERSON_NAME, f"{obj.last_name}{obj.first_name}".strip())
+        return " ".join(p for p in (name, privacy.mask(privacy.PHONE, obj.phone), privacy.mask(privacy.EMAIL, obj.email)) if p)
+
+
+@admin.register(ContactReveal)
+class ContactRevealAdmin(ReadOnlyAdmin):
+    """The audit of caller-contact reveals, for those who read the residents' reveal audit."""
+
+    list_display = ("at", "actor", "actor_role", "incident", "reason", "via")
+    list_filter = ("via", "actor_role")
+    search_fields = ("actor__username", "reason")
+    raw_id_fields = ("actor", "incident")
+    date_hierarchy = "at"
+
+    def has_view_permission(self, request, obj=None):
+        return can_read_audit(request.user)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +29,11 @@ from grids.models import Area, Level
 from incidents.channels import api_run
 from incidents.models import Category, Incident, Source
 
-from . import indicators
+from . import contact, indicators
 from .indicators import CHILD_GROUP, PeriodError, parse_period
 from .models import DepartmentCategory, IndicatorSettings
 from .queries import AGES, HEAT_MAX_POINTS, STAGES, case_view, department_inbox, heat_payload, queue_payload
-from .serializers import DispatchActionSerializer, IndicatorResponseSerializer, case_data, inbox_item, row_data
+from .serializers import ContactRevealRequestSerializer, DispatchActionSerializer, IndicatorResponseSerializer, case_data, inbox_item, row_data
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
 
@@ -198,6 +200,28 @@ class CaseView(APIView):
     def get(self, request, pk: int):
         incident = get_scoped_or_404(_case_queryset(), request.user, pk=pk)
         return Response(case_data(case_view(request.user, incident), request.user, request))
+
+
+class ContactRevealView(APIView):
+    @extend_schema(
+        request=ContactRevealRequestSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        description="The full contact of a hotline or Open311 caller (shown masked everywhere else). "
+        "The command centre only, with a reason; writes one audit record.",
+    )
+    def post(self, request, pk: int):
+        incident = get_scoped_or_404(Incident.objects.all(), request.user, pk=pk)
+        payload = ContactRevealRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            revealed = contact.reveal_contact(actor=request.user, incident=incident, reason=payload.validated_data["reason"], via="api")
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc))
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict)
+        response = Response({"contact": revealed.value, "audit_id": revealed.audit.pk})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class CaseActionView(APIView):

@@ -9,5 +9,6 @@ urlpatterns = [
     path("dispatch/defaults/", api.DefaultsView.as_view(), name="dispatch-defaults"),
     path("dispatch/incidents/<int:pk>/", api.CaseView.as_view(), name="dispatch-case"),
     path("dispatch/incidents/<int:pk>/<str:action>/", api.CaseActionView.as_view(), name="dispatch-case-action"),
+    path("dispatch/incidents/<int:pk>/contact/reveal/", api.ContactRevealView.as_view(), name="dispatch-case-contact-reveal"),
     path("indicators/", api.IndicatorsView.as_view(), name="indicators"),
 ]

@@ -316,3 +316,36 @@ class Open311Request(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} · #{self.incident_id}"
+
+
+class ContactReveal(models.Model):
+    """One reveal of a caller's full contact (hotline or Open311): who, which case, when, why.
+
+    Everyone who may see a case sees its caller masked (residents.privacy.mask); the command
+    centre calls callers back and may reveal the contact, with a reason (``dispatch.contact``).
+    Read in the admin by whoever may read the residents' reveal audit log.
+    """
+
+    SCOPE_AREA_PATH = "incident__filed_area"
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(_("role"), max_length=20, blank=True)
+    incident = models.ForeignKey("incidents.Incident", verbose_name=_("case"), on_delete=models.PROTECT, related_name="contact_reveals")
+    reason = models.TextField(_("reason"))
+    via = models.CharField(_("via"), max_length=20, default="web")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("caller contact reveal")
+        verbose_name_plural = _("caller contact reveals")
+        permissions = [("reveal_caller_contact", _("Can reveal the full contact of a hotline or Open311 caller (audited)"))]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} → #{self.incident_id}"
+
+    @classmethod
+    def scope_extra(cls, queryset, user):
+        from residents.policy import can_read_audit
+
+        return queryset if can_read_audit(user) else queryset.none()

@@ -160,3 +160,7 @@ class IndicatorResponseSerializer(serializers.Serializer):
         many=True, required=False, help_text=_("The area's children (streets, communities or cells).")
     )
     departments = IndicatorRowSerializer(many=True, required=False, help_text=_("When several departments were asked for."))
+
+
+class ContactRevealRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, trim_whitespace=True)

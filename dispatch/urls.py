@@ -8,6 +8,7 @@ urlpatterns = [
     path("queue.json", views.queue_json, name="queue-json"),
     path("case/<int:pk>/", views.case_page, name="case"),
     path("case/<int:pk>/act/<str:action>/", views.case_act, name="act"),
+    path("case/<int:pk>/contact/reveal/", views.contact_reveal, name="contact-reveal"),
     path("inbox/", views.inbox, name="inbox"),
     path("checks/", views.checks, name="checks"),
     path("indicators/", views.indicators_page, name="indicators"),

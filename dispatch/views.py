@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Department, Role
 from accounts.scope import get_scoped_or_404, scoped
+from gridgov.spreadsheet import safe_row
 from grids.models import Area, Level
 from incidents import clock
 from incidents.actions import machine
@@ -34,7 +35,7 @@ from incidents.kinds import status_label
 from incidents.timeline import entry_text
 from incidents.models import Incident, Source, Status
 
-from . import indicators, queries
+from . import contact, indicators, queries
 from .indicators import CHILD_GROUP, LABELS, PeriodError, parse_period, percent
 from .models import AssignmentStatus, IndicatorSettings
 from .shares import default_departments, locality_of, share_state
@@ -191,6 +192,23 @@ def case_page(request, pk: int):
         **_map_settings(),
     }
     return render(request, "dispatch/case.html", context)
+
+
+@require_POST
+@login_required
+def contact_reveal(request, pk: int):
+    """The caller's full contact, for a reason (audited: dispatch.contact); never cached."""
+    incident = get_scoped_or_404(Incident.objects.select_related("category"), request.user, pk=pk)
+    status, revealed, errors = 200, None, []
+    try:
+        revealed = contact.reveal_contact(actor=request.user, incident=incident, reason=request.POST.get("reason", ""), via="web")
+    except ValidationError as exc:
+        status, errors = 400, exc.messages
+    response = render(request, "dispatch/contact_revealed.html", {
+        "incident": incident, "revealed": revealed, "errors": errors, "reason": request.POST.get("reason", ""),
+    }, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _next_url(request, incident_id: int) -> str:
@@ -471,18 +489,19 @@ def indicators_export(request):
         sheet.title = str(title)[:31]
         period = context["period"]
         sheet.append(
-            [
+            safe_row([
                 _("Period"),
                 f"{period.first.isoformat()} — {period.last.isoformat()}",
                 _("Deferred cases leave the denominator"),
                 _("yes") if context["exclude_deferred"] else _("no"),
-            ]
+            ])
         )
-        sheet.append([_("Code"), pgettext("area", "Name"), *[str(LABELS[c]) for c in columns]])
+        sheet.append(safe_row([_("Code"), pgettext("area", "Name"), *[str(LABELS[c]) for c in columns]]))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([row.key, row.name, *[getattr(row, c) for c in columns]])
+            # Names of areas, departments and workers are typed by people: never a formula.
+            sheet.append(safe_row([row.key, row.name, *[getattr(row, c) for c in columns]]))
         for index, column in enumerate(columns, start=3):
             if column.endswith("_rate"):
                 for cells in sheet.iter_rows(min_row=3, min_col=index, max_col=index):

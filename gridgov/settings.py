@@ -284,6 +284,10 @@ GRIDGOV_BASE_URL = os.environ.get("GRIDGOV_BASE_URL", "")
 # The traffic light turns yellow when this share of the time limit is used.
 GRIDGOV_LIGHT_YELLOW_SHARE = float(os.environ.get("GRIDGOV_LIGHT_YELLOW_SHARE", "0.75"))
 GRIDGOV_PHOTO_MAX_BYTES = int(os.environ.get("GRIDGOV_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+# Searches by an identifier (a full ID, passport or phone number, or a name with the last four
+# of the ID number) one user may make per day: each answers "is this the number?", so without a
+# limit a script could find a masked number by trying every value (residents.queries).
+GRIDGOV_IDENTIFIER_SEARCHES_PER_DAY = int(os.environ.get("GRIDGOV_IDENTIFIER_SEARCHES_PER_DAY", "200"))
 # Office hours for the working-hours clock, "09:00-12:00,13:30-17:30" (local time).
 GRIDGOV_OFFICE_HOURS = tuple(
     tuple(span.split("-", 1)) for span in os.environ.get("GRIDGOV_OFFICE_HOURS", "09:00-12:00,13:30-17:30").split(",")

@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from residents import privacy
+
 from . import seeds
 from .models import (
     Category,
@@ -95,6 +97,14 @@ class PhotoInline(admin.TabularInline):
 
 @admin.register(Incident)
 class IncidentAdmin(LeafletGeoAdmin, ReadOnlyAdmin):
+    # The caller's contact only masked, as on the case pages (residents.privacy).
+    exclude = ("contact",)
+    readonly_fields = ("caller_contact",)
+
+    @admin.display(description=_("caller contact"))
+    def caller_contact(self, obj: Incident) -> str:
+        return privacy.mask(privacy.CONTACT, obj.contact)
+
     list_display = ("id", "category", "status", "level", "area", "deadline", "source", "created_at")
     list_filter = ("status", "level", "source", "urgency", "outside_cells")
     search_fields = ("id", "description", "address")

@@ -12,6 +12,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from residents import privacy
+
 from . import clock
 from .actions.machine import act_label, allowed_acts
 from .models import Incident, Patrol, Source, Urgency
@@ -171,7 +173,8 @@ def incident_detail(incident: Incident, user, request=None) -> dict[str, Any]:
         deadline_started_at=_when(incident.deadline_started_at),
         reporter=_user(incident.reporter),
         assignee=_user(incident.assignee),
-        contact=incident.contact,
+        # Masked for everyone (residents.privacy); the command centre reveals it, audited (dispatch.contact).
+        contact=privacy.mask(privacy.CONTACT, incident.contact),
         patrol=incident.patrol_id,
         duplicate_of=incident.duplicate_of_id,
         resolved_at_grid=incident.resolved_at_grid,

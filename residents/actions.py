@@ -42,6 +42,7 @@ from .models import (
     RevealAudit,
     RevealField,
     Visit,
+    masked_changes,
 )
 from .policy import can_import, can_record_visit, can_reveal
 
@@ -75,7 +76,7 @@ def _history(
         model=model,
         object_id=object_id,
         action=action,
-        changes=changes or {},
+        changes=masked_changes(changes or {}),
         person=person,
         household_id=household.pk if household is not None else household_id,
         cell_id=cell_id,

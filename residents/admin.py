@@ -127,7 +127,7 @@ class DwellingAdmin(ScopedAdmin):
 
 class MemberInline(admin.TabularInline):
     model = Person
-    fields = ("name", "relation_to_head", "gender", "birth_date", "id_number_masked", "resident_type", "moved_out", "deceased")
+    fields = ("name", "relation_to_head", "gender", "birth_year", "id_number_shown", "resident_type", "moved_out", "deceased")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -153,8 +153,10 @@ class HouseholdAdmin(ScopedAdmin):
             obj.pk = created.pk
 
 
+# The birth date is not a plain field: the form would show it, and it is the hidden middle of the
+# ID number. It is replaced like the identifiers (new_birth_date, blank keeps the stored date).
 PERSON_ADMIN_FIELDS = (
-    "household", "name", "gender", "birth_date", "ethnicity", "id_type", "registered_address", "current_address",
+    "household", "name", "gender", "ethnicity", "id_type", "registered_address", "current_address",
     "resident_type", "relation_to_head",
 )
 
@@ -162,6 +164,7 @@ PERSON_ADMIN_FIELDS = (
 class PersonAdminForm(forms.ModelForm):
     new_id_number = forms.CharField(label=_("New ID number"), required=False, help_text=_("Leave blank to keep the stored number."))
     new_phones = forms.CharField(label=_("New phones"), required=False, help_text=_("Comma-separated; leave blank to keep the stored numbers."))
+    new_birth_date = forms.DateField(label=_("New birth date"), required=False, help_text=_("Leave blank to keep the stored date."))
 
     class Meta:
         model = Person
@@ -170,6 +173,8 @@ class PersonAdminForm(forms.ModelForm):
     def changes(self) -> tuple[dict, str, list[str]]:
         # Not Meta.fields: the admin's generated form class lists the extra identifier fields there too.
         data = {name: self.cleaned_data.get(name) for name in PERSON_ADMIN_FIELDS if name != "household"}
+        if self.cleaned_data.get("new_birth_date"):
+            data["birth_date"] = self.cleaned_data["new_birth_date"]
         new_id = (self.cleaned_data.get("new_id_number") or "").strip()
         new_phones = [p.strip() for p in (self.cleaned_data.get("new_phones") or "").replace("，", ",").split(",") if p.strip()]
         return data, new_id, new_phones
@@ -183,7 +188,7 @@ class PersonAdminForm(forms.ModelForm):
         if self.instance.pk:
             # Identifiers not being replaced are re-validated from the stored values (never shown).
             stored = Person.objects.get(pk=self.instance.pk)
-            probe = actions.PersonInput(**{**data, "id_number": new_id or stored._decrypted_id_number(),
+            probe = actions.PersonInput(**{"birth_date": stored.birth_date, **data, "id_number": new_id or stored._decrypted_id_number(),
                                            "phones": new_phones or stored._decrypted_phones()})
         else:
             probe = actions.PersonInput(**{**data, "id_number": new_id, "phones": new_phones})
@@ -211,16 +216,21 @@ class PersonTagInline(admin.TabularInline):
 @admin.register(Person)
 class PersonAdmin(ScopedAdmin):
     form = PersonAdminForm
-    list_display = ("name", "gender", "birth_date", "id_number_masked", "phones_masked", "resident_type", "household", "cell", "moved_out", "deceased")
+    list_display = ("name", "gender", "birth_year", "id_number_shown", "phones_shown", "resident_type", "household", "cell", "moved_out", "deceased")
     list_filter = ("resident_type", "gender", "moved_out", "deceased")
-    search_fields = ("name", "=id_last4", "household__number")
+    # No search by the last four of the ID number: the masks do not show them (residents.queries).
+    search_fields = ("name", "household__number")
     raw_id_fields = ("household",)
-    readonly_fields = ("id_number_masked", "phones_masked", "cell", "moved_out", "moved_out_on", "deceased", "deceased_on", "key_id")
+    readonly_fields = ("birth_year", "id_number_shown", "phones_shown", "cell", "moved_out", "moved_out_on", "deceased", "deceased_on", "key_id")
     inlines = [PersonTagInline]
     list_select_related = ("household", "cell")
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields + (("household",) if obj else ())
+
+    @admin.display(description=_("phones"))
+    def phones_shown(self, obj: Person) -> str:
+        return ", ".join(obj.phones_masked_list)
 
     def save_model(self, request, obj, form, change):
         data, new_id, new_phones = form.changes()
@@ -266,6 +276,13 @@ class VisitAdmin(ReadOnlyAdmin):
 @admin.register(ChangeHistory)
 class ChangeHistoryAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor", "model", "object_id", "action", "sensitive")
+    # The raw JSON is not shown: rows stored before the current masks are masked again here.
+    exclude = ("changes",)
+    readonly_fields = ("shown_changes",)
+
+    @admin.display(description=_("changes"))
+    def shown_changes(self, obj: ChangeHistory) -> str:
+        return "; ".join(f"{label}: {before} → {after}" for label, before, after in obj.readable_changes())
     list_filter = ("model", "action")
     search_fields = ("actor__username",)
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,7 +22,8 @@ from .policy import can_see_sensitive_tags, can_see_statistics
 from .queries import (
     area_statistics,
     due_for_visit,
-    is_exact_identifier,
+    IdentifierSearchLimit,
+    identifier_in_address,
     search_persons,
     visible_tag_ids,
     visible_tags,
@@ -60,7 +61,7 @@ class _TagContextMixin:
 
 
 PERSON_FILTERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="Name, address or household number; 4 characters = last four of the ID number; a full ID or phone number = exact match"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Name, address or household number; a name, a space and 4 characters = that name with those last four of the ID number. A full ID, passport or phone number is refused here: POST it to /api/v1/residents/persons/search/"),
     OpenApiParameter("tag", OpenApiTypes.STR, description="Care tag code"),
     OpenApiParameter("area", OpenApiTypes.STR, description="Area code prefix"),
     OpenApiParameter("resident_type", OpenApiTypes.STR, enum=["registered", "floating", "foreign"]),
@@ -76,8 +77,8 @@ class PersonListView(_TagContextMixin, generics.ListAPIView):
                    "A full ID, passport or phone number is refused here (it would be logged with the address): "
                    "POST it to /api/v1/residents/persons/search/.")
     def get(self, request, *args, **kwargs):
-        if is_exact_identifier(request.query_params.get("q", "")):
-            raise ValidationError({"q": [_(
+        if name := identifier_in_address(request.query_params):
+            raise ValidationError({name: [_(
                 "A full ID, passport or phone number must not travel in the address, where servers and proxies "
                 "log it: send it in the body of a POST to /api/v1/residents/persons/search/."
             )]})
@@ -88,8 +89,8 @@ class PersonListView(_TagContextMixin, generics.ListAPIView):
 
     def get_queryset(self):
         params = self.filters()
-        return with_list_relations(
-            search_persons(
+        try:
+            people = search_persons(
                 self.request.user,
                 q=params.get("q", ""),
                 tag=params.get("tag", ""),
@@ -97,7 +98,9 @@ class PersonListView(_TagContextMixin, generics.ListAPIView):
                 resident_type=params.get("resident_type", ""),
                 include_inactive=params.get("include_inactive") in ("1", "true", "yes", True),
             )
-        )
+        except IdentifierSearchLimit:
+            raise Throttled(detail=_("You have made today's number of searches by ID, passport or phone number."))
+        return with_list_relations(people)
 
 
 class PersonSearchView(PersonListView):

@@ -66,6 +66,8 @@ class PersonForm(forms.Form):
             # The stored values are never put back into a form: blank means "keep".
             self.fields["id_number"].help_text = _("Leave blank to keep the current number.")
             self.fields["phones"].help_text = _("Leave blank to keep the current numbers.")
+            # The birth date is the hidden middle of the ID number: it is not put back either.
+            self.fields["birth_date"].help_text = _("Leave blank to keep the stored date.")
 
 
 class StatusForm(forms.Form):

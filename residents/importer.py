@@ -813,8 +813,10 @@ def export_rows(persons: Iterable[Person], *, revealed: dict[int, dict[str, str]
             "unit": dwelling.unit, "floor": dwelling.floor, "room": dwelling.room, "dwelling_use": use_word(dwelling.use),
             "household_number": household.number, "relation_to_head": relation_word(person.relation_to_head),
             "name": person.name, "gender": gender_word(person.gender),
-            "birth_date": person.birth_date.isoformat() if person.birth_date else "", "ethnicity": person.ethnicity,
-            "id_type": id_type_word(person.id_type), "id_number": full.get("id_number", person.id_number_masked),
+            # Masked: the year only (the day is the ID number's hidden middle); revealed: the date.
+            "birth_date": (person.birth_date.isoformat() if full and person.birth_date else person.birth_year),
+            "ethnicity": person.ethnicity,
+            "id_type": id_type_word(person.id_type), "id_number": full.get("id_number", person.id_number_shown),
             "phones": full.get("phones", "、".join(person.phones_masked_list)),
             "registered_address": person.registered_address, "current_address": person.current_address,
             "resident_type": resident_type_word(person.resident_type), "tags": "、".join(tags),

@@ -2,9 +2,9 @@
 
 Personal identifiers (ID number, phones) are never stored in clear: each has an AES-GCM
 ciphertext, a keyed hash for exact search and the masked form that every screen shows
-(``residents.privacy``). The last four ID characters are kept for the "last four digits" search
-streets use on the phone; they are also visible in the masked form, so they disclose nothing
-more.
+(``residents.privacy``). The last four ID characters are kept for the search by a name with the
+last four digits that streets use on the phone; the masked form does not show them, so that search
+counts against a daily allowance (``residents.queries``).
 
 A building's cell is found by point lookup; households and people carry a copy of it
 (``cell``) so that a scoped list of a million people filters on one indexed column instead of
@@ -217,19 +217,29 @@ class Person(RecordScope, models.Model):
         raw = privacy.decrypt(self.phones_enc, privacy.AAD_PHONES)
         return [p for p in raw.split(",") if p]
 
+    # What every page, API answer, export and admin view shows: the stored masked forms passed
+    # through privacy.mask again, so a row stored under an older, less strict mask (or written
+    # by a bulk loader) is shown under the current one.
+    @property
+    def id_number_shown(self) -> str:
+        return privacy.mask(privacy.ID_NUMBER, self.id_number_masked)
+
     @property
     def phones_masked_list(self) -> list[str]:
-        return [p for p in self.phones_masked.split(",") if p]
+        return privacy.mask_phones(self.phones_masked)
+
+    @property
+    def birth_year(self) -> str:
+        return privacy.mask(privacy.BIRTH_DATE, self.birth_date)
+
+    # Column headings where the admin lists these.
+    id_number_shown.fget.short_description = _("ID number")
+    birth_year.fget.short_description = _("year of birth")
 
     @property
     def is_present(self) -> bool:
         return not self.moved_out and not self.deceased
 
-    def age(self, today=None) -> int | None:
-        if not self.birth_date:
-            return None
-        today = today or timezone.localdate()
-        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
 
 
 class CareTag(models.Model):
@@ -317,6 +327,29 @@ CHANGE_FIELDS = {
 }
 
 
+# Personal fields of a change, stored and shown through the masks (privacy.mask): a history
+# row must not tell what the record's own page hides.
+_HISTORY_MASKS = {"id_number": privacy.ID_NUMBER, "birth_date": privacy.BIRTH_DATE}
+
+
+def _mask_history_value(key: str, value):
+    if value in (None, ""):
+        return value
+    if key == "phones":
+        return ",".join(privacy.mask_phones(value if isinstance(value, (str, list)) else str(value)))
+    return privacy.mask(_HISTORY_MASKS[key], value)
+
+
+def masked_changes(changes: dict) -> dict:
+    """``changes`` with identifiers and the birth date masked; applied on write and again on display."""
+    out = {}
+    for key, pair in (changes or {}).items():
+        if key in _HISTORY_MASKS or key == "phones":
+            pair = [_mask_history_value(key, v) for v in pair] if isinstance(pair, list) else _mask_history_value(key, pair)
+        out[key] = pair
+    return out
+
+
 class ChangeHistory(RecordScope, models.Model):
     """Who changed what, when. Written by residents.actions; identifiers appear only masked."""
 
@@ -352,7 +385,7 @@ class ChangeHistory(RecordScope, models.Model):
     def readable_changes(self) -> list[tuple[str, object, object]]:
         """(field label, before, after) for display; field names are mapped to their verbose names."""
         rows = []
-        for key, pair in (self.changes or {}).items():
+        for key, pair in masked_changes(self.changes).items():
             label, choices = CHANGE_FIELDS.get(key), {}
             if label is None:
                 try:

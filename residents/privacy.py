@@ -192,30 +192,164 @@ def search_hashes(kind: str, value: str) -> list[str]:
 
 
 # --- masking ------------------------------------------------------------------------------
+#
+# One masking policy for every personal field, applied by ``mask`` wherever a value is shown
+# without a reveal: API answers, pages, exports, the admin, change history, caller contacts
+# (``docs/security.md`` has the table, ``residents.policy`` says who may reveal what).
+#
+# The rule each mask obeys: what is shown of a record, *together* with everything else shown
+# beside it, leaves at least 1,000 candidates for its full ID or phone number. An 18-character
+# ID number is region (6) · birth date (8) · sequence (3) · check character; the region follows
+# from the registered address anyway and the gender (shown) fixes the sequence's parity. Shown
+# with the year of birth, keeping the last four (sequence + check) would leave ~33 candidates
+# (365 days / 11 check characters); hiding them leaves 365 × 500 = 182,500. The last four also
+# stay out of the mask because a mask is re-applied to stored older forms (see below).
+#
+# Every mask can be applied again to its own output (or to an older, less masked form that
+# was stored before this policy): it only ever hides more, so rows written under an older rule
+# are shown under the current one without being rewritten first.
+
+ID_NUMBER = "id_number"
+PHONE = "phone"
+BIRTH_DATE = "birth_date"
+PERSON_NAME = "person_name"
+EMAIL = "email"
+CONTACT = "contact"
+MASKED_FIELDS = (ID_NUMBER, PHONE, BIRTH_DATE, PERSON_NAME, EMAIL, CONTACT)
+
+MIN_HIDDEN_DIGITS = 4  # 10,000 candidates for a phone number's hidden digits
+
 
 def mask_id_number(value: str) -> str:
-    """``110101********1234``: region and last four stay readable, the birth date and sequence do not."""
+    """``110101************``: the region stays readable; birth date, sequence and check character do not.
+
+    Other documents (passports …) keep at most their first two characters and hide at least four.
+    """
     value = normalise_id_number(value)
     if not value:
         return ""
     if len(value) == 18:
-        return value[:6] + "*" * 8 + value[-4:]
-    if len(value) <= 4:
-        return "*" * len(value)
-    keep = 2 if len(value) < 10 else 3
-    return value[:keep] + "*" * (len(value) - keep - 2) + value[-2:]
+        return value[:6] + "*" * 12
+    keep = min(2, max(len(value) - MIN_HIDDEN_DIGITS, 0))
+    return value[:keep] + "*" * (len(value) - keep)
+
+
+def _phone_chars(value: str) -> str:
+    # An already masked number keeps its stars, so that masking it again hides at least as much.
+    if "*" in (value or ""):
+        return re.sub(r"[^\d*]", "", value)
+    return normalise_phone(value)
 
 
 def mask_phone(value: str) -> str:
-    """``138****5678`` for a mobile number; other numbers keep at most their first three and last four digits."""
-    digits = normalise_phone(value)
-    if not digits:
+    """``138****5678`` for a mobile number; never fewer than four hidden digits.
+
+    11 digits or more: first three and last four. 8–10 digits (landlines without the area
+    code): four hidden in the middle, the rest split. Shorter: only the last two.
+    """
+    chars = _phone_chars(value)
+    if not chars:
         return ""
-    if len(digits) == 11:
-        return digits[:3] + "****" + digits[-4:]
-    if len(digits) >= 8:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    return "*" * max(len(digits) - 2, 0) + digits[-2:]
+    n = len(chars)
+    if n >= 11:
+        head, tail = 3, 4
+    elif n >= 8:
+        head = (n - MIN_HIDDEN_DIGITS) // 2
+        tail = n - MIN_HIDDEN_DIGITS - head
+    else:
+        head, tail = 0, min(2, max(n - MIN_HIDDEN_DIGITS, 0))
+    return chars[:head] + "*" * (n - head - tail) + (chars[n - tail:] if tail else "")
+
+
+def birth_year(value) -> str:
+    """The year of birth, never the day: the day is the 8 hidden digits of the ID number.
+
+    A year rather than an age in years: an age ticks over on the birthday, so watching it day
+    by day would give the date away.
+    """
+    if not value:
+        return ""
+    if hasattr(value, "year"):
+        return str(value.year)
+    match = re.match(r"^\s*(\d{4})", str(value))
+    return match.group(1) if match else ""
+
+
+def mask_name(value: str) -> str:
+    """``张**``: the first character (the surname of a Chinese name) and stars."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    return value[0] + "*" * min(max(len(value) - 1, 1), 3)
+
+
+def mask_email(value: str) -> str:
+    """``z***@example.com``: the first character of the mailbox and the domain."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    local, at, domain = value.partition("@")
+    if not at:
+        return mask_name(value)
+    return (local[:1] or "*") + "***@" + domain
+
+
+EMAIL_IN_TEXT = re.compile(r"[^\s@，,;；、]+@[^\s@，,;；、]+")
+PHONE_IN_TEXT = re.compile(r"(?:\+|00)?\d[\d*\- ()（）]{4,}\d")
+WORD_IN_TEXT = re.compile(r"[^\s\d@*，,;；、:：()（）+\-]+")
+
+
+def mask_contact(value: str) -> str:
+    """A free-text contact ("张三 13812345678 z@example.com"): every email, number and name masked.
+
+    Hotline staff type the caller's contact as they hear it, so the text is scanned: emails,
+    then runs of digits (phones), then the words left (names) each keep only their first
+    character.
+    """
+    text = value or ""
+    if not text.strip():
+        return ""
+    pieces: list[tuple[int, int, str]] = []
+
+    def claim(pattern: re.Pattern, masker) -> None:
+        for found in pattern.finditer(text):
+            start, end = found.span()
+            if any(s < end and start < e for s, e, _ in pieces):
+                continue
+            pieces.append((start, end, masker(found.group())))
+
+    claim(EMAIL_IN_TEXT, mask_email)
+    claim(PHONE_IN_TEXT, mask_phone)
+    claim(WORD_IN_TEXT, mask_name)
+    out, position = [], 0
+    for start, end, masked in sorted(pieces):
+        out.append(re.sub(r"\d", "*", text[position:start]))  # stray digits between the pieces
+        out.append(masked)
+        position = end
+    out.append(re.sub(r"\d", "*", text[position:]))
+    return "".join(out)
+
+
+_MASKS = {
+    ID_NUMBER: mask_id_number,
+    PHONE: mask_phone,
+    BIRTH_DATE: birth_year,
+    PERSON_NAME: mask_name,
+    EMAIL: mask_email,
+    CONTACT: mask_contact,
+}
+
+
+def mask(field: str, value) -> str:
+    """The form of a personal field that anyone without a reveal is shown. The one entry point."""
+    return _MASKS[field](value)
+
+
+def mask_phones(values) -> list[str]:
+    """Several phones (a stored comma-separated masked form or a list), each masked."""
+    if isinstance(values, str):
+        values = values.split(",")
+    return [mask(PHONE, v) for v in values if v and v.strip()]
 
 
 def last4(value: str) -> str:

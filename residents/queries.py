@@ -5,6 +5,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -18,10 +20,14 @@ from .models import Building, CareTag, Household, Person, PersonTag, ResidentTyp
 from .policy import can_see_sensitive_tags
 
 VISIT_INTERVAL_DAYS = 30
-LAST4_RE = re.compile(r"^\d{3}[\dX]$")
 ID_RE = re.compile(r"^\d{17}[\dX]$")
 DOCUMENT_RE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9-]{5,30}$")
 PHONE_RE = re.compile(r"^\+?[\d\- ]{7,16}$")
+
+
+NAME_AND_LAST4_RE = re.compile(r"^(?P<name>.*\S)\s+(?P<last4>\d{3}[\dXx])$")
+# Query-string parameters that carry a search box's text.
+SEARCH_PARAMETERS = ("q", "exact")
 
 
 def is_exact_identifier(text: str) -> bool:
@@ -30,6 +36,37 @@ def is_exact_identifier(text: str) -> bool:
     if ID_RE.match(compact) or DOCUMENT_RE.match(compact):
         return True
     return bool(PHONE_RE.match(text or "")) and len(privacy.normalise_phone(text)) >= 7
+
+
+def identifier_in_address(params) -> str:
+    """The query-string parameter holding a full ID, passport or phone number, or ''.
+
+    The one rule of pages and API: a request with such a parameter is refused (400), because an
+    address ends up in access logs, proxies and browser histories. The number goes in a POST body.
+    """
+    for name in SEARCH_PARAMETERS:
+        if is_exact_identifier(params.get(name, "")):
+            return name
+    return ""
+
+
+class IdentifierSearchLimit(Exception):
+    """The user has made today's allowance of identifier searches (GRIDGOV_IDENTIFIER_SEARCHES_PER_DAY)."""
+
+
+def _count_identifier_search(user) -> None:
+    # An identifier search answers "is this the number?": counted per user and day, so that a
+    # masked number cannot be found by trying every value. Counted in the cache (Redis).
+    limit = settings.GRIDGOV_IDENTIFIER_SEARCHES_PER_DAY
+    key = f"residents:identifier-searches:{getattr(user, 'pk', None)}:{timezone.localdate().isoformat()}"
+    cache.add(key, 0, timeout=2 * 86400)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=2 * 86400)
+        used = 1
+    if used > limit:
+        raise IdentifierSearchLimit()
 
 
 def visible_tags(user) -> QuerySet[CareTag]:
@@ -55,23 +92,31 @@ def search_persons(
 ) -> QuerySet[Person]:
     """The people this user may see, narrowed by one search box and a few filters.
 
-    The box understands: four characters (digits, or three digits and X) → last four of the ID
-    number; an 18-character ID number or a passport number → exact match through the keyed
-    hash; a phone number → exact match through its hash; anything else → name, address or
-    household number.
+    The box understands: a name followed by four characters (digits, or three digits and X) →
+    that name with those last four of the ID number; an 18-character ID number or a passport
+    number → exact match through the keyed hash; a phone number → exact match through its
+    hash; anything else → name, address or household number.
+
+    The last four alone no longer find anyone: the masks do not show them (residents.privacy),
+    and a search by them alone would tell everyone's last four to whoever tried the 11,000
+    values. Identifier searches count against a daily allowance (``IdentifierSearchLimit``).
     """
     people = scoped(Person.objects.all(), user)
     if not include_inactive:
         people = people.present()
     text = (q or "").strip()
     compact = re.sub(r"\s+", "", text).upper()
+    named = NAME_AND_LAST4_RE.match(text)
     if compact:
-        if LAST4_RE.match(compact):
-            people = people.filter(id_last4=compact)
-        elif ID_RE.match(compact) or DOCUMENT_RE.match(compact):
+        if ID_RE.match(compact) or DOCUMENT_RE.match(compact):
+            _count_identifier_search(user)
             people = people.filter(id_number_hash__in=privacy.search_hashes("id", compact))
         elif PHONE_RE.match(text) and len(privacy.normalise_phone(text)) >= 7:
+            _count_identifier_search(user)
             people = people.filter(phone_hashes__overlap=privacy.search_hashes("phone", privacy.normalise_phone(text)))
+        elif named and not named.group("name").isdigit():
+            _count_identifier_search(user)
+            people = people.filter(name__contains=named.group("name"), id_last4=named.group("last4").upper())
         else:
             people = people.filter(
                 Q(name__contains=text)

@@ -18,7 +18,9 @@ class CareTagSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    id_number_masked = serializers.CharField(read_only=True)
+    # Masked by residents.privacy.mask; the year, never the day, of birth (the day is the ID number's hidden middle).
+    id_number_masked = serializers.CharField(source="id_number_shown", read_only=True)
+    birth_year = serializers.CharField(read_only=True)
     phones_masked = serializers.ListField(source="phones_masked_list", child=serializers.CharField(), read_only=True)
     household = serializers.SerializerMethodField()
     building = serializers.SerializerMethodField()
@@ -28,7 +30,7 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "id", "name", "gender", "birth_date", "ethnicity", "id_type", "id_number_masked", "phones_masked",
+            "id", "name", "gender", "birth_year", "ethnicity", "id_type", "id_number_masked", "phones_masked",
             "registered_address", "current_address", "resident_type", "relation_to_head", "household", "building", "cell",
             "moved_out", "moved_out_on", "deceased", "deceased_on", "tags",
         ]

@@ -23,9 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from gridgov.spreadsheet import safe_row
 from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area, Level
 
@@ -35,7 +37,9 @@ from .importer import COLUMNS, export_rows, template_workbook
 from .models import Building, Dwelling, Household, ImportJob, ImportStatus, Person, ResidentType, RevealAudit, RevealField
 from .policy import can_import, can_read_audit, can_record_visit, can_reveal, can_see_records, can_see_sensitive_tags, can_see_statistics
 from .queries import (
+    IdentifierSearchLimit,
     area_statistics,
+    identifier_in_address,
     is_exact_identifier,
     cell_counts,
     due_for_visit,
@@ -249,19 +253,50 @@ def _filters(request) -> dict:
     }
 
 
+ADDRESS_MESSAGE = gettext_lazy(
+    "A full ID, passport or phone number must not travel in the address, where servers and proxies log it: "
+    "use the box “Find by full ID or phone number”, which sends it by POST."
+)
+SEARCH_LIMIT_MESSAGE = gettext_lazy("You have made today's number of searches by ID, passport or phone number.")
+
+
+class IdentifierInAddress(Exception):
+    pass
+
+
+def _refuse_identifier_in_address(request) -> None:
+    """The rule the API follows too (residents.queries.identifier_in_address)."""
+    if identifier_in_address(request.GET):
+        raise IdentifierInAddress()
+
+
 @records_required
 def person_list(request):
     """Search and list. A full ID or phone number is searched by POST ("exact" box), so that it
     never appears in a URL, a browser history or an access log; the GET box takes names,
     addresses and the last four characters."""
     exact = ""
+    status = 200
+    refusal = ""
     if request.method == "POST":
         exact = request.POST.get("exact", "").strip()
         filters = {"q": "", "tag": "", "area": "", "resident_type": "", "include_inactive": True}
-        people = search_persons(request.user, q=exact, include_inactive=True) if is_exact_identifier(exact) else Person.objects.none()
+        people = Person.objects.none()
+        if is_exact_identifier(exact):
+            try:
+                people = search_persons(request.user, q=exact, include_inactive=True)
+            except IdentifierSearchLimit:
+                status, refusal = 429, SEARCH_LIMIT_MESSAGE
     else:
         filters = _filters(request)
-        people = search_persons(request.user, **filters)
+        try:
+            _refuse_identifier_in_address(request)
+            people = search_persons(request.user, **filters)
+        except IdentifierInAddress:
+            # Refused without searching and without echoing the number back into the page.
+            filters, people, status, refusal = {**filters, "q": ""}, Person.objects.none(), 400, ADDRESS_MESSAGE
+        except IdentifierSearchLimit:
+            people, status, refusal = Person.objects.none(), 429, SEARCH_LIMIT_MESSAGE
     page = Paginator(with_list_relations(people), PAGE_SIZE).get_page(request.GET.get("page"))
     visible = visible_tag_ids(request.user)
     query = {k: ("1" if v is True else v) for k, v in filters.items() if v}
@@ -276,7 +311,10 @@ def person_list(request):
         "query": urlencode(query) if request.method == "GET" else "",
         "can_reveal": can_reveal(request.user),
         "export_form": ExportForm(),
-    }))
+        "refusal": refusal,
+        # A refused address must not come back in the page (the language switch returns to it).
+        **({"language_next": request.path} if refusal else {}),
+    }, status=status))
 
 
 def _person_context(request, person: Person, **extra) -> dict:
@@ -386,6 +424,8 @@ def _person_changes(form: PersonForm) -> dict:
             changes.pop("id_number")
         if not phones:
             changes.pop("phones")
+        if not changes.get("birth_date"):
+            changes.pop("birth_date", None)
     return changes
 
 
@@ -406,7 +446,7 @@ def person_edit(request, pk: int):
                 messages.success(request, _("Saved."))
                 return redirect("residents:person", pk=person.pk)
     else:
-        initial = {name: getattr(person, name) for name in PersonForm.base_fields if name not in ("id_number", "phones")}
+        initial = {name: getattr(person, name) for name in PersonForm.base_fields if name not in ("id_number", "phones", "birth_date")}
         form = PersonForm(initial=initial, editing=True)
     return _no_store(render(request, "residents/person_form.html", {"form": form, "person": person, "household": person.household}))
 
@@ -550,11 +590,18 @@ def import_template(request):
 def export(request):
     """The current search as .xlsx: masked; full identifiers only by POST with a reason (audited per person)."""
     params = request.POST if request.method == "POST" else request.GET
+    try:
+        _refuse_identifier_in_address(request)
+    except IdentifierInAddress:
+        return HttpResponse(ADDRESS_MESSAGE, status=400, content_type="text/plain; charset=utf-8")
     filters = {
         "q": params.get("q", "").strip(), "tag": params.get("tag", ""), "area": params.get("area", "").strip(),
         "resident_type": params.get("resident_type", ""), "include_inactive": params.get("include_inactive") == "1",
     }
-    people = with_list_relations(search_persons(request.user, **filters))
+    try:
+        people = with_list_relations(search_persons(request.user, **filters))
+    except IdentifierSearchLimit:
+        return HttpResponse(SEARCH_LIMIT_MESSAGE, status=429, content_type="text/plain; charset=utf-8")
     if people[: EXPORT_LIMIT + 1].count() > EXPORT_LIMIT:
         messages.error(request, _("More than %(limit)d people match; narrow the search to export.") % {"limit": EXPORT_LIMIT})
         return redirect(reverse("residents:persons") + "?" + urlencode({k: v for k, v in filters.items() if v}))
@@ -575,7 +622,7 @@ def export(request):
     sheet = workbook.create_sheet("居民")
     sheet.append([c.header for c in COLUMNS])
     for row in export_rows(people, revealed=revealed, visible_tag_ids=visible_tag_ids(request.user)):
-        sheet.append(row)
+        sheet.append(safe_row(row))
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX)

@@ -145,6 +145,8 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "dispatch:act": {"pk": "incident", "action": "action_name"},
     "dispatch-case": {"pk": "incident"},
     "dispatch-case-action": {"pk": "incident", "action": "action_name"},
+    "dispatch:contact-reveal": {"pk": "incident"},
+    "dispatch-case-contact-reveal": {"pk": "incident"},
 }
 
 # Query strings that name an object (404 outside, like a URL argument).

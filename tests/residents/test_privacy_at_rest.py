@@ -28,7 +28,7 @@ def test_the_database_row_holds_no_plaintext_id_number_or_phone(people):
         enc, phones_enc, masked = cursor.fetchone()
     assert enc.startswith(privacy.keyring().current.key_id + "$")
     assert phones_enc and people.phone_a not in phones_enc
-    assert masked == people.id_a[:6] + "********" + people.id_a[-4:]
+    assert masked == people.id_a[:6] + "*" * 12
 
 
 def test_history_rows_hold_no_plaintext_either(people):
@@ -39,16 +39,27 @@ def test_history_rows_hold_no_plaintext_either(people):
 
 
 def test_masks_look_the_way_streets_expect():
-    assert privacy.mask_id_number("110101199001011234") == "110101********1234"
+    # The region only: the year of birth is shown beside it, so the last four would leave ~33 candidates.
+    assert privacy.mask_id_number("110101199001011234") == "110101************"
+    assert privacy.mask_id_number("E12345678") == "E1*******"
     assert privacy.mask_phone("13812345678") == "138****5678"
     assert privacy.mask_phone("+86 138 1234 5678") == "138****5678"
+    assert privacy.mask_phone("65551234") == "65****34"  # never fewer than four hidden digits
+
+
+def test_masking_an_older_stored_mask_again_hides_at_least_as_much():
+    assert privacy.mask_id_number("110101********1234") == "110101************"
+    assert privacy.mask_phone("655*1234") == "65****34"
+    assert privacy.mask_phone(privacy.mask_phone("13812345678")) == "138****5678"
 
 
 def test_exact_search_finds_a_person_by_full_id_number_or_phone_through_the_hash(people, world):
     assert list(search_persons(world.dispatcher, q=people.id_a)) == [people.in_a]
     assert list(search_persons(world.dispatcher, q=people.id_a.lower())) == [people.in_a]
     assert list(search_persons(world.dispatcher, q="138 1234 5678")) == [people.in_a]
-    assert list(search_persons(world.dispatcher, q=people.id_a[-4:])) == [people.in_a]
+    assert list(search_persons(world.dispatcher, q=f"张三 {people.id_a[-4:]}")) == [people.in_a]
+    # The last four alone are not a search: they would tell everyone's last four to whoever tried them all.
+    assert list(search_persons(world.dispatcher, q=people.id_a[-4:])) == []
 
 
 def test_a_ciphertext_moved_into_another_column_does_not_decrypt(people):
