@@ -18,11 +18,11 @@ bench/results/residents-<scale>.json):
   Django's test client in this process: p50/p95 ms over several pages;
 - ``last4``: the list API searched by a name with its last-four value, as community staff and the centre;
 - ``import``: a file of new households in existing buildings of one street, checked and written
-  by ``residents.actions.import_file`` as that street's staff (.xlsx and CSV).
+  by ``residents.importer.import_file`` as that street's staff (.xlsx and CSV).
 
 Areas are 0.001° squares, 10 × 10 cells to a community, 5 × 5 communities to a street office,
 inserted in one SQL statement per tier; people are written with COPY, their identifiers
-encrypted and hashed exactly as the application does (residents.actions.sealed_identifiers).
+encrypted and hashed exactly as the application does (residents.privacy.sealed_identifiers).
 """
 from __future__ import annotations
 
@@ -143,7 +143,8 @@ def generate_people(out, seed: int = 4) -> dict[str, int]:
     from django.db import connection
     from django.utils import timezone
 
-    from residents.actions import ensure_default_care_tags, sealed_identifiers
+    from residents.actions import ensure_default_care_tags
+    from residents.privacy import sealed_identifiers
     from residents.idnumbers import synthetic_id_number
     from residents.models import CareTag
 
@@ -337,8 +338,7 @@ def import_rows(rows: int, street_code: str) -> list[list]:
 def measure_import(users: dict, rows: int) -> dict:
     from openpyxl import Workbook
 
-    from residents.actions import import_file
-    from residents.importer import COLUMNS
+    from residents.importer import COLUMNS, import_file
 
     street = users["street"].area
     data = import_rows(rows, street.code)

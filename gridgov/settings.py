@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "residents",
     "incidents",
     "dispatch",
+    # The project itself, on top: its management commands (seed_demo) use every app.
+    "gridgov",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from leaflet.admin import LeafletGeoAdmin
 from accounts.scope import scoped
 
 from . import actions
+from .cells import cell_in_scope, find_cell
 from .models import (
     Building,
     CareTag,
@@ -24,6 +25,7 @@ from .models import (
     RevealAudit,
     Visit,
 )
+from .person_input import PersonInput, clean_person_input
 
 
 class ScopedMixin:
@@ -68,10 +70,10 @@ class BuildingAdminForm(forms.ModelForm):
         cleaned = super().clean()
         location = cleaned.get("location")
         if location is not None and "location" in self.changed_data:
-            cell = actions.find_cell(location)
+            cell = find_cell(location)
             if cell is None:
                 self.add_error("location", _("The location lies outside every grid cell."))
-            elif not actions.cell_in_scope(self.request_user, cell):
+            elif not cell_in_scope(self.request_user, cell):
                 self.add_error("location", _("The location lies outside your jurisdiction."))
         return cleaned
 
@@ -188,11 +190,11 @@ class PersonAdminForm(forms.ModelForm):
         if self.instance.pk:
             # Identifiers not being replaced are re-validated from the stored values (never shown).
             stored = Person.objects.get(pk=self.instance.pk)
-            probe = actions.PersonInput(**{"birth_date": stored.birth_date, **data, "id_number": new_id or stored._decrypted_id_number(),
+            probe = PersonInput(**{"birth_date": stored.birth_date, **data, "id_number": new_id or stored._decrypted_id_number(),
                                            "phones": new_phones or stored._decrypted_phones()})
         else:
-            probe = actions.PersonInput(**{**data, "id_number": new_id, "phones": new_phones})
-        problems = actions.clean_person_input(probe)
+            probe = PersonInput(**{**data, "id_number": new_id, "phones": new_phones})
+        problems = clean_person_input(probe)
         if new_id and "id_number" not in problems and actions.id_number_taken(probe.id_number, exclude_pk=self.instance.pk):
             problems["id_number"] = [_("A person with this ID number is already registered.")]
         for name, messages_ in problems.items():
@@ -244,7 +246,7 @@ class PersonAdmin(ScopedAdmin):
         else:
             person = actions.create_person(
                 actor=request.user, household=form.cleaned_data["household"],
-                data=actions.PersonInput(**data, id_number=new_id, phones=new_phones),
+                data=PersonInput(**data, id_number=new_id, phones=new_phones),
             )
             obj.pk = person.pk
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from grids.models import Area, Level
 
-from .actions import ensure_default_care_tags, sealed_identifiers
+from .actions import ensure_default_care_tags
 from .idnumbers import PROVINCES, synthetic_id_number
 from .models import (
     Building,
@@ -39,6 +39,7 @@ from .models import (
     ResidentType,
     Visit,
 )
+from .privacy import sealed_identifiers
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 MALE_CHARS = list("伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欣晨阳建国志文海峰东亮成")

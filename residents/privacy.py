@@ -27,6 +27,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -355,3 +356,21 @@ def mask_phones(values) -> list[str]:
 def last4(value: str) -> str:
     value = normalise_id_number(value)
     return value[-4:] if len(value) >= 4 else ""
+
+
+# --- a person's sealed identifiers --------------------------------------------------------
+
+def sealed_identifiers(id_number: str, phones: Sequence[str]) -> dict[str, Any]:
+    """Ciphertext, search hashes and masked forms of a person's identifiers: the columns Person stores."""
+    key = keyring().current
+    joined = ",".join(phones)
+    return {
+        "id_number_enc": encrypt(id_number, AAD_ID_NUMBER, key=key),
+        "id_number_hash": search_hash("id", id_number, key=key),
+        "id_last4": last4(id_number),
+        "id_number_masked": mask_id_number(id_number),
+        "phones_enc": encrypt(joined, AAD_PHONES, key=key),
+        "phone_hashes": [search_hash("phone", p, key=key) for p in phones],
+        "phones_masked": ",".join(mask_phone(p) for p in phones),
+        "key_id": key.key_id if (id_number or phones) else "",
+    }

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .importer.jobs import check_import_job, run_import_job
 from .models import ImportJob, ImportStatus
 
 PROGRESS_TTL = 3600
@@ -36,15 +37,11 @@ def job_progress(job_id: int) -> dict | None:
 
 @shared_task(acks_late=True)
 def check_import(job_id: int) -> str:
-    from .actions import check_import_job
-
     return check_import_job(job_id, progress=reporter(job_id)).status
 
 
 @shared_task(acks_late=True)
 def run_import(job_id: int) -> str:
-    from .actions import run_import_job
-
     return run_import_job(job_id, progress=reporter(job_id)).status
 
 

@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ('grids', '0003_fragment_spgist'),
         ('incidents', '0005_dispatch_notification_kinds'),
-        # dispatch_incident_area_period_idx (filed_area_id, created_at) must exist first.
-        ('dispatch', '0005_incident_area_period_index'),
+        # The (filed_area_id, created_at) index that serves filed_area lookups once this one is gone
+        # is incidents_incident_area_period_idx, created by 0007 (it used to come from a dispatch migration).
     ]
 
     operations = [

@@ -8,8 +8,7 @@ from django.db import connection
 from openpyxl import Workbook, load_workbook
 
 from residents import tasks
-from residents.actions import import_file
-from residents.importer import COLUMNS, ImportRejected, template_workbook, validate_file
+from residents.importer import COLUMNS, ImportRejected, import_file, template_workbook, validate_file
 from residents.models import Building, ChangeHistory, Dwelling, Household, ImportJob, ImportStatus, Person
 
 from .conftest import valid_id
@@ -223,7 +222,7 @@ def test_the_command_imports_with_a_dry_run_first(world, tmp_path, capsys):
 
 
 def test_the_fast_and_the_fallback_excel_readers_agree(world):
-    from residents.importer import _read_xlsx, _read_xlsx_openpyxl, _cell_text
+    from residents.importer.reading import _read_xlsx, _read_xlsx_openpyxl, _cell_text
 
     content = xlsx(family(world.cell_a) + [[None, None, 116.4, 39.9, "", -1, "B1", None, "X-1", "户主", "名", "", dt.date(1990, 1, 2)]])
     fast, slow = _read_xlsx(content), _read_xlsx_openpyxl(content)

@@ -12,8 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from accounts.models import User
-from residents.actions import import_file
-from residents.importer import ImportRejected, validate_file
+from residents.importer import ImportRejected, import_file, validate_file
 
 
 class Command(BaseCommand):

@@ -1,21 +1,26 @@
-"""manage.py seed_demo — the demo district, once (idempotent).
+"""manage.py seed_demo — the demo district of the whole product, once (idempotent).
 
-Grids builds the boundaries; every other installed app that has a ``demo`` module with a
-``seed(*, district, stdout, style, progress)`` function adds its part, in INSTALLED_APPS order
-(users and departments, then residents, then incidents …). Looking the modules up by name keeps
-`grids` free of imports of the apps above it.
+Seeding the product is the project's business, not an app's: it sits on top of every app and
+calls each app's demo explicitly, bottom layer first. Grids builds the boundaries
+(``grids.demo.build_district``); then each app's ``demo.seed(*, district, stdout, progress)`` adds
+its part on them: users and departments, residents, cases and patrols, the command centre's work.
 """
 from __future__ import annotations
 
 import time
-from importlib import import_module
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from accounts import demo as accounts_demo
+from dispatch import demo as dispatch_demo
 from grids.demo import build_district
 from grids.models import Area, Level
+from incidents import demo as incidents_demo
+from residents import demo as residents_demo
+
+# In order: each part needs the ones before it (residents and cases need the users, dispatch needs cases).
+APP_DEMOS = (accounts_demo.seed, residents_demo.seed, incidents_demo.seed, dispatch_demo.seed)
 
 
 class Command(BaseCommand):
@@ -51,15 +56,6 @@ class Command(BaseCommand):
             f"{area.name} ({area.code}): {counts['street']} street offices, {counts['community']} communities, "
             f"{counts['grid']} grid cells."
         )
-        for config in apps.get_app_configs():
-            if config.name == "grids":
-                continue
-            try:
-                module = import_module(f"{config.name}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.demo":
-                    raise
-                continue
-            if hasattr(module, "seed"):
-                module.seed(district=area, stdout=self.stdout, progress=progress)
+        for seed_app in APP_DEMOS:
+            seed_app(district=area, stdout=self.stdout, progress=progress)
         self.stdout.write(self.style.SUCCESS(f"Demo district ready in {time.monotonic() - started:.1f} s."))
