@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import PermissionDenied
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -110,7 +109,6 @@ def editor_page(request, code: str):
         },
         "tileUrl": settings.GRIDGOV_TILE_URL,
         "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION,
-        "csrfToken": get_token(request),
         "texts": _editor_texts(),
     }
     return render(request, "grids/editor.html", {"community": community, "editor_config": config})

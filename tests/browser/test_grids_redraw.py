@@ -93,7 +93,7 @@ def test_admin_drags_a_vertex_into_a_neighbour_is_refused_then_fixes_and_publish
     # The server refuses too, whatever the button says.
     refused = page.evaluate(
         "async () => { const s = gridgovEditor.state; const r = await fetch(`/api/v1/drafts/${s.draft.id}/publish/`, {method: 'POST',"
-        " headers: {'Content-Type': 'application/json', 'X-CSRFToken': JSON.parse(document.getElementById('editor-config').textContent).csrfToken},"
+        " headers: {'Content-Type': 'application/json', 'X-CSRFToken': gridgov.http.csrfToken()},"
         " body: JSON.stringify({reason: 'try'})}); return r.status; }"
     )
     assert refused == 400

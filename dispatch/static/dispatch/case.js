@@ -4,9 +4,7 @@
 (function () {
   "use strict";
   var located = JSON.parse(document.getElementById("case-location").textContent);
-  var mapConfig = document.getElementById("case-map-config").dataset;
-  var map = L.map("case-map", { attributionControl: !!mapConfig.tileUrl }).setView([located.lat, located.lng], 17);
-  if (mapConfig.tileUrl) L.tileLayer(mapConfig.tileUrl, { attribution: mapConfig.tileAttribution, maxZoom: 19 }).addTo(map);
+  var map = gridgov.maps.create("case-map", { center: [located.lat, located.lng], zoom: 17, attributionWithTilesOnly: true });
   L.circleMarker([located.lat, located.lng], { radius: 9, color: "#b3261e", fillOpacity: 0.8 }).addTo(map);
   located.nearby.forEach(function (other) {
     L.circleMarker([other.lat, other.lng], { radius: 5, color: "#5b6776", fillOpacity: 0.6 }).bindTooltip(other.label).addTo(map);

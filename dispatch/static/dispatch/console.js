@@ -17,7 +17,7 @@
   var filters = document.getElementById("filters");
   var dialog = document.getElementById("dispatch-dialog");
   var helpDialog = document.getElementById("help-dialog");
-  var csrf = document.querySelector("#dispatch-form [name=csrfmiddlewaretoken]").value;
+  var H = gridgov.http, M = gridgov.maps;
   var state = { stage: "", items: [], selected: null, stamp: null, timer: null, busy: false };
 
   function fmt(template, values) {
@@ -43,10 +43,11 @@
   // in clusters coloured by the worst light inside (leaflet.markercluster), and a heat map of every
   // case the filters keep in the whole jurisdiction (leaflet.heat), counted per grid cell by the
   // server (heat API), so it stays small at city scale.
-  var map = L.map("console-map", { zoomControl: true, attributionControl: !!config.tileUrl, maxZoom: 19 });
-  map.setView([39.93, 116.41], 12);
-  if (config.tileUrl) L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  var streets = L.geoJSON(null, { style: { color: "#5b6776", weight: 1, fill: false } }).addTo(map);
+  var map = M.create("console-map", {
+    zoomControl: true, maxZoom: 19, zoom: 12, attributionWithTilesOnly: true,
+    tileUrl: config.tileUrl, tileAttribution: config.tileAttribution
+  });
+  var streets = M.boundaries(map, config.streetsUrl, { style: { color: "#5b6776", weight: 1, fill: false } });
   // The cases' own pane sits above the overlay pane, where leaflet.heat puts its canvas.
   map.createPane("cases").style.zIndex = 450;
   var lightRank = { red: 0, yellow: 1, green: 2 };
@@ -82,11 +83,10 @@
   L.control.layers(null, overlays, { collapsed: false }).addTo(map);
   var markerById = {};
   var fitted = false;
-  fetch(config.streetsUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+  streets.loaded.then(function (data) {
     if (!data || !data.features || !data.features.length) return;
-    streets.addData(data);
     if (!fitted) { map.fitBounds(streets.getBounds(), { padding: [10, 10] }); fitted = true; }
-  }).catch(function () {});
+  });
   var colours = { red: "#c62828", yellow: "#f9a825", green: "#2e7d32" };
 
   function markerStyle(item) {
@@ -185,8 +185,7 @@
     if (!force && !stale && !moved && filtersNow === heatState.query) return;
     var query = heatQuery();
     heatState.busy = true;
-    fetch(config.heatUrl + "?" + query.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+    H.getJSON(config.heatUrl + "?" + query.toString())
       .then(function (data) {
         heatState.query = filtersNow;
         heatState.at = Date.now();
@@ -228,8 +227,7 @@
     // A filter changed while a request is out is loaded right after it, not at the next poll.
     if (state.busy) { state.again = true; return; }
     state.busy = true;
-    fetch(config.queueUrl + "?" + params().toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+    H.getJSON(config.queueUrl + "?" + params().toString())
       .then(function (data) {
         state.items = data.results;
         renderCounts(data.counts);
@@ -330,17 +328,14 @@
   // --- acts --------------------------------------------------------------------------------------
   function act(item, action, fields) {
     var body = new FormData();
-    body.append("csrfmiddlewaretoken", csrf);
     body.append("version", item.version);
     Object.keys(fields || {}).forEach(function (key) {
       var value = fields[key];
       (Array.isArray(value) ? value : [value]).forEach(function (v) { body.append(key, v); });
     });
-    return fetch(config.actUrl.replace("/0/", "/" + item.id + "/").replace("ACTION", action), {
-      method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" },
-    }).then(function (response) {
-      return response.json().then(function (data) { data.status_code = response.status; return data; });
-    });
+    return H.json(config.actUrl.replace("/0/", "/" + item.id + "/").replace("ACTION", action), {
+      method: "POST", body: body,
+    }).then(function (result) { result.body.status_code = result.status; return result.body; });
   }
 
   // The result of an act stays until the next act; the refresh time has its own line.

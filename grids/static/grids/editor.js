@@ -10,16 +10,17 @@
   var config = JSON.parse(document.getElementById("editor-config").textContent);
   var t = config.texts;
   var $ = function (id) { return document.getElementById(id); };
-  var colours = { cell: "#238b45", selected: "#1565c0", neighbour: "#888", community: "#2171b5", error: "#c62828", warning: "#f9a825" };
+  var tiers = gridgov.maps.colours;
+  var colours = { cell: tiers.grid, selected: "#1565c0", neighbour: "#888", community: tiers.community, error: "#c62828", warning: "#f9a825" };
 
-  var map = L.map("map", { zoomControl: true }).setView([39.93, 116.41], 16);
-  if (config.tileUrl) L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 21 }).addTo(map);
+  var map = gridgov.maps.create("map", {
+    zoomControl: true, zoom: 16, tileUrl: config.tileUrl, tileAttribution: config.tileAttribution, tileMaxZoom: 21
+  });
   map.pm.setGlobalOptions({ snappable: true, snapDistance: 20, allowSelfIntersection: true });
 
-  var community = L.geoJSON(config.community.boundary, {
-    style: { color: colours.community, weight: 3, fill: false }, interactive: false
-  }).addTo(map);
-  map.fitBounds(community.getBounds(), { padding: [10, 10] });
+  gridgov.maps.boundaries(map, config.community.boundary, {
+    style: { color: colours.community, weight: 3, fill: false }, interactive: false, fit: true, fitOptions: { padding: [10, 10] }
+  });
   var neighbours = L.featureGroup().addTo(map);
   var cells = L.featureGroup().addTo(map);
   var problemsLayer = L.featureGroup().addTo(map);
@@ -45,17 +46,9 @@
 
   function api(method, url, body) {
     busy(1);
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": config.csrfToken },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (response) {
-      return response.text().then(function (raw) {
-        var data = raw ? JSON.parse(raw) : {};
-        busy(-1);
-        return { status: response.status, ok: response.ok, data: data };
-      });
+    return gridgov.http.json(url, { method: method, json: body }).then(function (result) {
+      busy(-1);
+      return { status: result.status, ok: result.ok, data: result.body };
     }, function (error) { busy(-1); throw error; });
   }
 

@@ -17,15 +17,12 @@
   var editorUrl = el.dataset.editorUrl;
   var startCodes = (el.dataset.startCodes || "").split(",").filter(Boolean);
   var startLevel = el.dataset.startLevel;
-  var colours = { district: "#8c2d04", street: "#d94801", community: "#2171b5", grid: "#238b45" };
+  var colours = gridgov.maps.colours;
   // Below these zooms a tier's labels would pile up on each other.
   var labelZoom = { district: 0, street: 0, community: 0, grid: 17 };
 
-  var map = L.map(el, { preferCanvas: true, zoomControl: true }).setView([39.93, 116.41], 12);
+  var map = gridgov.maps.create(el, { preferCanvas: true, zoomControl: true, zoom: 12 });
   window.gridgovMap = map;
-  if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
   var crumbs = document.getElementById("crumbs");
   var details = document.getElementById("details");
   var editLink = document.getElementById("edit-link");
@@ -40,10 +37,7 @@
   }
 
   function get(url) {
-    return fetch(withAsOf(url), { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-      if (!r.ok) throw new Error(r.status);
-      return r.json();
-    });
+    return gridgov.http.getJSON(withAsOf(url));
   }
 
   function clear() {

@@ -4,12 +4,10 @@
   var el = document.getElementById("casemap");
   if (!el || !window.L) return;
   var colours = { red: "#c62828", yellow: "#f9a825", green: "#2e7d32" };
-  var map = L.map(el).setView([39.93, 116.41], 13);
+  var map = gridgov.maps.create(el, { zoom: 13 });
   window.gridgovCaseMap = map;
-  if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
   var detail = el.dataset.detailUrl;
-  fetch(el.dataset.geojsonUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+  gridgov.http.getJSON(el.dataset.geojsonUrl)
     .then(function (fc) {
       var layer = L.geoJSON(fc, {
         pointToLayer: function (f, latlng) {

@@ -3,27 +3,18 @@
   "use strict";
   var el = document.getElementById("pinpick");
   if (!el || !window.L) return;
+  var M = gridgov.maps;
   var lat = document.getElementById("lat"), lng = document.getElementById("lng");
-  var map = L.map(el).setView([39.93, 116.41], 13);
-  if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
-  var marker = null;
+  var map = M.create(el, { zoom: 13 });
   function put(la, ln) {
     lat.value = la.toFixed(7); lng.value = ln.toFixed(7);
-    if (!marker) marker = L.marker([la, ln], { draggable: true }).addTo(map).on("dragend", function () {
-      var p = marker.getLatLng(); put(p.lat, p.lng);
-    });
-    else marker.setLatLng([la, ln]);
+    pin.place([la, ln]);
   }
-  map.on("click", function (e) { put(e.latlng.lat, e.latlng.lng); });
+  var pin = M.pin(map, function (latlng) { put(latlng.lat, latlng.lng); });
   if (lat.value && lng.value) { put(parseFloat(lat.value), parseFloat(lng.value)); map.setView([parseFloat(lat.value), parseFloat(lng.value)], 16); }
-  if (el.dataset.district) {
-    fetch(el.dataset.areas + "?level=street&parent=" + encodeURIComponent(el.dataset.district), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (fc) {
-        if (!fc || !fc.features.length) return;
-        var layer = L.geoJSON(fc, { style: { color: "#d94801", weight: 2, fillOpacity: 0.05 },
-          onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); l.on("click", function (e) { put(e.latlng.lat, e.latlng.lng); }); } }).addTo(map);
-        if (!marker) map.fitBounds(layer.getBounds());
-      }).catch(function () {});
-  }
+  M.areas(map, el.dataset.areas, "street", el.dataset.district, {
+    style: { weight: 2, fillOpacity: 0.05 },
+    onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); l.on("click", function (e) { put(e.latlng.lat, e.latlng.lng); }); },
+    fit: function () { return !pin.placed(); }
+  });
 })();

@@ -1,4 +1,5 @@
-/* Shared helpers for the phone pages: ids made on the phone, CSRF, and a small persistent queue.
+/* Shared helpers for the phone pages: ids made on the phone and a small persistent queue (items
+   are sent with gridgov.http.send, which never throws and says when the phone is offline).
 
    Reports (with their photos as Blobs) wait in IndexedDB; patrol points are small and wait in
    localStorage. Each item carries an id made here, so the server stores it once however many
@@ -16,35 +17,8 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  function csrf() {
-    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (m) return decodeURIComponent(m[1]);
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
   function fmt(text, values) {
     return String(text).replace(/%\((\w+)\)s/g, function (_, k) { return values && k in values ? values[k] : ""; });
-  }
-
-  /* fetch that never throws: answers {ok, status, body, offline}. */
-  function send(url, options) {
-    options = options || {};
-    var headers = options.headers || {};
-    headers["X-CSRFToken"] = csrf();
-    headers.Accept = "application/json";
-    var init = { method: options.method || "POST", credentials: "same-origin", headers: headers, body: options.body };
-    if (options.json !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(options.json);
-    }
-    return fetch(url, init).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
-        return { ok: r.ok, status: r.status, body: body, offline: false };
-      });
-    }, function () {
-      return { ok: false, status: 0, body: {}, offline: true };
-    });
   }
 
   /* A keyed store in IndexedDB (falls back to memory when IndexedDB is unavailable). */
@@ -91,5 +65,5 @@
     });
   };
 
-  window.gridgovOffline = { uuid: uuid, csrf: csrf, fmt: fmt, send: send, Store: Store };
+  window.gridgovOffline = { uuid: uuid, fmt: fmt, Store: Store };
 })();

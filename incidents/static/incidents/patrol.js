@@ -5,6 +5,7 @@
   var root = document.getElementById("patrol");
   if (!root) return;
   var O = window.gridgovOffline;
+  var H = gridgov.http, M = gridgov.maps;
   var t = JSON.parse(document.getElementById("patrol-i18n").textContent);
   var $ = function (id) { return document.getElementById(id); };
   var MIN_INTERVAL_MS = 5000, FLUSH_MS = 10000, BATCH = 500;
@@ -19,17 +20,10 @@
 
   var map = null, line = null;
   if (window.L) {
-    map = L.map($("trackmap")).setView([39.93, 116.41], 15);
-    if (root.dataset.tileUrl) L.tileLayer(root.dataset.tileUrl, { attribution: root.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
+    map = M.create("trackmap", { zoom: 15 });
     line = L.polyline([], { color: "#b3261e", weight: 4 }).addTo(map);
-    (root.dataset.communities || "").split(",").filter(Boolean).forEach(function (code) {
-      fetch(root.dataset.areas + "?level=grid&parent=" + encodeURIComponent(code), { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (fc) {
-          if (!fc) return;
-          var cells = L.geoJSON(fc, { style: { color: "#238b45", weight: 1, fillOpacity: 0.08 } }).addTo(map);
-          if (!line.getLatLngs().length && fc.features.length) map.fitBounds(cells.getBounds());
-        }).catch(function () {});
+    M.areas(map, root.dataset.areas, "grid", root.dataset.communities, {
+      style: { weight: 1, fillOpacity: 0.08 }, fit: function () { return !line.getLatLngs().length; }
     });
   }
 
@@ -54,7 +48,7 @@
     points.push(point);
     save("points", points);
     recorded += 1;
-    if (line) { line.addLatLng([point.lat, point.lng]); map.setView([point.lat, point.lng], Math.max(map.getZoom(), 17)); }
+    if (line) { line.addLatLng([point.lat, point.lng]); M.focus(map, [point.lat, point.lng]); }
     render();
   }
 
@@ -75,7 +69,7 @@
     checkins.forEach(function (c) {
       chain = chain.then(function (ok) {
         if (!ok) return false;
-        return O.send(url("checkinUrl"), { json: c }).then(function (res) {
+        return H.send(url("checkinUrl"), { json: c }).then(function (res) {
           if (res.ok || (res.status >= 400 && res.status < 500)) {
             save("checkins", load("checkins").filter(function (x) { return x.client_id !== c.client_id; }));
             return true;
@@ -87,7 +81,7 @@
     if (points.length) {
       chain = chain.then(function (ok) {
         if (!ok) return false;
-        return O.send(url("pointsUrl"), { json: { points: points } }).then(function (res) {
+        return H.send(url("pointsUrl"), { json: { points: points } }).then(function (res) {
           if (!res.ok) { $("message").textContent = res.offline ? t.offline : (res.body.detail || res.status); return false; }
           var sent = {};
           points.forEach(function (p) { sent[p.id] = true; });
@@ -121,7 +115,7 @@
   }
 
   $("start") && $("start").addEventListener("click", function () {
-    O.send(root.dataset.startUrl, { json: { client_id: O.uuid() } }).then(function (res) {
+    H.send(root.dataset.startUrl, { json: { client_id: O.uuid() } }).then(function (res) {
       if (!res.ok) { $("message").textContent = O.fmt(t.start_failed, { reason: res.offline ? t.offline : (res.body.detail || res.status) }); return; }
       patrolId = String(res.body.id);
       started = new Date(res.body.started_at);
@@ -131,15 +125,14 @@
   });
 
   $("checkin") && $("checkin").addEventListener("click", function () {
-    if (!navigator.geolocation) return;
-    navigator.geolocation.getCurrentPosition(function (pos) {
+    M.locate(function (pos) {
       var items = load("checkins");
       items.push({ client_id: O.uuid(), lat: pos.coords.latitude, lng: pos.coords.longitude, at: new Date().toISOString(), note: "" });
       save("checkins", items);
       $("message").textContent = O.fmt(t.checked_in, { time: new Date().toLocaleTimeString() });
       if (map) L.circleMarker([pos.coords.latitude, pos.coords.longitude], { radius: 7, color: "#0b57d0" }).addTo(map);
       flush();
-    }, function () { $("gps").textContent = t.no_gps; }, { enableHighAccuracy: true, timeout: 15000 });
+    }, function () { $("gps").textContent = t.no_gps; }, { maximumAge: 0 });
   });
 
   $("end") && $("end").addEventListener("click", function () {
@@ -149,7 +142,7 @@
     var attempt = function () {
       flush().then(function (ok) {
         if (!ok || load("points").length || load("checkins").length) { $("message").textContent = t.end_offline; return setTimeout(attempt, FLUSH_MS); }
-        return O.send(url("endUrl"), { json: {} }).then(function (res) {
+        return H.send(url("endUrl"), { json: {} }).then(function (res) {
           if (!res.ok) { $("message").textContent = t.end_offline; return setTimeout(attempt, FLUSH_MS); }
           window.location.href = url("summaryUrl");
         });

@@ -4,7 +4,6 @@
   var el = document.getElementById("casemap");
   if (!el || !window.L) return;
   var here = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
-  var map = L.map(el, { zoomControl: true }).setView(here, 17);
-  if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
+  var map = gridgov.maps.create(el, { zoomControl: true, center: here, zoom: 17 });
   L.circleMarker(here, { radius: 9, color: "#fff", weight: 2, fillColor: "#b3261e", fillOpacity: 0.95 }).addTo(map);
 })();

@@ -5,6 +5,7 @@
   var form = document.getElementById("report");
   if (!form) return;
   var O = window.gridgovOffline;
+  var H = gridgov.http, M = gridgov.maps;
   var t = JSON.parse(document.getElementById("report-i18n").textContent);
   var taxonomy = JSON.parse(document.getElementById("report-taxonomy").textContent);
   var MAX_SIDE = 1600, QUALITY = 0.82, MAX_PHOTOS = 6;
@@ -13,21 +14,14 @@
   var $ = function (id) { return document.getElementById(id); };
 
   // --- map and position ------------------------------------------------------------------
-  var map = null, marker = null;
+  var map = null, pin = null;
   if (window.L) {
-    map = L.map($("pinmap"), { zoomControl: true }).setView([39.93, 116.41], 13);
+    map = M.create("pinmap", { zoomControl: true, zoom: 13 });
     window.gridgovReportMap = map;
-    if (form.dataset.tileUrl) L.tileLayer(form.dataset.tileUrl, { attribution: form.dataset.tileAttribution, maxZoom: 19 }).addTo(map);
-    (form.dataset.communities || "").split(",").filter(Boolean).forEach(function (code) {
-      fetch(form.dataset.areas + "?level=grid&parent=" + encodeURIComponent(code), { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (fc) {
-          if (!fc) return;
-          var cells = L.geoJSON(fc, { style: { color: "#238b45", weight: 1, fillOpacity: 0.08 } }).addTo(map);
-          if (state.lat === null && fc.features.length) map.fitBounds(cells.getBounds());
-        }).catch(function () {});
+    M.areas(map, form.dataset.areas, "grid", form.dataset.communities, {
+      style: { weight: 1, fillOpacity: 0.08 }, fit: function () { return state.lat === null; }
     });
-    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, t.pinned); });
+    pin = M.pin(map, function (latlng) { place(latlng.lat, latlng.lng, t.pinned); });
   }
 
   function place(lat, lng, message) {
@@ -35,13 +29,8 @@
     $("lat").value = lat.toFixed(7); $("lng").value = lng.toFixed(7);
     $("loc").textContent = message + " (" + lat.toFixed(6) + ", " + lng.toFixed(6) + ")";
     if (map) {
-      if (!marker) {
-        marker = L.marker([lat, lng], { draggable: true }).addTo(map);
-        marker.on("dragend", function () { var p = marker.getLatLng(); place(p.lat, p.lng, t.pinned); });
-      } else {
-        marker.setLatLng([lat, lng]);
-      }
-      map.setView([lat, lng], Math.max(map.getZoom(), 17));
+      pin.place([lat, lng]);
+      M.focus(map, [lat, lng]);
     }
     lookup();
     loadNearby();
@@ -49,15 +38,14 @@
 
   function locate() {
     $("loc").textContent = t.locating;
-    if (!navigator.geolocation) { $("loc").textContent = t.no_gps; return; }
-    navigator.geolocation.getCurrentPosition(function (pos) {
+    M.locate(function (pos) {
       place(pos.coords.latitude, pos.coords.longitude, O.fmt(t.located, { m: Math.round(pos.coords.accuracy || 0) }));
-    }, function () { $("loc").textContent = t.no_gps; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+    }, function () { $("loc").textContent = t.no_gps; });
   }
   $("locate").addEventListener("click", locate);
 
   function lookup() {
-    fetch(form.dataset.lookup + "?lat=" + state.lat + "&lng=" + state.lng, { credentials: "same-origin" })
+    H.request(form.dataset.lookup + "?lat=" + state.lat + "&lng=" + state.lng)
       .then(function (r) {
         if (r.status === 404) { $("cell").textContent = t.outside; return null; }
         return r.ok ? r.json() : null;
@@ -119,8 +107,7 @@
   function loadNearby() {
     if (!state.category || state.lat === null) return;
     var url = form.dataset.nearby + "?lat=" + state.lat + "&lng=" + state.lng + "&category=" + encodeURIComponent(state.category.code);
-    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
-      if (!body) return;
+    H.getJSON(url).then(function (body) {
       var list = $("nearby");
       list.innerHTML = "";
       $("nearby-box").hidden = false;
@@ -141,7 +128,7 @@
     var data = new FormData();
     data.append("note", $("description").value || "");
     state.photos.forEach(function (p, i) { data.append("photos", p.blob, "photo-" + i + ".jpg"); });
-    O.send(form.dataset.action.replace("/0/", "/" + id + "/"), { body: data }).then(function (res) {
+    H.send(form.dataset.action.replace("/0/", "/" + id + "/"), { body: data }).then(function (res) {
       if (res.ok) { reset(); $("result").className = "sent"; $("result").textContent = O.fmt(t.added, { id: id }); }
       else showError(res.offline ? t.offline : (res.body.detail || res.status));
     });
@@ -253,7 +240,7 @@
     Object.keys(item.fields).forEach(function (k) { if (item.fields[k] !== "" && item.fields[k] !== null) data.append(k, item.fields[k]); });
     item.photos.forEach(function (blob, i) { data.append("photos", blob, "photo-" + i + ".jpg"); });
     (item.after || []).forEach(function (blob, i) { data.append("after_photos", blob, "after-" + i + ".jpg"); });
-    return O.send(form.dataset.api, { body: data }).then(function (res) {
+    return H.send(form.dataset.api, { body: data }).then(function (res) {
       if (res.ok) {
         retryDelay = 2000;
         return queue.remove(item.id).then(function () {

@@ -9,7 +9,7 @@
   var statusEl = document.getElementById("job-status");
   var working = ["pending", "checking", "queued", "importing"];
   function tick() {
-    fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    gridgov.http.request(box.dataset.statusUrl)
       .then(function (r) { return r.json(); })
       .then(function (state) {
         statusEl.textContent = state.status_label;
