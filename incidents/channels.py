@@ -26,6 +26,9 @@ from .models import Incident
 from .serializers import ActSerializer
 
 
+PHOTO_FIELDS = ("photos", "before_photos", "after_photos")
+
+
 def no_such_act(name: str) -> str:
     return _("There is no action “%(name)s”.") % {"name": name}
 
@@ -33,15 +36,22 @@ def no_such_act(name: str) -> str:
 def fields_of(body) -> dict[str, Any]:
     """The act's fields from a request body (QueryDict or parsed JSON), checked for their types.
     A field given several times (``departments``) is a list."""
-    checked = ActSerializer(data=body)
+    if hasattr(body, "lists"):
+        fields = body.copy()
+        for name in PHOTO_FIELDS:
+            # Files come in request.FILES; an empty file box of a page form arrives here as "".
+            fields.pop(name, None)
+    else:
+        fields = body
+    checked = ActSerializer(data=fields)
     if not checked.is_valid():
         field, problems = next(iter(checked.errors.items()))
         raise InvalidInput(f"{field}: {problems[0]}", field=field)
     if hasattr(body, "lists"):
-        return {key: values if len(values) > 1 else values[0] for key, values in body.lists() if key != "photos"}
+        return {key: values if len(values) > 1 else values[0] for key, values in fields.lists()}
     if not isinstance(body, dict):
         raise InvalidInput(_("The body must be a JSON object of the act's fields."))
-    return {key: value for key, value in body.items() if key != "photos"}
+    return {key: value for key, value in body.items() if key not in PHOTO_FIELDS}
 
 
 def files_of(request) -> dict[str, list]:

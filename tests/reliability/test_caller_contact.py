@@ -14,7 +14,8 @@ PERSONAS = ("grid_worker_a", "community_staff", "street_staff", "dispatcher", "d
 
 @pytest.fixture
 def case(world):
-    from dispatch.actions import dispatch, register_case
+    from dispatch.actions import dispatch
+    from incidents.actions import register as register_case
     from incidents.actions import report_incident
     from incidents.models import Category
 

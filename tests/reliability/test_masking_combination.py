@@ -56,7 +56,7 @@ def records(world):
     resident_actions.update_person(actor=world.community_staff, person=person, changes={"phones": list(PHONES)})
     foreigner = make_person(household, name="Anna", id_number=PASSPORT, id_type=IdType.PASSPORT, phones=["010-65551234"],
                             relation="other", gender="female", birth_date=dt.date(1991, 3, 4))
-    from dispatch.actions import register_case
+    from incidents.actions import register as register_case
     from incidents.actions import report_incident
     from incidents.models import Category
 
