@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .capabilities import Capability, capabilities_of
 from .models import Department, GridAssignment, User
 
 
@@ -10,8 +11,17 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "first_name", "role", "area", "department", "is_active")
     list_filter = ("role", "is_active", "department")
     raw_id_fields = ("area",)
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Role and jurisdiction"), {"fields": ("role", "area", "department", "phone")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Role and jurisdiction"), {"fields": ("role", "role_capabilities", "area", "department", "phone")}),
+    )
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Role and jurisdiction"), {"fields": ("role", "area", "department")}),)
+    readonly_fields = ("role_capabilities",)
+
+    @admin.display(description=_("What the role may do"))
+    def role_capabilities(self, obj: User) -> str:
+        # The table in accounts.capabilities, so that whoever picks a role sees what it grants.
+        held = capabilities_of(obj.role) if obj is not None else frozenset()
+        return "; ".join(str(capability.label) for capability in Capability if capability in held) or "—"
 
 
 @admin.register(Department)

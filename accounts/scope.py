@@ -17,9 +17,8 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import GridAssignment, Role
-
-DISTRICT_WIDE_ROLES = {Role.DISPATCHER, Role.GIS_ADMIN, Role.LEADER, Role.DEPARTMENT}
+from .capabilities import Capability, role_can
+from .models import GridAssignment
 
 
 def scope_codes(user) -> list[str] | None:
@@ -28,7 +27,8 @@ def scope_codes(user) -> list[str] | None:
         return []
     if user.is_superuser:
         return None
-    if user.role == Role.GRID_WORKER:
+    if role_can(user, Capability.WORK_CELLS):
+        # A grid worker's jurisdiction is the cells they are assigned (their role WORK_CELLS), not their community.
         return sorted(
             GridAssignment.objects.active().filter(user=user, cell__valid_to__isnull=True).values_list("cell__code", flat=True)
         )

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Callable
+
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest
 from django.shortcuts import render
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -8,16 +11,17 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 
 from grids.models import Area
 
-from .models import GridAssignment, Role
+from .capabilities import Capability, role_can
+from .models import GridAssignment
 from .scope import scoped
 
-# Apps contribute cards to a role's home page: {role: [callable(request) -> dict | None]}.
-HOME_CARDS: dict[str, list] = {}
+# Apps contribute cards to the home page of the roles whose work a capability is, in the order
+# registered: [(capability, callable(request) -> dict | None)].
+HOME_CARDS: list[tuple[Capability, Callable[[HttpRequest], dict | None]]] = []
 
 
-def register_home_card(roles, card) -> None:
-    for role in roles:
-        HOME_CARDS.setdefault(role, []).append(card)
+def register_home_card(capability: Capability, card: Callable[[HttpRequest], dict | None]) -> None:
+    HOME_CARDS.append((Capability(capability), card))
 
 
 @login_required
@@ -25,12 +29,13 @@ def home(request):
     user = request.user
     areas = scoped(Area.objects.current(), user)
     context = {
-        "role_label": Role(user.role).label if user.role in Role.values else "",
+        "role_label": user.get_role_display(),
         "jurisdiction": user.area,
         "cells": [],
-        "cards": [card for card in (make(request) for make in HOME_CARDS.get(user.role, [])) if card],
+        # The role's work, not a superuser's every power: role_can.
+        "cards": [card for card in (make(request) for capability, make in HOME_CARDS if role_can(user, capability)) if card],
     }
-    if user.role == Role.GRID_WORKER:
+    if role_can(user, Capability.WORK_CELLS):
         context["cells"] = list(
             Area.objects.filter(
                 pk__in=GridAssignment.objects.active().filter(user=user).values("cell")

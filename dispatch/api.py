@@ -23,7 +23,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Department, Role
+from accounts.capabilities import Capability, can
+from accounts.models import Department
 from accounts.scope import get_scoped_or_404
 from grids.models import Area, Level
 from incidents.channels import api_run
@@ -40,10 +41,6 @@ PARSERS = [JSONParser, MultiPartParser, FormParser]
 
 def _case_queryset():
     return Incident.objects.select_related("category__parent", "area", "cell", "filed_area", "reporter", "assignee")
-
-
-def is_centre(user) -> bool:
-    return user.is_superuser or user.role == Role.DISPATCHER
 
 
 QUEUE_PARAMETERS = [
@@ -76,7 +73,7 @@ class QueueView(APIView):
         "district level (overdue first, urgent first, earliest deadline first). The console polls it.",
     )
     def get(self, request):
-        if not is_centre(request.user):
+        if not can(request.user, Capability.RUN_COMMAND_CENTRE):
             raise PermissionDenied(_("Only the command centre has a queue."))
         return Response(queue_payload(request.user, request.query_params))
 
@@ -163,7 +160,7 @@ class HeatView(APIView):
         "cells, the cells are made coarser.",
     )
     def get(self, request):
-        if not is_centre(request.user):
+        if not can(request.user, Capability.RUN_COMMAND_CENTRE):
             raise PermissionDenied(_("Only the command centre has a queue."))
         params = request.query_params
         errors = _choice_errors(params)
@@ -182,7 +179,7 @@ class InboxView(APIView):
         description="Your department's cases: live shares on cases the centre holds, earliest deadline first.",
     )
     def get(self, request):
-        if request.user.role != Role.DEPARTMENT and not request.user.is_superuser:
+        if not can(request.user, Capability.WORK_DEPARTMENT_SHARES):
             raise PermissionDenied(_("Only department handlers have a department inbox."))
         queryset = department_inbox(request.user, include_done=request.query_params.get("all") in ("1", "true"))
         paginator = PageNumberPagination()
@@ -320,7 +317,7 @@ def department_ids_for(user, raw: str) -> list[int]:
         raise ValidationError({"department": [_("Give a department id.")]})
     found = set(Department.objects.filter(pk__in=ids).values_list("pk", flat=True))
     # A department handler sees their own department's numbers only; others are 404 like any object out of scope.
-    if user.role == Role.DEPARTMENT and not user.is_superuser:
+    if not can(user, Capability.SEE_EVERY_DEPARTMENT):
         found &= {user.department_id}
     missing = [pk for pk in ids if pk not in found]
     if missing:
@@ -362,7 +359,7 @@ class IndicatorsView(APIView):
             else:
                 body["departments"] = [row_data(row) for row in rows]
             return Response(body)
-        if user.role == Role.DEPARTMENT and not user.is_superuser:
+        if not can(user, Capability.SEE_EVERY_DEPARTMENT):
             raise PermissionDenied(
                 _("A department sees its own indicators: ask with ?department=%(id)s.") % {"id": user.department_id}
             )

@@ -7,7 +7,7 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Command centre and departments")
 
     def ready(self) -> None:
-        from accounts.models import Role
+        from accounts.capabilities import Capability
         from accounts.views import register_home_card
         from gridgov.context_processors import register_nav
         from incidents.scope import register_incident_scope
@@ -25,20 +25,18 @@ class DispatchConfig(AppConfig):
         machine.register_acts(actions.acts())
         machine.on_level_change(actions.withdraw_shares_leaving_centre)
 
-        # A department handler sees exactly the cases that were ever dispatched to their department.
-        register_incident_scope(Role.DEPARTMENT, department_cases)
+        # A department handler (who may not see every department's work) sees exactly the cases
+        # that were ever dispatched to their department.
+        register_incident_scope(Capability.SEE_EVERY_DEPARTMENT, department_cases)
 
-        register_nav("dispatch:console", _("Command centre"), roles=[Role.DISPATCHER], order=15)
-        register_nav("dispatch:inbox", _("Department inbox"), roles=[Role.DEPARTMENT], order=15, badge=home.inbox_badge)
-        register_nav("dispatch:checks", _("On-site checks"), roles=[Role.GRID_WORKER], order=25, badge=home.checks_badge)
+        register_nav("dispatch:console", _("Command centre"), capability=Capability.RUN_COMMAND_CENTRE, order=15)
         register_nav(
-            "dispatch:indicators",
-            _("Evaluation"),
-            roles=[Role.DISPATCHER, Role.LEADER, Role.STREET, Role.COMMUNITY, Role.DEPARTMENT, Role.GIS_ADMIN],
-            order=30,
+            "dispatch:inbox", _("Department inbox"), capability=Capability.WORK_DEPARTMENT_SHARES, order=15, badge=home.inbox_badge
         )
+        register_nav("dispatch:checks", _("On-site checks"), capability=Capability.WORK_CELLS, order=25, badge=home.checks_badge)
+        register_nav("dispatch:indicators", _("Evaluation"), capability=Capability.READ_EVALUATION, order=30)
 
-        register_home_card([Role.DISPATCHER], home.console_card)
-        register_home_card([Role.DEPARTMENT], home.department_card)
-        register_home_card([Role.GRID_WORKER], home.checks_card)
-        register_home_card([Role.LEADER, Role.DISPATCHER], home.indicators_card)
+        register_home_card(Capability.RUN_COMMAND_CENTRE, home.console_card)
+        register_home_card(Capability.WORK_DEPARTMENT_SHARES, home.department_card)
+        register_home_card(Capability.WORK_CELLS, home.checks_card)
+        register_home_card(Capability.EVALUATE, home.indicators_card)

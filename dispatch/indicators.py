@@ -55,7 +55,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Department, Role, User
+from accounts.capabilities import Capability, roles_with
+from accounts.models import Department, User
 from grids.models import Area, Level
 from incidents.models import Category
 
@@ -531,7 +532,7 @@ def _named(kind: str, items: list[tuple[Any, Row]]) -> list[Row]:
         for code, name in Area.objects.filter(code__in=keys).order_by("code", "-valid_from").values_list("code", "name"):
             names.setdefault(code, name)
     elif kind == "worker":
-        workers = User.objects.filter(pk__in=keys, role=Role.GRID_WORKER)
+        workers = User.objects.filter(pk__in=keys, role__in=roles_with(Capability.WORK_CELLS))
         names = {user.pk: user.display_name for user in workers}
         items = [(key, row) for key, row in items if key in names]
     elif kind == "category":

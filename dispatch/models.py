@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Role
+from accounts.capabilities import Capability, can
 from gridgov.choices import CachedChoiceLabels
 
 
@@ -153,7 +153,7 @@ class Assignment(CachedChoiceLabels, models.Model):
 
     @classmethod
     def scope_extra(cls, queryset, user):
-        if user is not None and not user.is_superuser and user.role == Role.DEPARTMENT:
+        if user is not None and not can(user, Capability.SEE_EVERY_DEPARTMENT):
             return queryset.filter(department_id=user.department_id) if user.department_id else queryset.none()
         return queryset
 
@@ -197,7 +197,7 @@ class ExtensionRequest(models.Model):
 
     @classmethod
     def scope_extra(cls, queryset, user):
-        if user is not None and not user.is_superuser and user.role == Role.DEPARTMENT:
+        if user is not None and not can(user, Capability.SEE_EVERY_DEPARTMENT):
             return queryset.filter(assignment__department_id=user.department_id) if user.department_id else queryset.none()
         return queryset
 
@@ -225,7 +225,7 @@ class Supervision(models.Model):
 
     @classmethod
     def scope_extra(cls, queryset, user):
-        if user is not None and not user.is_superuser and user.role == Role.DEPARTMENT:
+        if user is not None and not can(user, Capability.SEE_EVERY_DEPARTMENT):
             return queryset.filter(assignment__department_id=user.department_id) if user.department_id else queryset.none()
         return queryset
 

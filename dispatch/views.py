@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from accounts.models import Department, Role
+from accounts.capabilities import Capability, can, role_can
+from accounts.models import Department
 from accounts.scope import get_scoped_or_404, scoped
 from gridgov.spreadsheet import safe_row
 from grids.models import Area, Level
@@ -46,8 +47,13 @@ def _map_settings() -> dict:
 
 
 def _require_centre(user) -> None:
-    if not (user.is_superuser or user.role == Role.DISPATCHER):
+    if not can(user, Capability.RUN_COMMAND_CENTRE):
         raise PermissionDenied
+
+
+def _desk_url(user) -> str:
+    """Where a case page leads back to: the department's inbox or the console."""
+    return reverse("dispatch:inbox") if role_can(user, Capability.WORK_DEPARTMENT_SHARES) else reverse("dispatch:console")
 
 
 def _wants_json(request) -> bool:
@@ -175,9 +181,9 @@ def case_page(request, pk: int):
         "own_state": share_state(own, incident) if own else None,
         "own_pending_extension": own.extensions.filter(status="pending").first() if own else None,
         "late_shares": [s for s in view.live_shares if s.status in (AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED)],
-        "is_centre": request.user.is_superuser or request.user.role == Role.DISPATCHER,
-        "is_department": request.user.role == Role.DEPARTMENT,
-        "back_url": reverse("dispatch:inbox") if request.user.role == Role.DEPARTMENT else reverse("dispatch:console"),
+        "is_centre": can(request.user, Capability.RUN_COMMAND_CENTRE),
+        "is_department": role_can(request.user, Capability.WORK_DEPARTMENT_SHARES),
+        "back_url": _desk_url(request.user),
         "location": {
             "lat": incident.location.y,
             "lng": incident.location.x,
@@ -217,7 +223,7 @@ def _next_url(request, incident_id: int) -> str:
         return wanted
     if scoped(Incident.objects.filter(pk=incident_id), request.user).exists():
         return reverse("dispatch:case", kwargs={"pk": incident_id})
-    return reverse("dispatch:inbox") if request.user.role == Role.DEPARTMENT else reverse("dispatch:console")
+    return _desk_url(request.user)
 
 
 @login_required
@@ -248,7 +254,7 @@ def case_act(request, pk: int, action: str):
 
 @login_required
 def inbox(request):
-    if request.user.role != Role.DEPARTMENT and not request.user.is_superuser:
+    if not can(request.user, Capability.WORK_DEPARTMENT_SHARES):
         raise PermissionDenied
     now = timezone.now()
     shares = list(queries.department_inbox(request.user)[:300])
@@ -290,7 +296,7 @@ def _indicator_context(request):
     stored = IndicatorSettings.current().exclude_deferred
     raw = request.GET.get("deferred")
     exclude = stored if raw not in ("exclude", "include") else raw == "exclude"
-    department_only = user.role == Role.DEPARTMENT and not user.is_superuser
+    department_only = not can(user, Capability.SEE_EVERY_DEPARTMENT)
     areas = list(
         scoped(Area.objects.current().filter(level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY]), user).order_by("code")[
             :300

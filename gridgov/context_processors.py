@@ -9,22 +9,39 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.capabilities import Capability, can
+
 
 @dataclass(frozen=True)
 class NavItem:
     url_name: str
     label: str
-    roles: frozenset[str] | None  # None: everyone signed in
+    # Who the item is listed for (accounts.capabilities): those who ``can`` do ``capability``
+    # (None: everyone signed in), except those who also ``can`` do ``unless`` (they reach the
+    # page from another item).
+    capability: Capability | None
     order: int
     # badge(request) -> int | None: a count shown beside the label (unread, waiting …).
     badge: Callable[[HttpRequest], int | None] | None = None
+    unless: Capability | None = None
+
+    def listed_for(self, user) -> bool:
+        if user.is_superuser:
+            return True  # a superuser's menu lists every page
+        if self.capability is not None and not can(user, self.capability):
+            return False
+        return self.unless is None or not can(user, self.unless)
 
 
 _NAV: dict[str, NavItem] = {}
 
 
-def register_nav(url_name: str, label, *, roles=None, order: int = 50, badge=None) -> None:
-    _NAV[url_name] = NavItem(url_name, label, frozenset(roles) if roles is not None else None, order, badge)
+def register_nav(
+    url_name: str, label, *, capability: Capability | None = None, unless: Capability | None = None, order: int = 50, badge=None
+) -> None:
+    _NAV[url_name] = NavItem(
+        url_name, label, Capability(capability) if capability else None, order, badge, Capability(unless) if unless else None
+    )
 
 
 register_nav("home", _("Home"), order=0)
@@ -37,7 +54,7 @@ def navigation(request):
         return {"nav_items": []}
     items = []
     for item in sorted(_NAV.values(), key=lambda i: (i.order, i.url_name)):
-        if item.roles is not None and user.role not in item.roles and not user.is_superuser:
+        if not item.listed_for(user):
             continue
         try:
             url = reverse(item.url_name)

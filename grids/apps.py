@@ -7,6 +7,7 @@ class GridsConfig(AppConfig):
     verbose_name = _("Grids and boundaries")
 
     def ready(self) -> None:
+        from accounts.capabilities import Capability
         from gridgov.context_processors import register_nav
 
-        register_nav("grids:import", _("Import boundaries"), roles=["gis_admin"], order=80)
+        register_nav("grids:import", _("Import boundaries"), capability=Capability.EDIT_BOUNDARIES, order=80)

@@ -1,13 +1,13 @@
-"""Who may redraw and import boundaries: GIS administrators and superusers."""
+"""Who may redraw and import boundaries: whoever ``can`` EDIT_BOUNDARIES (accounts.capabilities)."""
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-GIS_ADMIN_ROLE = "gis_admin"
+from accounts.capabilities import Capability, can
 
 
 def can_edit_boundaries(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or getattr(user, "role", None) == GIS_ADMIN_ROLE))
+    return can(user, Capability.EDIT_BOUNDARIES)
 
 
 class CanEditBoundaries(BasePermission):

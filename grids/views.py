@@ -13,7 +13,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import GridAssignment, Role
+from accounts.capabilities import Capability, role_can
+from accounts.models import GridAssignment
 from accounts.scope import get_scoped_or_404, scoped
 
 from . import tiles
@@ -61,7 +62,7 @@ def map_page(request):
     """
     user = request.user
     visible = scoped(Area.objects.current(), user)
-    if user.role == Role.GRID_WORKER:
+    if role_can(user, Capability.WORK_CELLS):
         start_level = Level.GRID
         start_codes = list(GridAssignment.objects.active().filter(user=user).values_list("cell__code", flat=True))
     elif user.area_id:

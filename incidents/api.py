@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from gridgov.api import float_param
 
-from accounts.models import Role
+from accounts.capabilities import Capability, role_can
 from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area
 
@@ -271,7 +271,7 @@ class PatrolListView(APIView):
     @extend_schema(operation_id="patrols_list", responses={200: OpenApiTypes.OBJECT}, description="Patrols you may see, newest first.")
     def get(self, request):
         queryset = scoped(Patrol.objects.select_related("worker", "cell"), request.user)
-        if request.query_params.get("mine") in ("1", "true") or request.user.role == Role.GRID_WORKER:
+        if request.query_params.get("mine") in ("1", "true") or role_can(request.user, Capability.WORK_CELLS):
             queryset = queryset.filter(worker=request.user)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)

@@ -9,7 +9,7 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from accounts.models import Role
+        from accounts.capabilities import Capability
         from accounts.views import register_home_card
         from gridgov.celery import app as celery_app
         from gridgov.context_processors import register_nav
@@ -28,20 +28,19 @@ class IncidentsConfig(AppConfig):
         # (docs/architecture.md#celery-work).
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
 
-        field_roles = [Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISPATCHER]
-        register_nav("incidents:list", _("Cases"), roles=field_roles + [Role.LEADER, Role.GIS_ADMIN], order=20)
-        register_nav("incidents:report", _("Report"), roles=field_roles, order=21)
-        register_nav("incidents:patrol", _("Patrol"), roles=[Role.GRID_WORKER], order=22)
-        register_nav("incidents:inbox", _("Inbox"), roles=[Role.COMMUNITY, Role.STREET], order=23)
-        register_nav("incidents:hotline", _("Hotline 12345"), roles=[Role.DISPATCHER], order=24)
+        register_nav("incidents:list", _("Cases"), capability=Capability.BROWSE_CASES, order=20)
+        register_nav("incidents:report", _("Report"), capability=Capability.REPORT_CASES, order=21)
+        register_nav("incidents:patrol", _("Patrol"), capability=Capability.WORK_CELLS, order=22)
+        register_nav("incidents:inbox", _("Inbox"), capability=Capability.HOLD_LEVEL_INBOX, order=23)
+        register_nav("incidents:hotline", _("Hotline 12345"), capability=Capability.TAKE_HOTLINE_CALLS, order=24)
         register_nav(
             "incidents:notifications", _("Notifications"), order=90, badge=lambda request: unread_count(request.user) or None
         )
 
-        register_home_card([Role.GRID_WORKER], home.grid_worker_card)
-        register_home_card([Role.GRID_WORKER], home.patrol_card)
-        register_home_card([Role.COMMUNITY, Role.STREET], home.level_inbox_card)
-        register_home_card([Role.DISPATCHER], home.centre_card)
+        register_home_card(Capability.WORK_CELLS, home.grid_worker_card)
+        register_home_card(Capability.WORK_CELLS, home.patrol_card)
+        register_home_card(Capability.HOLD_LEVEL_INBOX, home.level_inbox_card)
+        register_home_card(Capability.RUN_COMMAND_CENTRE, home.centre_card)
 
         # Open cases held at grid level follow their cell when boundaries are redrawn; the cell
         # they were filed against (``cell``) never changes.

@@ -14,7 +14,8 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
-from accounts.models import GridAssignment, Role
+from accounts.capabilities import Capability, role_can
+from accounts.models import GridAssignment
 from accounts.scope import scoped
 from grids.models import Area, Level
 
@@ -36,7 +37,7 @@ def waiting_for_level(user) -> QuerySet:
     queryset = incidents_for(user).filter(status__in=ACTIVE_STATUSES)
     if not levels:
         return queryset.none()
-    if user.role == Role.GRID_WORKER:
+    if role_can(user, Capability.WORK_CELLS):
         cells = GridAssignment.objects.active().filter(user=user).values("cell__code")
         return queryset.filter(level=Level.GRID, area__code__in=cells)
     if not user.area_id:

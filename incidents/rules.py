@@ -14,6 +14,7 @@ Dispatchers supervise every level of their district and may act at any of them.
 """
 from __future__ import annotations
 
+from accounts.capabilities import Capability, can
 from accounts.models import GridAssignment, Role, User
 from grids.models import Level
 
@@ -63,7 +64,7 @@ def anyone(user, incident) -> bool:
 
 def may_add_to(user, incident) -> bool:
     """More words or photos on a case it can see: anybody who works cases (a leader only reads)."""
-    return anyone(user, incident) and user.role != Role.LEADER
+    return can(user, Capability.ADD_TO_CASES)
 
 
 def level_staff(level: str, area) -> list[User]:

@@ -19,7 +19,8 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import GridAssignment, Role
+from accounts.capabilities import Capability, can, role_can
+from accounts.models import GridAssignment
 from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area, Level
 
@@ -186,7 +187,7 @@ def report_page(request):
 @login_required
 def hotline(request):
     """A 12345 call entered by a dispatcher: where, what, who called."""
-    if request.user.role != Role.DISPATCHER and not request.user.is_superuser:
+    if not can(request.user, Capability.TAKE_HOTLINE_CALLS):
         raise PermissionDenied
     errors: dict = {}
     # A fresh id per form: a double-clicked submit files the call once.
@@ -247,7 +248,7 @@ def patrol_page(request):
         "patrol": running,
         "recent": recent,
         "cells": _user_cells(request.user),
-        "is_grid_worker": request.user.role == Role.GRID_WORKER,
+        "is_grid_worker": role_can(request.user, Capability.WORK_CELLS),
         **_map_settings(),
     })
 

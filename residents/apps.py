@@ -10,7 +10,7 @@ class ResidentsConfig(AppConfig):
         from django.conf import settings
         from django.urls import reverse
 
-        from accounts.models import Role
+        from accounts.capabilities import Capability
         from accounts.views import register_home_card
         from gridgov.context_processors import register_nav
         from grids.registry import register_cell_occupant
@@ -18,7 +18,6 @@ class ResidentsConfig(AppConfig):
         from . import privacy
         from .actions import apply_redraw_building_moves, apply_redraw_follow_building
         from .models import Building, Household, Person
-        from .policy import IMPORT_ROLES, RECORD_ROLES, STATISTICS_ROLES
 
         if getattr(settings, "PRODUCTION", False):
             # Like the secret key: production refuses to start without real keys (raises ImproperlyConfigured).
@@ -45,12 +44,16 @@ class ResidentsConfig(AppConfig):
                 occupant.pop("move")
                 register_cell_occupant(**occupant)
 
-        register_nav("residents:index", _("Residents"), roles=RECORD_ROLES, order=20)
-        register_nav("residents:due", _("Visits due"), roles=[Role.GRID_WORKER], order=21, badge=_due_badge)
-        register_nav("residents:statistics", _("Population"), roles=STATISTICS_ROLES - RECORD_ROLES, order=22)
-        register_nav("residents:import", _("Import residents"), roles=IMPORT_ROLES, order=23)
+        register_nav("residents:index", _("Residents"), capability=Capability.SEE_RESIDENT_RECORDS, order=20)
+        register_nav("residents:due", _("Visits due"), capability=Capability.WORK_CELLS, order=21, badge=_due_badge)
+        # Who works with records reaches the statistics from the records' pages.
+        register_nav(
+            "residents:statistics", _("Population"), capability=Capability.READ_POPULATION_STATISTICS,
+            unless=Capability.SEE_RESIDENT_RECORDS, order=22,
+        )
+        register_nav("residents:import", _("Import residents"), capability=Capability.IMPORT_RESIDENTS, order=23)
         # No role sees the audit log by default: superusers and holders of view_revealaudit (see policy).
-        register_nav("residents:audit", _("Reveal audit"), roles=[], order=90)
+        register_nav("residents:audit", _("Reveal audit"), capability=Capability.READ_REVEAL_AUDIT, order=90)
 
         def due_card(request):
             count = _due_count(request)
@@ -63,7 +66,7 @@ class ResidentsConfig(AppConfig):
                 "link_label": _("See whom to visit"),
             }
 
-        register_home_card([Role.GRID_WORKER], due_card)
+        register_home_card(Capability.WORK_CELLS, due_card)
 
 
 def _due_count(request) -> int:

@@ -11,7 +11,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from accounts.models import GridAssignment, Role
+from accounts.capabilities import Capability, role_can
+from accounts.models import GridAssignment
 from accounts.scope import scoped
 from grids.models import Area, Level
 
@@ -160,7 +161,7 @@ def due_for_visit(user, *, days: int = VISIT_INTERVAL_DAYS, today: dt.date | Non
 
 
 def my_cells(user) -> QuerySet[Area]:
-    if user.role == Role.GRID_WORKER:
+    if role_can(user, Capability.WORK_CELLS):
         return Area.objects.filter(
             pk__in=GridAssignment.objects.active().filter(user=user).values("cell"), valid_to__isnull=True
         ).order_by("code")

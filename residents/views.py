@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.capabilities import Capability, role_can
 from gridgov.spreadsheet import safe_row
 from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area, Level
@@ -93,7 +93,7 @@ def _form_errors(form, exc: ValidationError) -> None:
 @records_required
 def index(request):
     user = request.user
-    if user.role != Role.GRID_WORKER:
+    if not role_can(user, Capability.WORK_CELLS):
         return redirect("residents:persons")
     cells = list(my_cells(user).select_related("parent"))
     counts = cell_counts(cells)
@@ -477,7 +477,7 @@ def statistics(request, code: str | None = None):
     if not can_see_statistics(user):
         raise PermissionDenied(_("Your role does not read population statistics."))
     if code is None:
-        if user.role == Role.GRID_WORKER:
+        if role_can(user, Capability.WORK_CELLS):
             first = my_cells(user).first()
         else:
             first = user.area if user.area_id else scoped(Area.objects.current(), user).order_by("code").first()

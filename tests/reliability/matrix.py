@@ -32,6 +32,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 from shapely.geometry import box
 
+from accounts.capabilities import Capability
 from accounts.models import GridAssignment, Role, User
 from grids.models import Area, Level
 
@@ -211,6 +212,39 @@ PUBLIC_ROUTES: dict[str, Public] = {
 }
 
 ACTION_NAME = "add_info"  # an action every role that sees a case may try
+
+
+# Pages and endpoints a role may use only with a capability (accounts.capabilities): the matrix
+# reads who holds it from the table and expects exactly the others to be refused, with the
+# route's refusal (403; 404 where the page's existence itself is withheld), and nobody else.
+@dataclass(frozen=True)
+class Gate:
+    capability: Capability
+    refusal: int = 403
+
+
+CAPABILITY_ROUTES: dict[str, Gate] = {
+    "grids:import": Gate(Capability.EDIT_BOUNDARIES),
+    "grids:editor": Gate(Capability.EDIT_BOUNDARIES),
+    "incidents:hotline": Gate(Capability.TAKE_HOTLINE_CALLS),
+    "dispatch:console": Gate(Capability.RUN_COMMAND_CENTRE),
+    "dispatch:queue-json": Gate(Capability.RUN_COMMAND_CENTRE),
+    "dispatch-queue": Gate(Capability.RUN_COMMAND_CENTRE),
+    "dispatch-heat": Gate(Capability.RUN_COMMAND_CENTRE),
+    "dispatch:inbox": Gate(Capability.WORK_DEPARTMENT_SHARES),
+    "dispatch-inbox": Gate(Capability.WORK_DEPARTMENT_SHARES),
+    # An area's figures; a department handler asks for their department's with ?department=.
+    "indicators": Gate(Capability.SEE_EVERY_DEPARTMENT),
+    "residents:index": Gate(Capability.SEE_RESIDENT_RECORDS),
+    "residents:persons": Gate(Capability.SEE_RESIDENT_RECORDS),
+    "residents:export": Gate(Capability.SEE_RESIDENT_RECORDS),
+    "residents:due": Gate(Capability.RECORD_VISITS),
+    "residents:import": Gate(Capability.IMPORT_RESIDENTS),
+    "residents:statistics": Gate(Capability.READ_POPULATION_STATISTICS),
+    "residents:area": Gate(Capability.READ_POPULATION_STATISTICS),
+    "residents-statistics": Gate(Capability.READ_POPULATION_STATISTICS),
+    "residents:audit": Gate(Capability.READ_REVEAL_AUDIT, refusal=404),
+}
 
 
 @dataclass

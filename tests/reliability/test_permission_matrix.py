@@ -25,7 +25,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.world import ensure_world
 
+from accounts.capabilities import can
+
 from .matrix import (
+    CAPABILITY_ROUTES,
     CASE_FORBIDDEN_PLACES,
     CASE_INSIDE_PLACE,
     CASE_KINDS,
@@ -318,6 +321,37 @@ def test_no_role_sees_or_breaks_anything_outside_its_jurisdiction(route: Route, 
             f"no persona reaches the inside object (every one answered 404): the matrix would prove nothing for this route; "
             f"check what ROUTE_KINDS/ROUTE_QUERIES in {HELP} build for it"
         )
+    assert not problems, f"{route.id} ({route.pattern}):\n  " + "\n  ".join(problems)
+
+
+GATED_ROUTES = [route for route in READABLE_ROUTES if route.id in CAPABILITY_ROUTES]
+
+
+def test_every_gated_route_is_routed():
+    assert set(CAPABILITY_ROUTES) <= {route.id for route in GATED_ROUTES}, f"unknown routes in CAPABILITY_ROUTES ({HELP})"
+
+
+@pytest.mark.parametrize("route", GATED_ROUTES, ids=[r.id for r in GATED_ROUTES])
+def test_a_role_is_refused_exactly_what_the_capability_table_withholds(route: Route, places: Places, clients):
+    """Who may is read from accounts.capabilities; that the page refuses the others is the test."""
+    gate = CAPABILITY_ROUTES[route.id]
+    problems = []
+    for persona, place in INSIDE_PLACE.items():
+        user = getattr(places.world, persona)
+        try:
+            values, query = _resolve_values(route, places, place, user)
+        except LookupError as exc:
+            pytest.fail(str(exc))
+        url = _url(route, values, query)
+        answer = _get(clients[persona], url)
+        may = can(user, gate.capability)
+        if answer.status >= 500:
+            problems.append(f"{persona:<24} GET {url} → {answer.status} {answer.error}")
+        elif may and answer.status == 403:
+            problems.append(f"{persona:<24} GET {url} → 403, but the role may {gate.capability.value}")
+        elif not may and answer.status != gate.refusal:
+            problems.append(f"{persona:<24} GET {url} → {answer.status}: the role may not {gate.capability.value}, "
+                            f"so it must be refused ({gate.refusal})")
     assert not problems, f"{route.id} ({route.pattern}):\n  " + "\n  ".join(problems)
 
 

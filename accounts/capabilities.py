@@ -1,0 +1,124 @@
+"""What each role may do, declared once.
+
+Scope (``accounts.scope.scoped``) decides *which* records a user sees; this table decides *what* a
+role may do with them: open a page, run a kind of act, read a kind of figure. Code asks
+``can(user, Capability.X)``; no other module compares role names (a test greps for it). An app
+whose rule needs more than the role — a model permission given in the admin, who holds a case —
+keeps one predicate module built on ``can`` (``residents.policy``; the case machine's rules).
+
+Two questions, two predicates:
+
+* ``can(user, capability)`` — may the user do it? Nobody signed out or deactivated may; a
+  superuser may do everything; otherwise the role's row below decides.
+* ``role_can(user, capability)`` — is it part of the user's role's own work? The same, except
+  that being a superuser adds nothing. Home-page cards and the grid worker's own cells follow the
+  role: a superuser who is a GIS administrator (the demo's ``admin``) gets no patrol card, and
+  the map does not start on cells nobody assigned them.
+
+A leader is read-only by having no capability that writes. A department handler lacks
+``SEE_EVERY_DEPARTMENT``: their shares, extension requests, supervision and figures are their own
+department's only.
+"""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+
+class Capability(models.TextChoices):
+    # grids
+    EDIT_BOUNDARIES = "edit_boundaries", _("Redraw and import boundaries")
+    # incidents
+    BROWSE_CASES = "browse_cases", _("Browse the cases of their jurisdiction")
+    REPORT_CASES = "report_cases", _("Report problems")
+    WORK_CELLS = "work_cells", _("Work their assigned grid cells: patrols, visits due, on-site checks")
+    HOLD_LEVEL_INBOX = "hold_level_inbox", _("Handle the cases held at their community or street office")
+    TAKE_HOTLINE_CALLS = "take_hotline_calls", _("File 12345 hotline calls")
+    ADD_TO_CASES = "add_to_cases", _("Add notes and photos to the cases they see")
+    REVEAL_CALLER_CONTACT = "reveal_caller_contact", _("Reveal a caller's contact, with a reason, to call back")
+    # dispatch
+    RUN_COMMAND_CENTRE = "run_command_centre", _("Run the command centre: register, dispatch, verify, close")
+    WORK_DEPARTMENT_SHARES = "work_department_shares", _("Handle the cases dispatched to their department")
+    SEE_EVERY_DEPARTMENT = "see_every_department", _("See the shares and figures of every department, not only their own")
+    READ_EVALUATION = "read_evaluation", _("Read the evaluation of their jurisdiction")
+    EVALUATE = "evaluate", _("Evaluate departments and areas as part of their daily work")
+    # residents (the model permissions that widen these for one user are in residents.policy)
+    SEE_RESIDENT_RECORDS = "see_resident_records", _("Work with resident records (masked)")
+    REVEAL_PERSONAL_DATA = "reveal_personal_data", _("Reveal a full ID or phone number, with a reason")
+    SEE_SENSITIVE_TAGS = "see_sensitive_tags", _("See sensitive care tags (disability, health)")
+    IMPORT_RESIDENTS = "import_residents", _("Import resident spreadsheets")
+    RECORD_VISITS = "record_visits", _("Record household visits")
+    READ_POPULATION_STATISTICS = "read_population_statistics", _("Read population statistics")
+    READ_REVEAL_AUDIT = "read_reveal_audit", _("Read the reveal audit log")
+
+
+C = Capability
+
+# Residents, by PIPL's "minimum necessary" (residents.policy may widen one user by model permission):
+# * records (masked): grid workers (their cells), community and street staff (their subtree), the
+#   command centre and GIS administrators (the district: they receive and import the streets'
+#   spreadsheets). Department handlers work on cases, not people: none. Leaders: statistics only.
+# * reveal of a full ID or phone number: community and street staff and the dispatcher; grid workers
+#   too — by scope only in their own cells — because verifying an identity at the door is their
+#   work. GIS administrators handle files, not people: no reveal.
+# * sensitive tags (disability, health): those who visit and care — grid workers, community and
+#   street staff. The command centre does not need them to dispatch a case.
+# * import: community and street staff and GIS administrators.
+# * the reveal audit log: no role (superusers and holders of residents.view_revealaudit).
+_FIELD_RESIDENTS = {C.SEE_RESIDENT_RECORDS, C.REVEAL_PERSONAL_DATA, C.SEE_SENSITIVE_TAGS, C.RECORD_VISITS, C.READ_POPULATION_STATISTICS}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    # Patrols their cells (their whole jurisdiction), reports, visits households, checks fixes on site.
+    Role.GRID_WORKER: frozenset({C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.WORK_CELLS, C.SEE_EVERY_DEPARTMENT, *_FIELD_RESIDENTS}),
+    # Handle what climbs to their level; import residents of their area.
+    Role.COMMUNITY: frozenset({
+        C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.HOLD_LEVEL_INBOX, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.IMPORT_RESIDENTS,
+        *_FIELD_RESIDENTS,
+    }),
+    Role.STREET: frozenset({
+        C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.HOLD_LEVEL_INBOX, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.IMPORT_RESIDENTS,
+        *_FIELD_RESIDENTS,
+    }),
+    # The district command centre: the console, 12345 calls, dispatch to departments, evaluation.
+    Role.DISPATCHER: frozenset({
+        C.BROWSE_CASES, C.ADD_TO_CASES, C.REVEAL_CALLER_CONTACT, C.REPORT_CASES, C.TAKE_HOTLINE_CALLS, C.RUN_COMMAND_CENTRE, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION,
+        C.EVALUATE, C.SEE_RESIDENT_RECORDS, C.REVEAL_PERSONAL_DATA, C.READ_POPULATION_STATISTICS,
+    }),
+    # Their department's shares and figures, nothing else (cases are scoped to what was dispatched to them).
+    Role.DEPARTMENT: frozenset({C.WORK_DEPARTMENT_SHARES, C.ADD_TO_CASES, C.READ_EVALUATION}),
+    # Boundaries and files: redraw and import cells, import residents' spreadsheets.
+    Role.GIS_ADMIN: frozenset({
+        C.EDIT_BOUNDARIES, C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.SEE_RESIDENT_RECORDS,
+        C.IMPORT_RESIDENTS, C.READ_POPULATION_STATISTICS,
+    }),
+    # Read-only (no notes or photos on cases either): cases, the evaluation and population statistics of the district.
+    Role.LEADER: frozenset({C.BROWSE_CASES, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.EVALUATE, C.READ_POPULATION_STATISTICS}),
+}
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def role_can(user, capability: Capability | str) -> bool:
+    """Whether the user's role grants ``capability`` (being a superuser adds nothing)."""
+    capability = Capability(capability)
+    return _signed_in(user) and capability in ROLE_CAPABILITIES.get(getattr(user, "role", None), frozenset())
+
+
+def can(user, capability: Capability | str) -> bool:
+    """Whether the user may do it: signed in and active, and a superuser or of a role that may."""
+    capability = Capability(capability)
+    return _signed_in(user) and (user.is_superuser or role_can(user, capability))
+
+
+def capabilities_of(role: str) -> frozenset[Capability]:
+    return ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def roles_with(capability: Capability | str) -> frozenset[str]:
+    """The roles that hold ``capability``, for queries over users (``User.objects.filter(role__in=…)``)."""
+    capability = Capability(capability)
+    return frozenset(role for role, held in ROLE_CAPABILITIES.items() if capability in held)
