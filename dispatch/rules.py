@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role
+from accounts.capabilities import Capability, role_can
 from incidents.rules import holds_level
 
 from .models import Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus
@@ -26,7 +26,7 @@ ONLY_AT_CENTRE = gettext_lazy(
 def department_may(*states: str):
     """The actor's department has a live share of the case in one of ``states``."""
     def permission(user, incident) -> bool:
-        if not user or not user.is_authenticated or not user.is_active or user.role != Role.DEPARTMENT:
+        if not role_can(user, Capability.WORK_DEPARTMENT_SHARES):
             return False
         share = live_share(incident, user.department_id)
         return share is not None and share_state(share, incident) in states
@@ -50,6 +50,6 @@ def centre_with_late_share(user, incident) -> bool:
 
 
 def refusal(user, incident) -> str:
-    if getattr(user, "role", None) == Role.DEPARTMENT:
+    if role_can(user, Capability.WORK_DEPARTMENT_SHARES):
         return _("Case #%(id)s is not with your department for that now.") % {"id": incident.pk}
     return _("Only the command centre that holds case #%(id)s can do that.") % {"id": incident.pk}

@@ -14,8 +14,8 @@ Dispatchers supervise every level of their district and may act at any of them.
 """
 from __future__ import annotations
 
-from accounts.capabilities import Capability, can
-from accounts.models import GridAssignment, Role, User
+from accounts.capabilities import Capability, can, role_can
+from accounts.models import GridAssignment, User
 from grids.models import Level
 
 from .levels import LEVEL_ROLE
@@ -26,7 +26,7 @@ def _covers(user, area) -> bool:
 
 
 def works_cell(user, cell) -> bool:
-    if cell is None or user.role != Role.GRID_WORKER:
+    if cell is None or not role_can(user, Capability.WORK_CELLS):
         return False
     return GridAssignment.objects.active().filter(user=user, cell__code=cell.code).exists()
 
@@ -36,7 +36,7 @@ def holds_level(user, incident) -> bool:
         return False
     if user.is_superuser:
         return True
-    if user.role == Role.DISPATCHER:
+    if role_can(user, Capability.RUN_COMMAND_CENTRE):
         return _covers(user, incident.area)
     if incident.level == Level.GRID:
         return works_cell(user, incident.area)
@@ -55,7 +55,7 @@ def may_verify(user, incident) -> bool:
 def may_resolve_at_grid(user, incident) -> bool:
     if user.is_superuser:
         return True
-    return user.role == Role.GRID_WORKER and works_cell(user, incident.area)
+    return role_can(user, Capability.WORK_CELLS) and works_cell(user, incident.area)
 
 
 def anyone(user, incident) -> bool:

@@ -31,7 +31,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
+from accounts.capabilities import Capability, role_can
+from accounts.models import User
 from accounts.scope import scoped
 from grids.models import Area, Level
 
@@ -80,7 +81,7 @@ def reject(incident: Incident, *, actor, reason: str, expected_version: int | No
 def assign(incident: Incident, *, actor, assignee: User | None = None, note: str = "", expected_version: int | None = None) -> TimelineEntry:
     check(incident, "assign", actor, expected_version=expected_version, note=note)
     assignee = assignee or actor
-    if not rules.may_be_assigned(assignee, incident) and not (assignee == actor and actor.role == Role.DISPATCHER):
+    if not rules.may_be_assigned(assignee, incident) and not (assignee == actor and role_can(actor, Capability.RUN_COMMAND_CENTRE)):
         raise InvalidInput(
             _("%(name)s does not work at the level that holds case #%(id)s.") % {"name": assignee.display_name, "id": incident.pk},
             field="assignee",

@@ -14,7 +14,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import GridAssignment, Role
+from accounts.capabilities import Capability, can
+from accounts.models import GridAssignment
 from grids.models import Area
 from grids.queries import lookup_point
 
@@ -31,7 +32,7 @@ def _first_cell(worker) -> Area | None:
 
 def start_patrol(*, worker, client_id: uuid.UUID | str | None = None, now: datetime | None = None) -> tuple[Patrol, bool]:
     """Start a patrol, or answer the one already running (a phone that reloads resumes it)."""
-    if worker.role != Role.GRID_WORKER and not worker.is_superuser:
+    if not can(worker, Capability.WORK_CELLS):
         raise Forbidden(_("Only grid workers patrol."))
     cell = _first_cell(worker)
     if cell is None:

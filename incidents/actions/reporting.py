@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import GridAssignment, Role
+from accounts.capabilities import Capability, role_can
+from accounts.models import GridAssignment
 from grids.models import Area, Level
 from grids.queries import lookup_point
 
@@ -130,7 +131,7 @@ def _check_report(reporter, category, location, urgency, source, patrol, descrip
         if patrol.worker_id != reporter.pk:
             raise InvalidInput(_("That patrol is not yours."), field="patrol")
         source = Source.PATROL
-    source = source or (Source.SELF_REPORT if reporter.role == Role.GRID_WORKER else Source.API)
+    source = source or (Source.SELF_REPORT if role_can(reporter, Capability.WORK_CELLS) else Source.API)
     if source not in Source.values:
         raise InvalidInput(_("Unknown source “%(value)s”.") % {"value": source}, field="source")
     description = (description or "").strip()

@@ -64,7 +64,7 @@ def test_a_leader_is_read_only():
 
 
 def test_a_department_handler_works_on_their_department_s_cases_and_on_no_person():
-    assert capabilities_of(Role.DEPARTMENT) == {Capability.WORK_DEPARTMENT_SHARES, Capability.READ_EVALUATION}
+    assert capabilities_of(Role.DEPARTMENT) == {Capability.WORK_DEPARTMENT_SHARES, Capability.READ_EVALUATION, Capability.ADD_TO_CASES}
     assert roles_with(Capability.SEE_EVERY_DEPARTMENT) == set(Role.values) - {Role.DEPARTMENT}
 
 

@@ -26,18 +26,20 @@ ROLE_ONLY_VALUES = {Role.GRID_WORKER.value, Role.GIS_ADMIN.value, Role.DISPATCHE
 ALLOWED_FILES: dict[str, str] = {
     "accounts/capabilities.py": "the table itself",
     "accounts/models.py": "defines the roles, and the database constraint that a department handler has a department",
-    # The case machine's permission rules (which role holds which level, who may be assigned, who
-    # patrols) are being rewritten into one machine (issue 12, item 1); they move onto the table then.
-    "incidents/actions": "the case machine (being rewritten)",
-    "incidents/rules.py": "the case machine's permission rules (being rewritten)",
-    "dispatch/actions": "the case machine's dispatch acts (being rewritten)",
+    # The level chain: which role's staff hold a case at each level (data the escalation sweep
+    # compiles into its statement, and the single-case acts read).
+    "incidents/levels.py": "the level chain's level → role table",
+    # The masking policy's rows per role are derived from the capability table (roles_with).
+    "residents/policy.py": "the masking table per role, derived from the capabilities",
 }
 # Seeding and benchmark fixtures create users of each role: data, wherever they live.
 DATA_FILE_NAMES = {"demo.py"}
 DATA_FOLDERS = ("management/commands/",)
 # (path, a piece of the line) → why this one line may name a role.
 ALLOWED_LINES: dict[tuple[str, str], str] = {
-    ("incidents/queries.py", "LEVEL_ROLE"): "reads the case machine's own level → role table (incidents.rules, being rewritten)",
+    ("incidents/rules.py", "LEVEL_ROLE.get(incident.level)"): "holding a case's level is the level chain's rule (incidents.levels)",
+    ("incidents/queries.py", "LEVEL_ROLE"): "reads the level chain's level → role table (incidents.levels)",
+    ("dispatch/actions/open311.py", "role=Role.LEADER"): "an Open311 client's system user is stored read-only (data)",
 }
 
 HINT = (
