@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Area, Level
+from incidents.admin import ReadOnlyAdmin
 from residents import privacy
 from residents.policy import can_read_audit
 
@@ -24,17 +25,6 @@ from .models import (
     Open311Request,
     Supervision,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DepartmentCategory)

@@ -23,6 +23,8 @@ from .models import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only acts write (timeline, shares, audits): the admin reads them."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
