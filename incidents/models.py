@@ -400,7 +400,7 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=notification_kind_choices)
     # What happened, rendered in the reader's language (incidents.timeline): the act and its
     # parameters, as on the timeline entry; ``text`` is the actor's own words, shown as written.
-    action = models.CharField(_("act"), max_length=20, blank=True)
+    action = models.CharField(_("act"), max_length=20, blank=True, default="", db_default="")
     params = models.JSONField(_("parameters"), default=dict, db_default=models.Value({}, output_field=models.JSONField()), blank=True)
     text = models.CharField(_("text"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
