@@ -176,8 +176,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("GRIDGOV_STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
+# Nothing serves MEDIA_ROOT by URL (no /media/ route, in development either): case photos are
+# sent by views that check the caller's scope first (gridgov/media.py). In production the web
+# server in front can send the file for Django: GRIDGOV_MEDIA_SENDFILE=x-accel-redirect (nginx,
+# an `internal` location at GRIDGOV_MEDIA_INTERNAL_URL aliased to MEDIA_ROOT) or x-sendfile;
+# empty streams the file from Django.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+GRIDGOV_MEDIA_SENDFILE = os.environ.get("GRIDGOV_MEDIA_SENDFILE", "").strip().lower()
+GRIDGOV_MEDIA_INTERNAL_URL = os.environ.get("GRIDGOV_MEDIA_INTERNAL_URL", "/protected-media/")
+if GRIDGOV_MEDIA_SENDFILE not in ("", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured("GRIDGOV_MEDIA_SENDFILE must be empty, x-accel-redirect or x-sendfile.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -33,5 +31,4 @@ urlpatterns = [
     path("open311/v2/", include("dispatch.open311_urls")),
     path("healthz", healthz, name="healthz"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, in development either: photos are sent by views that check scope (gridgov/media.py).

@@ -206,7 +206,8 @@ class IncidentActionView(APIView):
 class PhotoView(APIView):
     """A case photo, only for people who may see the case (photos show faces and number plates).
 
-    Served here rather than as a public media file, so it needs no web-server rule and no guessable URL."""
+    The only way to a stored photo: MEDIA_ROOT has no public URL (gridgov/media.py sends the file,
+    or has the web server send it)."""
 
     def perform_content_negotiation(self, request, force=False):
         # An <img> asks for image/*; the answer is a file, not a rendered body.
@@ -214,17 +215,16 @@ class PhotoView(APIView):
 
     @extend_schema(operation_id="incidents_photo", responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
-        from django.http import FileResponse, Http404
+        from django.http import Http404
+
+        from gridgov.media import file_response
 
         from .models import IncidentPhoto
 
         photo = IncidentPhoto.objects.filter(pk=pk).only("id", "incident_id", "image").first()
         if photo is None or not scoped(Incident.objects.filter(pk=photo.incident_id), request.user).exists():
             raise Http404(_("No such photo in your jurisdiction."))
-        content_type = "image/png" if photo.image.name.endswith(".png") else "image/jpeg"
-        response = FileResponse(photo.image.open("rb"), content_type=content_type)
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+        return file_response(photo.image)
 
 
 class NearbyView(APIView):

@@ -31,6 +31,8 @@ from incidents.models import Category, Incident, Status, TimelineEntry, Urgency
 from .. import actions
 from ..models import ACTIVE_ASSIGNMENT, Assignment, Open311Client, Open311Request
 from .formats import Open311Error, error_response, render
+from .media import public_url as public_media_url
+from .media import published_photos
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2025-01-01T00:00:00+08:00"  # when the service list's shape last changed
@@ -157,12 +159,13 @@ def _iso(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def _request_data(item: Open311Request, departments: dict[int, list[str]], request) -> dict[str, Any]:
+def _request_data(item: Open311Request, departments: dict[int, list[str]], photos: dict[int, Any], request) -> dict[str, Any]:
     incident = item.incident
+    # The client's own picture, or the public copy of the reporter's photo filed with the request
+    # (media.py) — never an internal photo.
     media = item.media_url
-    if not media:
-        photo = incident.photos.first()
-        media = request.build_absolute_uri(photo.image.url) if photo else ""
+    if not media and incident.pk in photos:
+        media = public_media_url(request, photos[incident.pk])
     return {
         "service_request_id": str(incident.pk),
         "status": "closed" if incident.status in CLOSED else "open",
@@ -193,7 +196,8 @@ def _render_requests(request, fmt: str, items: list[Open311Request]):
         .values_list("incident_id", "department__name")
     ):
         departments.setdefault(incident_id, []).append(name)
-    body = [_request_data(item, departments, request) for item in items]
+    photos = published_photos(ids)
+    body = [_request_data(item, departments, photos, request) for item in items]
     return render(fmt, body, root="service_requests", item="request")
 
 
