@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
@@ -70,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A temporary password (set by an administrator) must be changed before anything else.
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridgov.middleware.SecurityHeadersMiddleware",
@@ -158,6 +159,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Grid workers log in once on their phone and stay logged in.
 SESSION_COOKIE_AGE = int(os.environ.get("GRIDGOV_SESSION_SECONDS", str(30 * 24 * 3600)))
+# API tokens (accounts.tokens): the access key ends after GRIDGOV_TOKEN_SECONDS; the phone trades
+# its refresh key for a new pair before then, for up to GRIDGOV_TOKEN_REFRESH_SECONDS after the
+# last refresh. A password change ends every token and every other session of the user.
+GRIDGOV_TOKEN_SECONDS = int(os.environ.get("GRIDGOV_TOKEN_SECONDS", str(24 * 3600)))
+GRIDGOV_TOKEN_REFRESH_SECONDS = int(os.environ.get("GRIDGOV_TOKEN_REFRESH_SECONDS", str(SESSION_COOKIE_AGE)))
+# A reset link an administrator emails works once, for this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("GRIDGOV_PASSWORD_RESET_SECONDS", str(24 * 3600)))
 AXES_FAILURE_LIMIT = int(os.environ.get("GRIDGOV_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

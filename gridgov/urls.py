@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import api as account_api
 from accounts import views as account_views
 
 from .health import healthz
 
 api_v1 = [
-    path("auth/token/", account_views.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/", account_api.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/refresh/", account_api.RefreshTokenView.as_view(), name="api-token-refresh"),
+    path("auth/token/revoke/", account_api.RevokeTokenView.as_view(), name="api-token-revoke"),
+    path("auth/password/", account_api.PasswordChangeView.as_view(), name="api-password"),
     path("", include("grids.api_urls")),
     path("", include("residents.api_urls")),
     path("", include("incidents.api_urls")),
