@@ -173,6 +173,11 @@ PUBLIC_ROUTES: dict[str, Public] = {
     "logout": Public("signing out reveals nothing", anonymous=True),
     "set_language": Public("the language switch", anonymous=True),
     "api-token": Public("token exchange; answers POST only", anonymous=True),
+    "api-token-refresh": Public("token refresh by a refresh key; answers POST only", anonymous=True),
+    "password_reset_confirm": Public(
+        "the page a one-time reset link opens; a made-up link says it is used or expired", anonymous=True,
+        kwargs=lambda places, place: {"uidb64": "MQ", "token": "made-up-token"},
+    ),
     "api-schema": Public("the OpenAPI schema describes endpoints, not data", anonymous=True),
     "api-docs": Public("Swagger UI, served from the sidecar", anonymous=True),
     "healthz": Public("health of services for the load balancer; no personal data", anonymous=True),
