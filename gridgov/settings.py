@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Under DEBUG, Django's technical error pages only for a signed-in superuser (gridgov/errors.py).
+    "gridgov.errors.DebugErrorPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gridgov.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -195,6 +197,9 @@ GRIDGOV_MEDIA_SENDFILE = os.environ.get("GRIDGOV_MEDIA_SENDFILE", "").strip().lo
 GRIDGOV_MEDIA_INTERNAL_URL = os.environ.get("GRIDGOV_MEDIA_INTERNAL_URL", "/protected-media/")
 if GRIDGOV_MEDIA_SENDFILE not in ("", "x-accel-redirect", "x-sendfile"):
     raise ImproperlyConfigured("GRIDGOV_MEDIA_SENDFILE must be empty, x-accel-redirect or x-sendfile.")
+# The demo (`make run`) runs with DEBUG off and serves static files from the apps' folders
+# without collectstatic; production serves the collected, hashed files only.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -207,6 +212,9 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# A JSON body of the API: at most this many bytes and nesting levels (gridgov/parsers.py).
+GRIDGOV_API_JSON_MAX_BYTES = int(os.environ.get("GRIDGOV_API_JSON_MAX_BYTES", str(2 * 1024 * 1024)))
+GRIDGOV_API_JSON_MAX_DEPTH = int(os.environ.get("GRIDGOV_API_JSON_MAX_DEPTH", "32"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Map ----------------------------------------------------------------------------------
@@ -240,6 +248,12 @@ REST_FRAMEWORK = {
         "accounts.fastauth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON parser for the whole API, with size and depth limits (gridgov/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "gridgov.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

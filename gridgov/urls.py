@@ -36,3 +36,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 # No /media/ route, in development either: photos are sent by views that check scope (gridgov/media.py).
+
+# The product's own error pages (and JSON for the API), never Django's technical ones.
+handler400 = "gridgov.errors.bad_request"
+handler403 = "gridgov.errors.permission_denied"
+handler404 = "gridgov.errors.page_not_found"
+handler500 = "gridgov.errors.server_error"

@@ -12,18 +12,18 @@ from django.contrib.gis.geos import Point
 from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.api import float_param
+from gridgov.dates import DateError, parse_day
+from gridgov.parsers import API_PARSERS
 
 from accounts.models import Role
 from accounts.scope import get_scoped_or_404, scoped
@@ -35,6 +35,7 @@ from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notifica
 from .serializers import (
     ActionSerializer,
     CheckInSerializer,
+    PatrolEndSerializer,
     PatrolStartSerializer,
     PointBatchSerializer,
     ReportSerializer,
@@ -43,7 +44,7 @@ from .serializers import (
     patrol_data,
 )
 
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+PARSERS = API_PARSERS  # the API's JSON limits, and files
 
 
 def error_response(exc: IncidentError) -> Response:
@@ -352,11 +353,13 @@ class PatrolCheckInView(APIView):
 
 
 class PatrolEndView(APIView):
-    @extend_schema(operation_id="patrols_end", request=None, responses={200: OpenApiTypes.OBJECT}, description="End the patrol and get its summary.")
+    @extend_schema(operation_id="patrols_end", request=PatrolEndSerializer, responses={200: OpenApiTypes.OBJECT}, description="End the patrol and get its summary.")
     def post(self, request, pk: int):
         patrol = _own_patrol(request, pk)
+        serializer = PatrolEndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         try:
-            patrol = actions.end_patrol(patrol, actor=request.user, note=str(request.data.get("note", "")))
+            patrol = actions.end_patrol(patrol, actor=request.user, note=serializer.validated_data.get("note", ""))
         except IncidentError as exc:
             return error_response(exc)
         return Response(patrol_data(patrol, queries.patrol_summary(patrol)))
@@ -370,7 +373,11 @@ class CoverageView(APIView):
         description="Patrol coverage of every cell under an area on one day.",
     )
     def get(self, request):
-        day = parse_date(request.query_params.get("date") or "") or timezone.localdate()
+        raw = request.query_params.get("date") or ""
+        try:
+            day = parse_day(raw, "date") if raw else timezone.localdate()
+        except DateError as exc:
+            raise ValidationError({"date": [exc.message]})
         code = request.query_params.get("area") or (request.user.area.code if request.user.area_id else "")
         area = get_scoped_or_404(Area.objects.current(), request.user, code=code)
         rows = queries.cell_coverage(request.user, area, day)

@@ -60,11 +60,16 @@ class ReportSerializer(serializers.Serializer):
         return attrs
 
 
+# A note (reason, feedback, added information) is read by people: 2,000 characters is a long one.
+# A 1 MB note was accepted and copied into every notification.
+NOTE_MAX_LENGTH = 2000
+
+
 class ActionSerializer(serializers.Serializer):
     """Fields an action may take; which are needed depends on the action."""
 
     version = serializers.IntegerField(required=False, help_text=gettext_lazy("The version you read; a stale one answers 409."))
-    note = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy("Reason or feedback; required to reject, "
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text=gettext_lazy("Reason or feedback; required to reject, "
                                                                                   "ask for help, send down or fail a verification."))
     assignee = serializers.IntegerField(required=False, help_text=gettext_lazy("assign: the user id (default yourself)."))
     passed = serializers.BooleanField(required=False, help_text=gettext_lazy("verify: false sends the case back for rework."))
@@ -95,6 +100,10 @@ class CheckInSerializer(serializers.Serializer):
 
 class PatrolStartSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+class PatrolEndSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
 
 # --- output ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from gridgov.dates import DateError, check_day
 from grids.models import Area, Level
 from grids.queries import lookup_point
 from incidents.actions import IncidentError
@@ -206,15 +207,24 @@ def _published():
 
 
 def _when(raw: str, name: str, *, end: bool = False) -> datetime:
-    moment = parse_datetime(raw.replace(" ", "+")) if "T" in raw else None
+    """A W3C date-time or date within the product's years (gridgov.dates), else the spec's 400."""
+    invalid = Open311Error(
+        400,
+        _("%(name)s “%(value)s” is not a W3C date and time (e.g. 2025-03-01T10:00:00+08:00).") % {"name": name, "value": raw},
+    )
+    try:
+        # Well formed but impossible (9999-99-99T99:99) raises ValueError rather than answering None.
+        moment = parse_datetime(raw.replace(" ", "+")) if "T" in raw else None
+        day = moment.date() if moment is not None else parse_date(raw)
+    except ValueError:
+        raise invalid
+    if day is None:
+        raise invalid
+    try:
+        check_day(day, name)
+    except DateError as exc:
+        raise Open311Error(400, exc.message)
     if moment is None:
-        day = parse_date(raw)
-        if day is None:
-            raise Open311Error(
-                400,
-                _("%(name)s “%(value)s” is not a W3C date and time (e.g. 2025-03-01T10:00:00+08:00).")
-                % {"name": name, "value": raw},
-            )
         moment = datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time())
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_current_timezone())
