@@ -236,6 +236,8 @@ GRIDGOV_CELL_AREA_WARN_RANGE = (
     float(os.environ.get("GRIDGOV_CELL_AREA_MIN_M2", "2000")),
     float(os.environ.get("GRIDGOV_CELL_AREA_MAX_M2", "50000")),
 )
+# A report further than this outside every district served is refused (GPS error at the border is less).
+GRIDGOV_SERVED_MARGIN_M = float(os.environ.get("GRIDGOV_SERVED_MARGIN_M", "500"))
 # Overlaps and gaps smaller than this are numeric noise of reprojection, not real errors.
 GRIDGOV_TOPOLOGY_TOLERANCE_M2 = float(os.environ.get("GRIDGOV_TOPOLOGY_TOLERANCE_M2", "1.0"))
 
@@ -295,6 +297,10 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# /healthz details (versions, worker names, error messages) for a monitor sending this in
+# X-Health-Token; signed-in staff see them too, everybody else only which check is down.
+GRIDGOV_HEALTH_TOKEN = os.environ.get("GRIDGOV_HEALTH_TOKEN", "")
 
 LOGGING = {
     "version": 1,

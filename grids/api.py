@@ -183,8 +183,9 @@ class AreaDetailView(APIView):
         }
         if area.level == Level.GRID:
             counts = count_in_cells([area.id])
-            data["contents"] = {o.key: counts[o.key].get(area.id, 0) for o in cell_occupants()}
-            data["content_labels"] = {o.key: str(o.label) for o in cell_occupants()}
+            shown = [o for o in cell_occupants() if o.visible_to(request.user)]
+            data["contents"] = {o.key: counts[o.key].get(area.id, 0) for o in shown}
+            data["content_labels"] = {o.key: str(o.label) for o in shown}
             data["grid_workers"] = [
                 a.user.display_name for a in area.assignments.filter(ended_at__isnull=True).select_related("user")
             ]

@@ -409,12 +409,26 @@ class NotificationListView(APIView):
         return response
 
 
+def _notification_id(value) -> int:
+    """A notification id (a positive whole number, or its digits as text), else a 400 naming ids."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise ValidationError({"ids": [_("Give a list of notification ids.")]})
+    return value
+
+
 class NotificationReadView(APIView):
     @extend_schema(operation_id="notifications_read", request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT},
                    description='Mark notifications read: {"ids": [1, 2]}, or all of them with no ids.')
     def post(self, request):
-        ids = request.data.get("ids") if hasattr(request.data, "get") else None
-        if ids is not None and (not isinstance(ids, list) or not all(str(i).isdigit() for i in ids)):
-            raise ValidationError({"ids": [_("Give a list of notification ids.")]})
-        changed = actions.mark_notifications_read(request.user, [int(i) for i in ids] if ids is not None else None)
+        # A body that is not an object (``[1]``) used to read as "no ids" and mark every notification read.
+        if not isinstance(request.data, dict):
+            raise ValidationError({"ids": [_('Send an object: {"ids": [1, 2]}, or {} for all of them.')]})
+        ids = request.data.get("ids")
+        if ids is not None:
+            if not isinstance(ids, list) or len(ids) > 1000:
+                raise ValidationError({"ids": [_("Give a list of notification ids.")]})
+            ids = [_notification_id(value) for value in ids]
+        changed = actions.mark_notifications_read(request.user, ids)
         return Response({"marked": changed})

@@ -12,6 +12,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from gridgov.api import StrictFloatField
+from grids.queries import served_district
+
 from . import clock
 from .actions import action_label, allowed_actions
 from .models import Incident, Patrol, Source, Urgency
@@ -36,8 +39,8 @@ class CategoryField(serializers.Field):
 
 class ReportSerializer(serializers.Serializer):
     category = CategoryField()
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    lat = StrictFloatField(required=False, min_value=-90, max_value=90)
+    lng = StrictFloatField(required=False, min_value=-180, max_value=180)
     description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     source = serializers.ChoiceField(choices=[Source.PATROL, Source.SELF_REPORT, Source.API], required=False)
@@ -56,6 +59,13 @@ class ReportSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"location": [_("A report needs a location: give lat and lng (WGS-84), from the phone or a pin on the map.")]}
             )
+        if served_district(attrs["lng"], attrs["lat"]) is None:
+            # (0, 0), a phone abroad, swapped coordinates: filed under the reporter's district they
+            # would put a case on the map where nobody can go.
+            raise serializers.ValidationError({"location": [
+                _("(%(lat)s, %(lng)s) lies outside the districts this system serves; check the position.")
+                % {"lat": attrs["lat"], "lng": attrs["lng"]}
+            ]})
         attrs["location"] = Point(attrs.pop("lng"), attrs.pop("lat"), srid=4326)
         return attrs
 
@@ -81,8 +91,8 @@ class ActionSerializer(serializers.Serializer):
 class PointSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text=gettext_lazy("Made by the phone; a point sent twice is stored once."))
     at = serializers.DateTimeField()
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = StrictFloatField(min_value=-90, max_value=90)
+    lng = StrictFloatField(min_value=-180, max_value=180)
     accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0)
 
 
@@ -92,8 +102,8 @@ class PointBatchSerializer(serializers.Serializer):
 
 class CheckInSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(required=False, allow_null=True)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = StrictFloatField(min_value=-90, max_value=90)
+    lng = StrictFloatField(min_value=-180, max_value=180)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
     at = serializers.DateTimeField(required=False)
 

@@ -580,7 +580,9 @@ def _check_against_database(plan: Plan, column, *, actor, lock: bool) -> None:
     for start in range(0, len(hashes), 5000):
         for found in Person.objects.filter(id_number_hash__in=hashes[start:start + 5000]).values_list("id_number_hash", flat=True):
             row = by_hash[found]
-            plan.errors.append(RowError(row.number, column("id_number"), _("A person with this ID number is already registered.")))
+            # In the uploader's jurisdiction said plainly; outside it neutral, logged and counted (duplicates.py).
+            message = id_number_conflict(row.person.id_number, actor=actor) or _("A person with this ID number is already registered.")
+            plan.errors.append(RowError(row.number, column("id_number"), message))
 
 
 # --- writing ------------------------------------------------------------------------------
