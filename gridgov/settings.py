@@ -298,6 +298,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# An ID number registered outside the registrar's jurisdiction is answered neutrally; after this
+# many such answers in a day the registration form answers no more numbers (residents/duplicates.py).
+GRIDGOV_ID_CONFLICTS_PER_DAY = int(os.environ.get("GRIDGOV_ID_CONFLICTS_PER_DAY", "20"))
 # /healthz details (versions, worker names, error messages) for a monitor sending this in
 # X-Health-Token; signed-in staff see them too, everybody else only which check is down.
 GRIDGOV_HEALTH_TOKEN = os.environ.get("GRIDGOV_HEALTH_TOKEN", "")
