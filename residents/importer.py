@@ -28,6 +28,7 @@ from grids.models import Area
 
 from . import privacy
 from .actions import PersonInput, cell_in_scope, clean_person_input, find_cell, sealed_identifiers
+from .duplicates import id_number_conflict
 from .models import (
     Building,
     CareTag,

@@ -166,3 +166,22 @@ def test_healthz_tells_anonymous_callers_only_what_is_up(db):
     for check in body["checks"].values():
         assert set(check) == {"ok"}, check
     assert "postgis" not in text and "workers" not in text and "@" not in text and "error" not in text
+
+
+def test_an_import_does_not_confirm_numbers_registered_elsewhere(world, settings):
+    """The same oracle through an upload of many rows: neutral, and cut off past the day's limit."""
+    from residents.importer import validate_file
+    from tests.residents.test_import import HEADERS, family, xlsx
+
+    settings.GRIDGOV_ID_CONFLICTS_PER_DAY = 2
+    elsewhere = make_household(world.cell_b)
+    for sequence in (51, 52, 53):
+        make_person(elsewhere, name=f"外{sequence}", id_number=valid_id("440103", sequence=sequence), relation="other")
+    column = HEADERS.index("证件号码")
+    probes = [list(r) for r in family(world.cell_a)[:3]]
+    for probe, sequence in zip(probes, (51, 52, 53)):
+        probe[column] = valid_id("440103", sequence=sequence)
+    plan = validate_file("居民.xlsx", xlsx(probes), actor=world.community_staff)
+    reasons = [e.reason for e in plan.errors if e.column == "证件号码"]
+    assert len(reasons) == 3 and all(elsewhere.number not in r and "已登记" not in r for r in reasons), reasons
+    assert any("过多" in r for r in reasons), "past the day's limit the import answers no more numbers"
