@@ -1,9 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import passwords
 from .capabilities import Capability, capabilities_of
-from .models import Department, GridAssignment, User
+from .models import ApiToken, Department, GridAssignment, User
+
+
+class TemporaryPasswordForm(AdminPasswordChangeForm):
+    """A password an administrator types for someone is temporary: they choose their own at the next sign-in."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = True
+        return super().save(commit=commit)
 
 
 @admin.register(User)
@@ -13,15 +24,60 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ("area",)
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("Role and jurisdiction"), {"fields": ("role", "role_capabilities", "area", "department", "phone")}),
+        (_("Sign-in"), {"fields": ("must_change_password",)}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Role and jurisdiction"), {"fields": ("role", "area", "department")}),)
     readonly_fields = ("role_capabilities",)
+    change_password_form = TemporaryPasswordForm
+    actions = ["send_reset_links", "set_temporary_passwords"]
+
+    @admin.action(description=_("Email a one-time link to choose a new password"), permissions=["change"])
+    def send_reset_links(self, request, queryset):
+        sent, missing = 0, []
+        for user in queryset:
+            if passwords.send_reset_link(user, base_url=request.build_absolute_uri("/")):
+                sent += 1
+            else:
+                missing.append(user.username)
+        if sent:
+            self.message_user(request, ngettext("A link was emailed to %(n)d user.", "Links were emailed to %(n)d users.", sent) % {"n": sent})
+        if missing:
+            self.message_user(
+                request, _("No email address (or not active): %(names)s. Give them a temporary password instead.")
+                % {"names": ", ".join(missing)}, messages.WARNING,
+            )
+
+    @admin.action(description=_("Set a temporary password (shown once; changed at the next sign-in)"), permissions=["change"])
+    def set_temporary_passwords(self, request, queryset):
+        for user in queryset:
+            password = passwords.set_temporary_password(user)
+            # Shown to the administrator once, on the next page; it is not kept anywhere in clear.
+            self.message_user(
+                request, _("Temporary password of %(user)s: %(password)s — every sign-in of theirs has ended.")
+                % {"user": user.username, "password": password}, messages.WARNING,
+            )
 
     @admin.display(description=_("What the role may do"))
     def role_capabilities(self, obj: User) -> str:
         # The table in accounts.capabilities, so that whoever picks a role sees what it grants.
         held = capabilities_of(obj.role) if obj is not None else frozenset()
         return "; ".join(str(capability.label) for capability in Capability if capability in held) or "—"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Who holds a token and until when (the keys themselves are not stored); delete one to end it."""
+
+    list_display = ("user", "created_at", "expires_at", "refresh_expires_at")
+    search_fields = ("user__username",)
+    raw_id_fields = ("user",)
+    readonly_fields = ("user", "created_at", "expires_at", "refresh_expires_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Department)

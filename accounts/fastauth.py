@@ -4,10 +4,13 @@ DRF's TokenAuthentication compiles and runs an ORM query for the token and its u
 request; at thousands of lookups a second that query costs more than the lookup itself. Here a
 token is resolved with one small SQL statement and remembered in the process for a short time.
 
-Revoking a token or deactivating a user clears this process's memory at once (signals below);
-other server processes forget within ``TTL_SECONDS``. That window is acceptable only for
-endpoints that answer public geography, never personal data — the scoped APIs keep DRF's
-authentication, which reads the database on every request.
+Revoking a token, changing a password (which deletes the user's tokens) or deactivating a user
+clears this process's memory at once (signals below); other server processes forget within
+``TTL_SECONDS``, and never remember a token past its own expiry. That window is acceptable only
+for endpoints that answer public geography, never personal data — the scoped APIs use
+``TokenAuthentication`` below, which reads the database on every request.
+
+Tokens are ``accounts.ApiToken`` rows, found by the SHA-256 of the key (accounts.tokens).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import threading
 import time
 
 from django.db import connection
+from django.utils import timezone as _timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication as _drf_authentication
 from rest_framework import exceptions as _drf_exceptions
@@ -34,22 +38,27 @@ class NotAuthenticated(Exception):
 
 
 def user_id_for_token(key: str) -> int | None:
+    from .tokens import hash_key
+
     now = time.monotonic()
     cached = _tokens.get(key)
     if cached is not None and cached[1] > now:
         return cached[0]
+    wall = _timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT u.id FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id "
-            "WHERE t.key = %s AND u.is_active",
-            [key],
+            "SELECT u.id, t.expires_at FROM accounts_apitoken t "
+            "JOIN accounts_user u ON u.id = t.user_id WHERE t.key_hash = %s AND u.is_active AND t.expires_at > %s",
+            [hash_key(key), wall],
         )
         row = cursor.fetchone()
     user_id = row[0] if row else None
+    # Never remembered past the token's own end.
+    remember = min(TTL_SECONDS, (row[1] - wall).total_seconds()) if row else TTL_SECONDS
     with _lock:
         if len(_tokens) >= MAX_ENTRIES:
             _tokens.clear()
-        _tokens[key] = (user_id, now + TTL_SECONDS)
+        _tokens[key] = (user_id, now + remember)
     return user_id
 
 
@@ -88,41 +97,55 @@ def forget_tokens(user_id: int | None = None) -> None:
 
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
-    from rest_framework.authtoken.models import Token
 
-    from .models import User
+    from .models import ApiToken, User
 
-    post_delete.connect(lambda sender, instance, **kw: forget_tokens(), sender=Token, weak=False,
+    # A deleted token (revoked, refreshed, or every one of a user at a password change) and a
+    # saved user (deactivated, new password) are forgotten here at once.
+    post_delete.connect(lambda sender, instance, **kw: forget_tokens(instance.user_id), sender=ApiToken, weak=False,
                         dispatch_uid="fastauth-token-deleted")
     post_save.connect(lambda sender, instance, **kw: forget_tokens(instance.pk), sender=User, weak=False,
                       dispatch_uid="fastauth-user-saved")
 
 
 class TokenAuthentication(_drf_authentication.TokenAuthentication):
-    """DRF's token authentication, reading the token's user with one raw SQL statement.
+    """``Authorization: Token <key>`` against ``accounts.ApiToken``, read with one raw SQL statement.
 
-    DRF compiles ``Token.objects.select_related("user").get(key=…)`` through the ORM on every
-    request — about a millisecond of CPU, more than many endpoints spend on their own work. The
-    user is still read from the database each time (no caching: scoped APIs must see a
-    deactivation or a change of jurisdiction at once).
+    DRF compiles an ORM query for the token and its user on every request — about a millisecond
+    of CPU, more than many endpoints spend on their own work. The user is still read from the
+    database each time (no caching: scoped APIs must see a deactivation, a password change or a
+    change of jurisdiction at once). An expired key says so, for the client to refresh it.
     """
 
-    def authenticate_credentials(self, key):
-        from rest_framework.authtoken.models import Token
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and result[0].must_change_password:
+            from .middleware import password_change_allowed, password_change_refusal
 
-        from .models import User
+            if not password_change_allowed(request.path):
+                raise _drf_exceptions.PermissionDenied(password_change_refusal())
+        return result
+
+    def authenticate_credentials(self, key):
+        from .models import ApiToken, User
+        from .tokens import hash_key
 
         fields = User._meta.concrete_fields
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT " + ", ".join(f"u.{connection.ops.quote_name(f.column)}" for f in fields)
-                + " FROM accounts_user u JOIN authtoken_token t ON t.user_id = u.id WHERE t.key = %s",
-                [key],
+                "SELECT t.id, t.expires_at, " + ", ".join(f"u.{connection.ops.quote_name(f.column)}" for f in fields)
+                + " FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id WHERE t.key_hash = %s",
+                [hash_key(key)],
             )
             row = cursor.fetchone()
         if row is None:
             raise _drf_exceptions.AuthenticationFailed(_("Invalid token."))
-        user = User.from_db(connection.alias, [f.attname for f in fields], row)
+        token_id, expires_at = row[0], row[1]
+        if expires_at <= _timezone.now():
+            raise _drf_exceptions.AuthenticationFailed(
+                _("The token has expired; refresh it (POST /api/v1/auth/token/refresh/) or sign in again.")
+            )
+        user = User.from_db(connection.alias, [f.attname for f in fields], row[2:])
         if not user.is_active:
             raise _drf_exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        return user, Token(key=key, user=user)
+        return user, ApiToken(pk=token_id, user=user, expires_at=expires_at)

@@ -50,6 +50,12 @@ class User(AbstractUser):
         Department, verbose_name=_("department"), on_delete=models.PROTECT, null=True, blank=True, related_name="members"
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Set when an administrator gave a temporary password: until the user picks their own, every
+    # page leads to the password change and the API answers nothing else (accounts.middleware).
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False,
+        help_text=_("The password was set by an administrator; the user must choose a new one at the next sign-in."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -64,6 +70,18 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs) -> None:
+        # set_password() leaves the new raw password in ``_password`` until the save. Whatever
+        # changed it (the user, a reset link, an administrator, the shell), every API token of
+        # the user ends with it; sessions end by Django's session hash, which follows the password.
+        # (A hash upgrade at login clears ``_password`` first: it is the same password.)
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from .tokens import revoke_all
+
+            revoke_all(self)
 
 
 class GridAssignmentQuerySet(models.QuerySet):
@@ -90,3 +108,29 @@ class GridAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.cell.code}"
+
+
+class ApiToken(models.Model):
+    """A token an API client (the phone, a script) signs in with: ``Authorization: Token <key>``.
+
+    Only SHA-256 hashes of the keys are stored (the keys are random, 160 bits: no slow hash is
+    needed). The access key ends at ``expires_at``; the refresh key trades the pair for a new one
+    until ``refresh_expires_at`` (accounts.tokens), so a phone stays signed in without a key that
+    never ends. A password change deletes every token of the user.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    refresh_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), editable=False)
+    refresh_expires_at = models.DateTimeField(_("refresh until"), editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "created_at"], name="apitoken_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"

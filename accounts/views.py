@@ -5,9 +5,6 @@ from typing import Callable
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from django.shortcuts import render
-from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
-from drf_spectacular.utils import extend_schema, inline_serializer
 
 from grids.models import Area
 
@@ -45,13 +42,3 @@ def home(request):
         context["child_count"] = areas.count()
     return render(request, "accounts/home.html", context)
 
-
-class ObtainTokenView(ObtainAuthToken):
-    """POST username and password, get {"token": …}; then send `Authorization: Token …`."""
-
-    @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-    )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)

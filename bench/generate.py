@@ -245,7 +245,6 @@ def first_area(level: str):
 
 def _users() -> None:
     from accounts.models import GridAssignment, User
-    from rest_framework.authtoken.models import Token
 
     for username, (role, level) in BENCH_USERS.items():
         area = first_area(level)
@@ -254,7 +253,6 @@ def _users() -> None:
         )
         user.set_unusable_password()
         user.save(update_fields=["password"])
-        Token.objects.get_or_create(user=user)
         if level == "grid":
             GridAssignment.objects.get_or_create(user=user, cell=area, ended_at=None)
 

@@ -206,9 +206,11 @@ def wrk(server: Server, path: str, *, seconds: int, connections: int, headers: d
 # --- helpers on the data ---------------------------------------------------------------------
 
 def token(username: str) -> str:
-    from rest_framework.authtoken.models import Token
+    """A fresh API token of a bench user (only hashes are stored: a key cannot be read back)."""
+    from accounts.models import User
+    from accounts.tokens import issue
 
-    return Token.objects.get(user__username=username).key
+    return issue(User.objects.get(username=username)).key
 
 
 def session_cookie(username: str) -> str:

@@ -19,13 +19,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.capabilities import Capability, can
 from accounts.models import Department
 from accounts.scope import get_scoped_or_404
+from gridgov.parsers import API_PARSERS
 from grids.models import Area, Level
 from incidents.channels import api_run
 from incidents.models import Category, Incident, Source
@@ -36,7 +36,7 @@ from .models import DepartmentCategory, IndicatorSettings
 from .queries import AGES, HEAT_MAX_POINTS, STAGES, case_view, department_inbox, heat_payload, queue_payload
 from .serializers import ContactRevealRequestSerializer, DispatchActionSerializer, IndicatorResponseSerializer, case_data, inbox_item, row_data
 
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+PARSERS = API_PARSERS  # the API's JSON limits, and files
 
 
 def _case_queryset():

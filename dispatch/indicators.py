@@ -57,6 +57,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.capabilities import Capability, roles_with
 from accounts.models import Department, User
+from gridgov.dates import DateError, parse_day
 from grids.models import Area, Level
 from incidents.models import Category
 
@@ -121,9 +122,10 @@ def parse_period(raw_from: str | None, raw_to: str | None, *, today: date | None
             values[name] = None
             continue
         try:
-            values[name] = date.fromisoformat(str(raw).strip())
-        except ValueError:
-            raise PeriodError(_("“%(value)s” is not a date; write it as YYYY-MM-DD.") % {"value": raw}, name)
+            # Within the product's years: the period before year 1, or its start in Asia/Shanghai, overflows.
+            values[name] = parse_day(raw, name)
+        except DateError as exc:
+            raise PeriodError(exc.message, name)
     last = values["to"] or today
     first = values["from"] or last.replace(day=1)
     if first > last:

@@ -3,7 +3,7 @@
 
 from django.urls import re_path
 
-from .open311 import views
+from .open311 import media, views
 
 FORMAT = r"\.(?P<fmt>json|xml)$"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     re_path(r"^requests" + FORMAT, views.requests_view, name="open311-requests"),
     re_path(r"^requests/(?P<service_request_id>[^/.]+)" + FORMAT, views.request_detail, name="open311-request"),
     re_path(r"^tokens/(?P<token>[^/.]+)" + FORMAT, views.token_detail, name="open311-token"),
+    # The public copy of a photo a request publishes (not part of the spec; media_url points here).
+    re_path(r"^media/(?P<token>[\w:-]+)\.jpg$", media.media, name="open311-media"),
 ]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from incidents.serializers import ActSerializer, incident_detail
+from incidents.serializers import NOTE_MAX_LENGTH, ActSerializer, incident_detail
 
 from .indicators import Row
 from .models import Assignment, ExtensionRequest
@@ -24,6 +24,7 @@ class DispatchActionSerializer(ActSerializer):
     note = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=NOTE_MAX_LENGTH,
         help_text=_("Reason or feedback; required to return, ask for more time, refuse an extension and put on hold."),
     )
     departments = serializers.ListField(

@@ -1,5 +1,9 @@
 """API conventions shared by every app: errors say what is wrong and where."""
+import math
+
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -24,3 +28,18 @@ def float_param(request, name: str, low: float, high: float) -> float:
     if not low <= value <= high:
         raise ValidationError({name: [_("Must lie between %(low)s and %(high)s.") % {"low": low, "high": high}]})
     return value
+
+
+class StrictFloatField(serializers.FloatField):
+    """A finite number, or its text from a form — not ``true`` (DRF's FloatField read JSON ``true``
+    as 1.0) and not ``nan``/``inf`` (which pass every range check)."""
+
+    default_error_messages = {"invalid": gettext_lazy("A valid number is required.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float, str)):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value

@@ -38,23 +38,35 @@ class ChineseFirstLocaleMiddleware:
 
 
 class RejectNulCharactersMiddleware:
-    """A NUL character in the path or query string is answered 400 here.
+    """A NUL character in the path, the query string or a form field is answered 400 here.
 
     PostgreSQL text cannot hold NUL, so such a value would otherwise reach a query and fail as a
-    500 deep inside whichever view received it. Form and JSON fields are already checked by
-    Django's and DRF's CharField; the URL is not.
+    500 deep inside whichever view received it (an Open311 description, the hotline's caller, a
+    patrol note sent as a form). Django's and DRF's CharField refuse NUL, but views that read
+    ``request.POST`` directly do not; JSON bodies are checked by the API's parser
+    (gridgov/parsers.py). Files are not form fields: a photo holds NUL bytes by nature.
     """
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.http import JsonResponse
         from django.utils.translation import gettext as _
+
+        from .errors import error_response
 
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query or any(
             "\x00" in value for values in request.GET.lists() for value in values[1]
         ):
-            return JsonResponse({"detail": _("The address contains a NUL character, which is not allowed.")}, status=400)
+            return error_response(request, 400, _("The address contains a NUL character, which is not allowed."))
+        if request.method == "POST" and request.content_type in self.FORM_TYPES:
+            for name, values in request.POST.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return error_response(
+                        request, 400, _("The field “%(field)s” contains a NUL character, which is not allowed.")
+                        % {"field": name.replace("\x00", "")}, field=name.replace("\x00", ""),
+                    )
         return self.get_response(request)

@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
@@ -64,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Under DEBUG, Django's technical error pages only for a signed-in superuser (gridgov/errors.py).
+    "gridgov.errors.DebugErrorPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gridgov.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A temporary password (set by an administrator) must be changed before anything else.
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gridgov.middleware.SecurityHeadersMiddleware",
@@ -160,6 +163,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Grid workers log in once on their phone and stay logged in.
 SESSION_COOKIE_AGE = int(os.environ.get("GRIDGOV_SESSION_SECONDS", str(30 * 24 * 3600)))
+# API tokens (accounts.tokens): the access key ends after GRIDGOV_TOKEN_SECONDS; the phone trades
+# its refresh key for a new pair before then, for up to GRIDGOV_TOKEN_REFRESH_SECONDS after the
+# last refresh. A password change ends every token and every other session of the user.
+GRIDGOV_TOKEN_SECONDS = int(os.environ.get("GRIDGOV_TOKEN_SECONDS", str(24 * 3600)))
+GRIDGOV_TOKEN_REFRESH_SECONDS = int(os.environ.get("GRIDGOV_TOKEN_REFRESH_SECONDS", str(SESSION_COOKIE_AGE)))
+# A reset link an administrator emails works once, for this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("GRIDGOV_PASSWORD_RESET_SECONDS", str(24 * 3600)))
 AXES_FAILURE_LIMIT = int(os.environ.get("GRIDGOV_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -178,8 +188,20 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("GRIDGOV_STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
+# Nothing serves MEDIA_ROOT by URL (no /media/ route, in development either): case photos are
+# sent by views that check the caller's scope first (gridgov/media.py). In production the web
+# server in front can send the file for Django: GRIDGOV_MEDIA_SENDFILE=x-accel-redirect (nginx,
+# an `internal` location at GRIDGOV_MEDIA_INTERNAL_URL aliased to MEDIA_ROOT) or x-sendfile;
+# empty streams the file from Django.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+GRIDGOV_MEDIA_SENDFILE = os.environ.get("GRIDGOV_MEDIA_SENDFILE", "").strip().lower()
+GRIDGOV_MEDIA_INTERNAL_URL = os.environ.get("GRIDGOV_MEDIA_INTERNAL_URL", "/protected-media/")
+if GRIDGOV_MEDIA_SENDFILE not in ("", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured("GRIDGOV_MEDIA_SENDFILE must be empty, x-accel-redirect or x-sendfile.")
+# The demo (`make run`) runs with DEBUG off and serves static files from the apps' folders
+# without collectstatic; production serves the collected, hashed files only.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -192,6 +214,9 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# A JSON body of the API: at most this many bytes and nesting levels (gridgov/parsers.py).
+GRIDGOV_API_JSON_MAX_BYTES = int(os.environ.get("GRIDGOV_API_JSON_MAX_BYTES", str(2 * 1024 * 1024)))
+GRIDGOV_API_JSON_MAX_DEPTH = int(os.environ.get("GRIDGOV_API_JSON_MAX_DEPTH", "32"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Map ----------------------------------------------------------------------------------
@@ -213,6 +238,8 @@ GRIDGOV_CELL_AREA_WARN_RANGE = (
     float(os.environ.get("GRIDGOV_CELL_AREA_MIN_M2", "2000")),
     float(os.environ.get("GRIDGOV_CELL_AREA_MAX_M2", "50000")),
 )
+# A report further than this outside every district served is refused (GPS error at the border is less).
+GRIDGOV_SERVED_MARGIN_M = float(os.environ.get("GRIDGOV_SERVED_MARGIN_M", "500"))
 # Overlaps and gaps smaller than this are numeric noise of reprojection, not real errors.
 GRIDGOV_TOPOLOGY_TOLERANCE_M2 = float(os.environ.get("GRIDGOV_TOPOLOGY_TOLERANCE_M2", "1.0"))
 
@@ -225,6 +252,12 @@ REST_FRAMEWORK = {
         "accounts.fastauth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON parser for the whole API, with size and depth limits (gridgov/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "gridgov.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -266,6 +299,13 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# An ID number registered outside the registrar's jurisdiction is answered neutrally; after this
+# many such answers in a day the registration form answers no more numbers (residents/duplicates.py).
+GRIDGOV_ID_CONFLICTS_PER_DAY = int(os.environ.get("GRIDGOV_ID_CONFLICTS_PER_DAY", "20"))
+# /healthz details (versions, worker names, error messages) for a monitor sending this in
+# X-Health-Token; signed-in staff see them too, everybody else only which check is down.
+GRIDGOV_HEALTH_TOKEN = os.environ.get("GRIDGOV_HEALTH_TOKEN", "")
 
 LOGGING = {
     "version": 1,

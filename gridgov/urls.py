@@ -1,15 +1,17 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import api as account_api
 from accounts import views as account_views
 
 from .health import healthz
 
 api_v1 = [
-    path("auth/token/", account_views.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/", account_api.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/refresh/", account_api.RefreshTokenView.as_view(), name="api-token-refresh"),
+    path("auth/token/revoke/", account_api.RevokeTokenView.as_view(), name="api-token-revoke"),
+    path("auth/password/", account_api.PasswordChangeView.as_view(), name="api-password"),
     path("", include("grids.api_urls")),
     path("", include("residents.api_urls")),
     path("", include("incidents.api_urls")),
@@ -33,5 +35,10 @@ urlpatterns = [
     path("open311/v2/", include("dispatch.open311_urls")),
     path("healthz", healthz, name="healthz"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, in development either: photos are sent by views that check scope (gridgov/media.py).
+
+# The product's own error pages (and JSON for the API), never Django's technical ones.
+handler400 = "gridgov.errors.bad_request"
+handler403 = "gridgov.errors.permission_denied"
+handler404 = "gridgov.errors.page_not_found"
+handler500 = "gridgov.errors.server_error"

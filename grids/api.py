@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.db.models import Count, F
 from django.http import HttpResponse
@@ -181,8 +183,9 @@ class AreaDetailView(APIView):
         }
         if area.level == Level.GRID:
             counts = count_in_cells([area.id])
-            data["contents"] = {o.key: counts[o.key].get(area.id, 0) for o in cell_occupants()}
-            data["content_labels"] = {o.key: str(o.label) for o in cell_occupants()}
+            shown = [o for o in cell_occupants() if o.visible_to(request.user)]
+            data["contents"] = {o.key: counts[o.key].get(area.id, 0) for o in shown}
+            data["content_labels"] = {o.key: str(o.label) for o in shown}
             data["grid_workers"] = [
                 a.user.display_name for a in area.assignments.filter(ended_at__isnull=True).select_related("user")
             ]
@@ -264,14 +267,39 @@ def _problems_response(error: AreaValidationError, status_code: int = status.HTT
     return Response({"detail": detail, "problems": [p.as_dict() for p in error.problems]}, status=status_code)
 
 
-def _geometry(data, name: str) -> GEOSGeometry:
+POLYGONAL = ("Polygon", "MultiPolygon")
+LINEAR = ("LineString", "MultiLineString")
+
+
+def _geometry(data, name: str, kinds: tuple[str, ...] = POLYGONAL) -> GEOSGeometry:
+    """A GeoJSON geometry (or WKT) of one of ``kinds``, not empty, with finite coordinates; a 400 naming ``name`` otherwise."""
+    def refuse(message: str):
+        raise ValidationError({name: [message]})
+
     raw = data.get(name)
-    if raw in (None, ""):
-        raise ValidationError({name: [_("This field is required.")]})
+    if raw in (None, "", {}):
+        refuse(_("This field is required."))
+    if isinstance(raw, dict):
+        kind = raw.get("type")
+        if kind not in kinds:
+            refuse(_("Send a GeoJSON geometry of type %(kinds)s, not “%(kind)s”.") % {"kinds": " / ".join(kinds), "kind": kind})
+        if not isinstance(raw.get("coordinates"), list) or not raw["coordinates"]:
+            refuse(_("The geometry has no coordinates."))
+        text = json.dumps(raw)
+    elif isinstance(raw, str):
+        text = raw
+    else:
+        refuse(_("Send a GeoJSON geometry object."))
     try:
-        geometry = GEOSGeometry(json.dumps(raw) if isinstance(raw, dict) else str(raw))
-    except (GEOSException, ValueError, TypeError) as exc:
-        raise ValidationError({name: [_("Not a GeoJSON geometry: %(reason)s") % {"reason": exc}]})
+        geometry = GEOSGeometry(text)
+    except (GEOSException, GDALException, ValueError, TypeError, IndexError) as exc:
+        refuse(_("Not a GeoJSON geometry: %(reason)s") % {"reason": exc})
+    if geometry.geom_type not in kinds:
+        refuse(_("Send a GeoJSON geometry of type %(kinds)s, not “%(kind)s”.") % {"kinds": " / ".join(kinds), "kind": geometry.geom_type})
+    if geometry.empty:
+        refuse(_("The geometry is empty."))
+    if not all(math.isfinite(value) for value in geometry.extent):
+        refuse(_("The geometry has coordinates that are not finite numbers."))
     if geometry.srid is None:
         geometry.srid = 4326
     return geometry
@@ -376,7 +404,7 @@ class DraftSplitView(_DraftView):
         draft = self.draft(request, draft_id)
         try:
             actions.split_draft_cell(
-                draft=draft, cell_id=_int(request.data, "cell"), line=_geometry(request.data, "line"), actor=request.user
+                draft=draft, cell_id=_int(request.data, "cell"), line=_geometry(request.data, "line", LINEAR), actor=request.user
             )
         except AreaValidationError as error:
             return _problems_response(error)

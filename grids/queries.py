@@ -35,6 +35,25 @@ def lookup_point(lng: float, lat: float) -> dict[str, dict[str, Any]]:
     }
 
 
+def served_district(lng: float, lat: float) -> dict[str, Any] | None:
+    """The current district holding the point, or lying within ``GRIDGOV_SERVED_MARGIN_M`` of it
+    (GPS error at the border); None for a point far outside every district this system serves —
+    (0, 0), a phone abroad, a typo in a coordinate."""
+    from django.conf import settings
+
+    # Metres to degrees of latitude; a degree of longitude is shorter here, so the margin is
+    # narrower east–west (about 0.77 × at 40° N): on the safe side.
+    margin = float(getattr(settings, "GRIDGOV_SERVED_MARGIN_M", 500.0)) / 111_320.0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, code, name FROM grids_area WHERE level = 'district' AND valid_to IS NULL "
+            "AND ST_DWithin(boundary, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s) ORDER BY code LIMIT 1",
+            [lng, lat, margin],
+        )
+        row = cursor.fetchone()
+    return {"id": row[0], "code": row[1], "name": row[2]} if row else None
+
+
 def cell_at(lng: float, lat: float) -> Area | None:
     found = lookup_point(lng, lat).get("grid")
     return Area.objects.get(pk=found["id"]) if found else None

@@ -40,6 +40,12 @@ class CellOccupant:
     point_field: str | None = None
     # move(occupant, moves): apply the moves; None means rewrite the foreign key.
     move: Callable[["CellOccupant", list[Move]], None] | None = None
+    # visible(user): may the user see how many there are in a cell (an area's details)? None: everyone
+    # who sees the cell. Residents' counts are personal data in aggregate: not for every role.
+    visible: Callable[[object], bool] | None = None
+
+    def visible_to(self, user) -> bool:
+        return self.visible is None or bool(self.visible(user))
 
     def apply(self, moves: list[Move]) -> None:
         if not moves:
@@ -65,9 +71,10 @@ def register_cell_occupant(
     cell_field: str,
     point_field: str | None = None,
     move: Callable[[CellOccupant, list[Move]], None] | None = None,
+    visible: Callable[[object], bool] | None = None,
 ) -> None:
     _occupants[key] = CellOccupant(
-        key=key, label=label, queryset=queryset, cell_field=cell_field, point_field=point_field, move=move
+        key=key, label=label, queryset=queryset, cell_field=cell_field, point_field=point_field, move=move, visible=visible
     )
 
 

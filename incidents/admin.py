@@ -2,6 +2,8 @@
 cases, timelines, patrols and notifications are read-only, because they change only through
 ``incidents.actions`` (the timeline is append-only)."""
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
@@ -86,11 +88,20 @@ class TimelineInline(admin.TabularInline):
         return False
 
 
+@admin.display(description=_("image"))
+def photo_link(photo: IncidentPhoto) -> str:
+    # Through the scoped photo view: MEDIA_ROOT has no public URL, so the file field's own link
+    # (/media/…) would lead nowhere.
+    if not photo.pk:
+        return ""
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("incident-photo", args=[photo.pk]), _("open"))
+
+
 class PhotoInline(admin.TabularInline):
     model = IncidentPhoto
     extra = 0
     can_delete = False
-    fields = ("stage", "image", "width", "height", "uploaded_by", "uploaded_at")
+    fields = ("stage", photo_link, "width", "height", "uploaded_by", "uploaded_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -128,6 +139,8 @@ class TimelineEntryAdmin(ReadOnlyAdmin):
 @admin.register(IncidentPhoto)
 class IncidentPhotoAdmin(ReadOnlyAdmin):
     list_display = ("incident", "stage", "width", "height", "size_bytes", "uploaded_at")
+    exclude = ("image",)
+    readonly_fields = (photo_link,)
     raw_id_fields = ("incident", "entry", "uploaded_by")
 
 

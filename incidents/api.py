@@ -12,18 +12,18 @@ from django.contrib.gis.geos import Point
 from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.api import float_param
+from gridgov.dates import DateError, parse_day
+from gridgov.parsers import API_PARSERS
 
 from accounts.capabilities import Capability, role_can
 from accounts.scope import get_scoped_or_404, scoped
@@ -37,6 +37,7 @@ from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notifica
 from .serializers import (
     ActSerializer,
     CheckInSerializer,
+    PatrolEndSerializer,
     PatrolStartSerializer,
     PointBatchSerializer,
     ReportSerializer,
@@ -45,7 +46,7 @@ from .serializers import (
     patrol_data,
 )
 
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+PARSERS = API_PARSERS  # the API's JSON limits, and files
 
 
 def _detail_queryset():
@@ -184,7 +185,8 @@ class IncidentActionView(APIView):
 class PhotoView(APIView):
     """A case photo, only for people who may see the case (photos show faces and number plates).
 
-    Served here rather than as a public media file, so it needs no web-server rule and no guessable URL."""
+    The only way to a stored photo: MEDIA_ROOT has no public URL (gridgov/media.py sends the file,
+    or has the web server send it)."""
 
     def perform_content_negotiation(self, request, force=False):
         # An <img> asks for image/*; the answer is a file, not a rendered body.
@@ -192,17 +194,16 @@ class PhotoView(APIView):
 
     @extend_schema(operation_id="incidents_photo", responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
-        from django.http import FileResponse, Http404
+        from django.http import Http404
+
+        from gridgov.media import file_response
 
         from .models import IncidentPhoto
 
         photo = IncidentPhoto.objects.filter(pk=pk).only("id", "incident_id", "image").first()
         if photo is None or not scoped(Incident.objects.filter(pk=photo.incident_id), request.user).exists():
             raise Http404(_("No such photo in your jurisdiction."))
-        content_type = "image/png" if photo.image.name.endswith(".png") else "image/jpeg"
-        response = FileResponse(photo.image.open("rb"), content_type=content_type)
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+        return file_response(photo.image)
 
 
 class NearbyView(APIView):
@@ -330,11 +331,13 @@ class PatrolCheckInView(APIView):
 
 
 class PatrolEndView(APIView):
-    @extend_schema(operation_id="patrols_end", request=None, responses={200: OpenApiTypes.OBJECT}, description="End the patrol and get its summary.")
+    @extend_schema(operation_id="patrols_end", request=PatrolEndSerializer, responses={200: OpenApiTypes.OBJECT}, description="End the patrol and get its summary.")
     def post(self, request, pk: int):
         patrol = _own_patrol(request, pk)
+        serializer = PatrolEndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         try:
-            patrol = actions.end_patrol(patrol, actor=request.user, note=str(request.data.get("note", "")))
+            patrol = actions.end_patrol(patrol, actor=request.user, note=serializer.validated_data.get("note", ""))
         except IncidentError as exc:
             return error_response(exc)
         return Response(patrol_data(patrol, queries.patrol_summary(patrol)))
@@ -348,7 +351,11 @@ class CoverageView(APIView):
         description="Patrol coverage of every cell under an area on one day.",
     )
     def get(self, request):
-        day = parse_date(request.query_params.get("date") or "") or timezone.localdate()
+        raw = request.query_params.get("date") or ""
+        try:
+            day = parse_day(raw, "date") if raw else timezone.localdate()
+        except DateError as exc:
+            raise ValidationError({"date": [exc.message]})
         code = request.query_params.get("area") or (request.user.area.code if request.user.area_id else "")
         area = get_scoped_or_404(Area.objects.current(), request.user, code=code)
         rows = queries.cell_coverage(request.user, area, day)
@@ -380,12 +387,26 @@ class NotificationListView(APIView):
         return response
 
 
+def _notification_id(value) -> int:
+    """A notification id (a positive whole number, or its digits as text), else a 400 naming ids."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise ValidationError({"ids": [_("Give a list of notification ids.")]})
+    return value
+
+
 class NotificationReadView(APIView):
     @extend_schema(operation_id="notifications_read", request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT},
                    description='Mark notifications read: {"ids": [1, 2]}, or all of them with no ids.')
     def post(self, request):
-        ids = request.data.get("ids") if hasattr(request.data, "get") else None
-        if ids is not None and (not isinstance(ids, list) or not all(str(i).isdigit() for i in ids)):
-            raise ValidationError({"ids": [_("Give a list of notification ids.")]})
-        changed = actions.mark_notifications_read(request.user, [int(i) for i in ids] if ids is not None else None)
+        # A body that is not an object (``[1]``) used to read as "no ids" and mark every notification read.
+        if not isinstance(request.data, dict):
+            raise ValidationError({"ids": [_('Send an object: {"ids": [1, 2]}, or {} for all of them.')]})
+        ids = request.data.get("ids")
+        if ids is not None:
+            if not isinstance(ids, list) or len(ids) > 1000:
+                raise ValidationError({"ids": [_("Give a list of notification ids.")]})
+            ids = [_notification_id(value) for value in ids]
+        changed = actions.mark_notifications_read(request.user, ids)
         return Response({"marked": changed})

@@ -1,12 +1,11 @@
 """Checking and cleaning uploaded photos before anything is written.
 
-A photo must be a JPEG, PNG or WebP image within the size limits. Metadata (EXIF with the GPS
-position and the phone's serial, XMP, IPTC, comments) is removed, as FixMyStreet does:
-
-- the fast path, for the upright JPEG the report page sends (already resized in the browser),
-  drops the metadata segments without decoding the picture — lossless and a few milliseconds;
-- anything else (PNG, WebP, a rotated or oversized JPEG) is decoded, turned upright, scaled to
-  at most ``GRIDGOV_PHOTO_MAX_SIDE`` pixels and re-encoded without metadata.
+A photo must be a JPEG, PNG or WebP image within the size limits. What is stored keeps the
+pixels only: every photo is decoded, turned upright, converted to sRGB when it carries a colour
+profile, scaled to at most ``GRIDGOV_PHOTO_MAX_SIDE`` pixels and re-encoded from the pixels alone.
+Nothing of the uploaded file is copied — not its EXIF (GPS position, the phone's serial), XMP,
+IPTC, comments or colour profile, and not whatever was appended after the image's end marker
+(a second JPEG with its own EXIF survives any "copy the picture data" shortcut).
 """
 from __future__ import annotations
 
@@ -16,10 +15,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-ORIENTATION_TAG = 0x0112
 
 
 def max_bytes() -> int:
@@ -56,43 +54,23 @@ class PreparedPhoto:
         return ContentFile(self.content, name=f"photo.{self.extension}")
 
 
-# JPEG markers whose payload is metadata: APP1 (EXIF, XMP), APP3–APP13 (IPTC …), APP15, COM.
-# APP0 (JFIF), APP2 (ICC colour profile) and APP14 (Adobe colour transform) are needed to show
-# the picture right and carry nothing personal.
-_DROP_MARKERS = {0xE1, *range(0xE3, 0xEE), 0xEF, 0xFE}
-
-
-def strip_jpeg_metadata(data: bytes) -> bytes:
-    """Remove metadata segments from a JPEG without decoding it; raise ValueError if malformed."""
-    if data[:2] != b"\xff\xd8":
-        raise ValueError("not a JPEG")
-    out = bytearray(b"\xff\xd8")
-    pos = 2
-    length = len(data)
-    while pos < length:
-        if data[pos] != 0xFF:
-            raise ValueError("bad marker")
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker == 0xDA:  # start of scan: the rest is picture data
-            out += data[pos:]
-            return bytes(out)
-        if 0xD0 <= marker <= 0xD9 or marker == 0x01:  # markers without a length
-            out += data[pos:pos + 2]
-            pos += 2
-            continue
-        if pos + 4 > length:
-            raise ValueError("truncated")
-        size = int.from_bytes(data[pos + 2:pos + 4], "big")
-        end = pos + 2 + size
-        if size < 2 or end > length:
-            raise ValueError("truncated")
-        if marker not in _DROP_MARKERS:
-            out += data[pos:end]
-        pos = end
-    raise ValueError("no image data")
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """The picture upright, in sRGB, with no metadata attached (``info`` is what Pillow writes back)."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode == "P":  # a palette's transparency lives in ``info``, which is dropped below
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    profile = image.info.get("icc_profile")
+    if profile and image.mode in ("RGB", "RGBA", "L", "CMYK"):
+        try:
+            target = "RGBA" if image.mode == "RGBA" else "RGB"
+            image = ImageCms.profileToProfile(
+                image, ImageCms.ImageCmsProfile(io.BytesIO(profile)), ImageCms.createProfile("sRGB"), outputMode=target
+            )
+        except (OSError, ValueError, ImageCms.PyCMSError):  # a broken profile: the pixels as they are
+            pass
+    image.thumbnail((max_side(), max_side()))
+    image.info = {}
+    return image
 
 
 def prepare_photo(upload, name: str = "photos") -> PreparedPhoto:
@@ -123,20 +101,13 @@ def prepare_photo(upload, name: str = "photos") -> PreparedPhoto:
     if width * height > MAX_PIXELS:
         raise PhotoError(_("“%(name)s” has too many pixels.") % {"name": original}, name)
     try:
-        orientation = image.getexif().get(ORIENTATION_TAG, 1) if kind == "JPEG" else 1
-        if kind == "JPEG" and orientation in (0, 1) and max(width, height) <= max_side():
-            cleaned = strip_jpeg_metadata(data)  # walks every segment header up to the picture data
-            if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
-                # No end-of-image marker: probably cut off in transit. Decoding (at 1/8 scale, the
-                # cheapest) tells a damaged file from one with a harmless trailer.
-                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                image.load()
-            return PreparedPhoto(cleaned, "jpg", width, height, original)
         image.load()
-        image = ImageOps.exif_transpose(image)
-        image.thumbnail((max_side(), max_side()))
+        image = _pixels_only(image)
         buffer = io.BytesIO()
         if kind == "PNG":
+            # PNG keeps transparency (a screenshot, a drawing); text chunks are not written back.
+            if image.mode not in ("RGB", "RGBA", "L", "LA"):
+                image = image.convert("RGBA")
             image.save(buffer, "PNG", optimize=False)
             extension = "png"
         else:

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from residents import privacy
+from gridgov.api import StrictFloatField
 
 from . import clock
 from .actions.machine import act_label, allowed_acts
@@ -39,8 +40,8 @@ class CategoryField(serializers.Field):
 
 class ReportSerializer(serializers.Serializer):
     category = CategoryField()
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    lat = StrictFloatField(required=False, min_value=-90, max_value=90)
+    lng = StrictFloatField(required=False, min_value=-180, max_value=180)
     description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     source = serializers.ChoiceField(choices=[Source.PATROL, Source.SELF_REPORT, Source.API], required=False)
@@ -63,12 +64,17 @@ class ReportSerializer(serializers.Serializer):
         return attrs
 
 
+# A note (reason, feedback, added information) is read by people: 2,000 characters is a long one.
+# A 1 MB note was accepted and copied into every notification.
+NOTE_MAX_LENGTH = 2000
+
+
 class ActSerializer(serializers.Serializer):
     """Fields an act may take; which are needed depends on the act. Every channel that runs acts
     checks a body with this one serializer (incidents.channels); an act's runner reads the rest."""
 
     version = serializers.IntegerField(required=False, help_text=gettext_lazy("The version you read; a stale one answers 409."))
-    note = serializers.CharField(required=False, allow_blank=True, help_text=gettext_lazy("Reason or feedback; required to reject, "
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, help_text=gettext_lazy("Reason or feedback; required to reject, "
                                                                                   "ask for help, send down or fail a verification."))
     assignee = serializers.IntegerField(required=False, help_text=gettext_lazy("assign: the user id (default yourself)."))
     passed = serializers.BooleanField(required=False, help_text=gettext_lazy("verify: false sends the case back for rework."))
@@ -81,8 +87,8 @@ class ActSerializer(serializers.Serializer):
 class PointSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text=gettext_lazy("Made by the phone; a point sent twice is stored once."))
     at = serializers.DateTimeField()
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = StrictFloatField(min_value=-90, max_value=90)
+    lng = StrictFloatField(min_value=-180, max_value=180)
     accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0)
 
 
@@ -92,14 +98,18 @@ class PointBatchSerializer(serializers.Serializer):
 
 class CheckInSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(required=False, allow_null=True)
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = StrictFloatField(min_value=-90, max_value=90)
+    lng = StrictFloatField(min_value=-180, max_value=180)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
     at = serializers.DateTimeField(required=False)
 
 
 class PatrolStartSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+class PatrolEndSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
 
 # --- output ---------------------------------------------------------------------------------

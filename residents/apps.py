@@ -18,6 +18,7 @@ class ResidentsConfig(AppConfig):
         from . import privacy
         from .actions import apply_redraw_building_moves, apply_redraw_follow_building
         from .models import Building, Household, Person
+        from .policy import can_see_statistics
 
         if getattr(settings, "PRODUCTION", False):
             # Like the secret key: production refuses to start without real keys (raises ImproperlyConfigured).
@@ -36,6 +37,10 @@ class ResidentsConfig(AppConfig):
                  point_field="household__dwelling__building__location", move=apply_redraw_follow_building),
         ]
         for occupant in occupants:
+            # How many households and people live in a cell is resident statistics: not for
+            # department handlers (policy). Buildings are on the map anyway.
+            if occupant["key"] != "buildings":
+                occupant["visible"] = can_see_statistics
             try:
                 register_cell_occupant(**occupant)
             except TypeError:

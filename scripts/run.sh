@@ -6,6 +6,9 @@ bash scripts/bootstrap.sh
 bash scripts/services.sh start
 # shellcheck disable=SC1091
 source var/env.sh
+# The demo is shown to people who are not developers: no DEBUG (no tracebacks, no list of URL
+# patterns on a 404). Developers who want Django's technical pages: GRIDGOV_DEBUG=1 make run.
+export GRIDGOV_DEBUG="${GRIDGOV_DEBUG:-0}"
 PY=.venv/bin/python
 say() { printf '\033[1m[gridgov]\033[0m %s\n' "$*"; }
 

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from .world import World, ensure_world
@@ -72,8 +71,9 @@ def _no_login_lockout_between_tests(settings):
 def api_client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        from accounts.tokens import issue
+
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue(user).key}")
     return client
 
 

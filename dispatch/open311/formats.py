@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree
 
@@ -11,12 +12,18 @@ from django.http import HttpResponse
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
 
+# Characters XML 1.0 cannot hold at all, not even escaped: C0 controls but tab, newline and
+# carriage return; surrogates; U+FFFE and U+FFFF. One such character in one description made the
+# whole requests.xml ill-formed for every client; they are dropped from the text (JSON keeps them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _append(parent: ElementTree.Element, tag: str, value: Any, item_tags: dict[str, str]) -> None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from gridgov.dates import DateError, check_day
 from grids.models import Area, Level
 from grids.queries import lookup_point
 from incidents.actions import IncidentError
@@ -31,6 +32,8 @@ from incidents.models import Category, Incident, Status, TimelineEntry, Urgency
 from .. import actions
 from ..models import ACTIVE_ASSIGNMENT, Assignment, Open311Client, Open311Request
 from .formats import Open311Error, error_response, render
+from .media import public_url as public_media_url
+from .media import published_photos
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2025-01-01T00:00:00+08:00"  # when the service list's shape last changed
@@ -157,12 +160,13 @@ def _iso(moment: datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def _request_data(item: Open311Request, departments: dict[int, list[str]], request) -> dict[str, Any]:
+def _request_data(item: Open311Request, departments: dict[int, list[str]], photos: dict[int, Any], request) -> dict[str, Any]:
     incident = item.incident
+    # The client's own picture, or the public copy of the reporter's photo filed with the request
+    # (media.py) — never an internal photo.
     media = item.media_url
-    if not media:
-        photo = incident.photos.first()
-        media = request.build_absolute_uri(photo.image.url) if photo else ""
+    if not media and incident.pk in photos:
+        media = public_media_url(request, photos[incident.pk])
     return {
         "service_request_id": str(incident.pk),
         "status": "closed" if incident.status in CLOSED else "open",
@@ -193,7 +197,8 @@ def _render_requests(request, fmt: str, items: list[Open311Request]):
         .values_list("incident_id", "department__name")
     ):
         departments.setdefault(incident_id, []).append(name)
-    body = [_request_data(item, departments, request) for item in items]
+    photos = published_photos(ids)
+    body = [_request_data(item, departments, photos, request) for item in items]
     return render(fmt, body, root="service_requests", item="request")
 
 
@@ -202,15 +207,24 @@ def _published():
 
 
 def _when(raw: str, name: str, *, end: bool = False) -> datetime:
-    moment = parse_datetime(raw.replace(" ", "+")) if "T" in raw else None
+    """A W3C date-time or date within the product's years (gridgov.dates), else the spec's 400."""
+    invalid = Open311Error(
+        400,
+        _("%(name)s “%(value)s” is not a W3C date and time (e.g. 2025-03-01T10:00:00+08:00).") % {"name": name, "value": raw},
+    )
+    try:
+        # Well formed but impossible (9999-99-99T99:99) raises ValueError rather than answering None.
+        moment = parse_datetime(raw.replace(" ", "+")) if "T" in raw else None
+        day = moment.date() if moment is not None else parse_date(raw)
+    except ValueError:
+        raise invalid
+    if day is None:
+        raise invalid
+    try:
+        check_day(day, name)
+    except DateError as exc:
+        raise Open311Error(400, exc.message)
     if moment is None:
-        day = parse_date(raw)
-        if day is None:
-            raise Open311Error(
-                400,
-                _("%(name)s “%(value)s” is not a W3C date and time (e.g. 2025-03-01T10:00:00+08:00).")
-                % {"name": name, "value": raw},
-            )
         moment = datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time())
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_current_timezone())

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.capabilities import Capability, role_can
-from accounts.models import GridAssignment
 from grids.models import Area, Level
-from grids.queries import lookup_point
+from grids.queries import lookup_point, served_district
 
 from .. import clock
 from ..errors import InvalidInput
@@ -37,18 +36,6 @@ START_LEVEL = {
     Source.OPEN311: Level.GRID,
     Source.HOTLINE: Level.DISTRICT,
 }
-
-
-def _home_district(user) -> Area | None:
-    code = None
-    if user.area_id:
-        code = user.area.code[:6]
-    else:
-        cell = GridAssignment.objects.active().filter(user=user).select_related("cell").first()
-        code = cell.cell.code[:6] if cell else None
-    if code is None:
-        return None
-    return Area.objects.current().filter(code=code, level=Level.DISTRICT).first()
 
 
 def _check_location(location) -> Point:
@@ -140,11 +127,25 @@ def _check_report(reporter, category, location, urgency, source, patrol, descrip
     return category, location, urgency, source, description
 
 
+def _served_district(location: Point) -> Area:
+    """The district a point just outside every area is filed under (GPS error at the border); a
+    point far from every served district — (0, 0), a phone abroad, swapped coordinates — is refused:
+    filed under somebody's district it would put a case where nobody can go."""
+    served = served_district(location.x, location.y)
+    if served is None:
+        raise InvalidInput(
+            _("(%(lat)s, %(lng)s) lies outside the districts this system serves; check the position.")
+            % {"lat": location.y, "lng": location.x},
+            field="location",
+        )
+    return _area_from_lookup({Level.DISTRICT: {**served, "area_m2": None}}, Level.DISTRICT)
+
+
 def _where_filed(location: Point, reporter, source: str) -> tuple[Area | None, Area, str, Area]:
     """(cell, filed under, starting level, area holding it) for a report at ``location``.
 
     Outside every cell the case is still accepted, at district level, filed under the smallest
-    area holding the point, or else under the reporter's own district.
+    area holding the point, or else under the served district within GPS error of it.
     """
     found = lookup_point(location.x, location.y)
     cell = filed = None
@@ -156,13 +157,7 @@ def _where_filed(location: Point, reporter, source: str) -> tuple[Area | None, A
                 filed = _area_from_lookup(found, level)
                 break
         if filed is None:
-            filed = _home_district(reporter)
-        if filed is None:
-            raise InvalidInput(
-                _("(%(lat).6f, %(lng).6f) lies outside every area, and you have no jurisdiction to file it under.")
-                % {"lat": location.y, "lng": location.x},
-                field="location",
-            )
+            filed = _served_district(location)
     level = START_LEVEL[source] if cell is not None else Level.DISTRICT
     if level == Level.GRID:
         area = cell

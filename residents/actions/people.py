@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import privacy
+from ..duplicates import id_number_conflict
 from ..models import CareTag, Household, Person, PersonTag, Relation
 from ..person_input import PERSON_FIELDS, PersonInput, clean_person_input
 from .history import _diff, _history, _plain
@@ -51,8 +52,8 @@ def _masked_view(person: Person) -> dict[str, Any]:
 def create_person(*, actor, household: Household, data: PersonInput, tags: Iterable[CareTag] = ()) -> Person:
     """Register a person in a household; a head of household becomes the household's head."""
     errors = clean_person_input(data)
-    if "id_number" not in errors and id_number_taken(data.id_number):
-        errors["id_number"] = [_("A person with this ID number is already registered.")]
+    if "id_number" not in errors and (conflict := id_number_conflict(data.id_number, actor=actor)):
+        errors["id_number"] = [conflict]
     household = Household.objects.select_for_update().get(pk=household.pk)
     if data.relation_to_head == Relation.HEAD and household.head_id is not None:
         errors.setdefault("relation_to_head", []).append(_("The household already has a head."))
@@ -88,8 +89,10 @@ def update_person(*, actor, person: Person, changes: dict[str, Any]) -> Person:
     for name, value in changes.items():
         setattr(data, name, value)
     errors = clean_person_input(data)
-    if "id_number" in changes and "id_number" not in errors and id_number_taken(data.id_number, exclude_pk=person.pk):
-        errors["id_number"] = [_("A person with this ID number is already registered.")]
+    if "id_number" in changes and "id_number" not in errors and (
+        conflict := id_number_conflict(data.id_number, actor=actor, exclude_pk=person.pk)
+    ):
+        errors["id_number"] = [conflict]
     if changes.get("relation_to_head") == Relation.HEAD and person.household.head_id not in (None, person.pk):
         errors.setdefault("relation_to_head", []).append(_("The household already has a head."))
     if errors:

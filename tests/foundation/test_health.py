@@ -14,13 +14,16 @@ pytestmark = pytest.mark.celery
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_all_green_with_a_real_worker_on_real_redis(celery_worker_process):
-    response = Client().get("/healthz")
+def test_all_green_with_a_real_worker_on_real_redis(celery_worker_process, settings):
+    settings.GRIDGOV_HEALTH_TOKEN = "monitor-secret"
+    response = Client().get("/healthz", HTTP_X_HEALTH_TOKEN="monitor-secret")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"]["postgis"].startswith("3.")
     assert any(name.startswith("gridgov-test-") for name in body["checks"]["celery"]["workers"])
+    anonymous = Client().get("/healthz").json()
+    assert anonymous == {"status": "ok", "checks": {"database": {"ok": True}, "redis": {"ok": True}, "celery": {"ok": True}}}
 
 
 def test_503_naming_celery_when_no_worker_answers():
@@ -29,7 +32,9 @@ def test_503_naming_celery_when_no_worker_answers():
     # (a separate process, because kombu keeps its reply queue per process).
     broker = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/15"
     env = {**os.environ, "CELERY_BROKER_URL": broker, "REDIS_URL": broker}
-    code = "from django.test import Client; r = Client().get('/healthz'); print(r.status_code); print(r.content.decode())"
+    env["GRIDGOV_HEALTH_TOKEN"] = "monitor-secret"
+    code = ("from django.test import Client; r = Client().get('/healthz', HTTP_X_HEALTH_TOKEN='monitor-secret'); "
+            "print(r.status_code); print(r.content.decode())")
     result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     status, body = result.stdout.strip().splitlines()[-2:]
     assert status == "503", result.stdout + result.stderr

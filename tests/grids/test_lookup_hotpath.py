@@ -8,7 +8,6 @@ import json
 
 import pytest
 from django.core.wsgi import get_wsgi_application
-from rest_framework.authtoken.models import Token
 
 from accounts import fastauth
 from grids.hotpath import LookupHotPath
@@ -68,7 +67,9 @@ def point_query(area):
 
 
 def token_of(user):
-    return Token.objects.get_or_create(user=user)[0].key
+    from accounts.tokens import issue
+
+    return issue(user).key
 
 
 def test_after_the_first_answer_lookups_skip_django_with_the_same_headers_and_body(world, stack):

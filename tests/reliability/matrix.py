@@ -176,6 +176,11 @@ PUBLIC_ROUTES: dict[str, Public] = {
     "logout": Public("signing out reveals nothing", anonymous=True),
     "set_language": Public("the language switch", anonymous=True),
     "api-token": Public("token exchange; answers POST only", anonymous=True),
+    "api-token-refresh": Public("token refresh by a refresh key; answers POST only", anonymous=True),
+    "password_reset_confirm": Public(
+        "the page a one-time reset link opens; a made-up link says it is used or expired", anonymous=True,
+        kwargs=lambda places, place: {"uidb64": "MQ", "token": "made-up-token"},
+    ),
     "api-schema": Public("the OpenAPI schema describes endpoints, not data", anonymous=True),
     "api-docs": Public("Swagger UI, served from the sidecar", anonymous=True),
     "healthz": Public("health of services for the load balancer; no personal data", anonymous=True),
@@ -205,10 +210,9 @@ PUBLIC_ROUTES: dict[str, Public] = {
     ),
     "open311-token": Public("Open311 token lookup: an unknown token is 404", anonymous=True, must_be_404=True,
                             kwargs=lambda places, place: {"fmt": "json", "token": "00000000-0000-4000-8000-000000000000"}),
-    # Django's development media server: urlpatterns add it only when DEBUG is on; production
-    # serves no media through Django.
-    "^media/(?P<path>.*)$": Public("development media server (DEBUG only); a file that is not there is 404",
-                                   kwargs=lambda places, place: {"path": "none.jpg"}, must_be_404=True),
+    # The public copy of a photo an Open311 request publishes: an unsigned or forged token is 404.
+    "open311-media": Public("public copy of a published Open311 photo; a forged token is 404", anonymous=True,
+                            kwargs=lambda places, place: {"token": f"{places.get('photo', place).pk}:forged"}, must_be_404=True),
 }
 
 ACTION_NAME = "add_info"  # an action every role that sees a case may try

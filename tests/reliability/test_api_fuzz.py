@@ -15,7 +15,6 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
-from rest_framework.authtoken.models import Token
 
 MAX_EXAMPLES = 8
 
@@ -32,7 +31,9 @@ schema = _load_schema()
 
 @pytest.fixture
 def dispatcher_token(world) -> str:
-    return Token.objects.get_or_create(user=world.dispatcher)[0].key
+    from accounts.tokens import issue
+
+    return issue(world.dispatcher).key
 
 
 @pytest.fixture(autouse=True)
