@@ -139,7 +139,8 @@ def test_a_hotline_case_is_sent_down_from_the_centre_to_the_street(world, file_c
 def test_a_case_outside_every_cell_cannot_be_sent_down_to_a_cell(world, category):
     from django.contrib.gis.geos import Point
 
-    incident, _ = actions.report_incident(reporter=world.dispatcher, category=category(), location=Point(121.47, 31.23, srid=4326))
+    # Just past the district's edge: outside every cell and area, within GPS error of the district.
+    incident, _ = actions.report_incident(reporter=world.dispatcher, category=category(), location=Point(116.7143, 39.6036, srid=4326))
     with pytest.raises(InvalidInput) as error:
         actions.send_down(incident, actor=world.dispatcher, reason="x", to_level="grid")
     assert error.value.field == "to_level"
