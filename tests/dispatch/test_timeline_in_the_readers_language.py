@@ -58,12 +58,12 @@ def test_the_case_pages_and_the_inbox_render_for_the_reader(world, dispatched_ca
     english = _reading_in(client, "en").get(f"/dispatch/case/{incident.pk}/").content.decode()
     assert "Returned by 市政. 井盖属于水务公司" in english and "退回：" not in english
     chinese = _reading_in(client, "zh-hans").get(f"/incidents/{incident.pk}/").content.decode()
-    assert "市政 退回。 井盖属于水务公司" in chinese
+    assert "市政 退回。井盖属于水务公司" in chinese
     notification = Notification.objects.get(user=world.dispatcher, incident=incident, kind="returned")
     with translation.override("en"):
         assert notification_text(notification) == "Returned by 市政. 井盖属于水务公司"
     with translation.override("zh-hans"):
-        assert notification_text(notification) == "市政 退回。 井盖属于水务公司"
+        assert notification_text(notification) == "市政 退回。井盖属于水务公司"
     inbox = _reading_in(client, "en").get("/incidents/notifications/").content.decode()
     assert "Returned by 市政. 井盖属于水务公司" in inbox
 
