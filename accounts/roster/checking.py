@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from gridgov.spreadsheet import FileRejected, cell_text, read_table
 from grids.models import Area, Level
 
-from ..capabilities import Capability, can
+from ..capabilities import Capability, can, capabilities_of
 from ..models import Department, GridAssignment, User
 from ..scope import scoped
-from .columns import COLUMN_BY_KEY, COLUMNS, HEADER_ALIASES, LIST_SPLIT, NO_WORDS, ROLE_LEVEL, ROLE_WORDS, YES_WORDS
+from .columns import COLUMN_BY_KEY, COLUMNS, HEADER_ALIASES, LIST_SPLIT, NO_WORDS, ROLE_WORDS, area_level, YES_WORDS
 from .plan import Person, Plan, RowError
 
 MAX_ROWS = 20_000
@@ -132,21 +132,22 @@ def _row(number: int, texts: dict[str, str], context: _Context, plan: Plan) -> P
         bad("name", _("Required."))
     elif len(name) > 150:
         bad("name", _("At most 150 characters."))
-    role = ROLE_WORDS.get(texts.get("role", "")) or ROLE_WORDS.get(texts.get("role", "").lower())
-    if role is None:
+    role = ROLE_WORDS.get(texts.get("role", "")) or ROLE_WORDS.get(texts.get("role", "").lower()) or ""
+    held = capabilities_of(role)
+    if not role:
         bad("role", _("Unknown role %(value)r: write one of %(words)s.") % {
             "value": texts.get("role", ""), "words": "、".join(COLUMN_BY_KEY["role"].help.split("/"))})
-    cell_ids = _cells(texts.get("cells", ""), role, number, context, bad)
-    area_id = _area(texts.get("area", ""), role, cell_ids, texts.get("cells", ""), context, bad)
+    cell_ids = _cells(texts.get("cells", ""), held, number, context, bad)
+    area_id = _area(texts.get("area", ""), role, held, cell_ids, texts.get("cells", ""), context, bad) if role else None
     department_id = None
     department = texts.get("department", "")
-    if role == "department":
+    if Capability.WORK_DEPARTMENT_SHARES in held:
         department_id = context.departments.get(department.lower()) if department else None
         if not department:
             bad("department", _("Required for a department handler."))
         elif department_id is None:
             bad("department", _("No active department with this code or name."))
-    elif department and role is not None:
+    elif department and held:
         bad("department", _("Only department handlers belong to a department."))
     email = texts.get("email", "")
     if email:
@@ -161,15 +162,15 @@ def _row(number: int, texts: dict[str, str], context: _Context, plan: Plan) -> P
     if login_word and login_word not in YES_WORDS | NO_WORDS:
         bad("login", _("Write 是 or 否."))
     plan.errors.extend(errors)
-    if errors or role is None or area_id is None:
+    if errors or area_id is None:
         return None
     return Person(number=number, username=username, name=name, role=role, area_id=area_id, cell_ids=cell_ids,
                   department_id=department_id, phone=phone, email=email, login=login_word not in NO_WORDS)
 
 
-def _cells(raw: str, role, number: int, context: _Context, bad) -> list[int]:
+def _cells(raw: str, held, number: int, context: _Context, bad) -> list[int]:
     codes = [c for c in LIST_SPLIT.split(raw) if c]
-    if codes and role is not None and role != "grid_worker":
+    if codes and held and Capability.WORK_CELLS not in held:
         bad("cells", _("Only grid workers are given cells."))
         return []
     ids = []
@@ -186,12 +187,11 @@ def _cells(raw: str, role, number: int, context: _Context, bad) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _area(code: str, role, cell_ids: list[int], cells_raw: str, context: _Context, bad) -> int | None:
-    if role is None:
-        return None
-    level = ROLE_LEVEL[role]
+def _area(code: str, role: str, held, cell_ids: list[int], cells_raw: str, context: _Context, bad) -> int | None:
+    level = area_level(role)
+    works_cells = Capability.WORK_CELLS in held
     if not code:
-        if role == "grid_worker" and cell_ids:
+        if works_cells and cell_ids:
             communities = {c[:12] for c in LIST_SPLIT.split(cells_raw) if c}
             if len(communities) == 1 and next(iter(communities)) in context.areas:
                 return context.areas[next(iter(communities))][0]
@@ -207,7 +207,7 @@ def _area(code: str, role, cell_ids: list[int], cells_raw: str, context: _Contex
         bad("area", _("This role answers for a %(level)s, and %(code)s is a %(actual)s.") % {
             "level": Level(level).label, "code": code, "actual": Level(found[1]).label})
         return None
-    if role == "grid_worker":
+    if works_cells:
         outside = [c for c in LIST_SPLIT.split(cells_raw) if c and not c.startswith(code)]
         if outside:
             bad("cells", _("Cell %(cell)s is not in the community %(code)s.") % {"cell": outside[0], "code": code})

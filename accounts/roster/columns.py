@@ -47,6 +47,13 @@ ROLE_WORDS = {
 } | {role.value: role for role in (Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DEPARTMENT, Role.DISPATCHER)}
 ROLE_LEVEL = {Role.GRID_WORKER: "community", Role.COMMUNITY: "community", Role.STREET: "street", Role.DISPATCHER: "district",
               Role.DEPARTMENT: None}
+
+
+def area_level(role: str) -> str | None:
+    """The level of area a role of the roster answers for (None: any level)."""
+    return ROLE_LEVEL.get(role)
+
+
 YES_WORDS = {"是", "开通", "y", "yes", "1", "true"}
 NO_WORDS = {"否", "不开通", "n", "no", "0", "false"}
 LIST_SPLIT = re.compile(r"[、,，;；/\s]+")
