@@ -126,29 +126,32 @@ def _measure(cursor, workers: list[dict[str, Any]], now: datetime) -> None:
     if not workers:
         return
     ids = [w["id"] for w in workers]
+    # Per cell of the page's workers, by the index on each table's cell; then summed per worker.
     cursor.execute(
         """
-        WITH wc AS MATERIALIZED (
-            SELECT g.user_id, g.cell_id FROM accounts_gridassignment g
-            WHERE g.user_id = ANY(%(ids)s::bigint[]) AND g.ended_at IS NULL
-        )
-        SELECT w.id,
-            (SELECT count(*) FROM residents_household h JOIN wc ON wc.cell_id = h.cell_id WHERE wc.user_id = w.id),
-            (SELECT count(*) FROM residents_person p JOIN wc ON wc.cell_id = p.cell_id
-                WHERE wc.user_id = w.id AND NOT p.moved_out AND NOT p.deceased),
-            (SELECT count(*) FROM incidents_incident i JOIN wc ON wc.cell_id = i.cell_id
-                WHERE wc.user_id = w.id AND i.status = ANY(%(open)s)),
-            (SELECT COALESCE(sum(p.distance_m), 0) FROM incidents_patrol p WHERE p.worker_id = w.id AND p.started_at >= %(since)s),
-            (SELECT array_agg(a.code ORDER BY a.code) FROM wc JOIN grids_area a ON a.id = wc.cell_id WHERE wc.user_id = w.id)
-        FROM unnest(%(ids)s::bigint[]) AS w (id)
+        SELECT wc.user_id, sum(h.n), sum(p.n), sum(i.n), array_agg(a.code ORDER BY a.code)
+        FROM accounts_gridassignment wc
+        JOIN grids_area a ON a.id = wc.cell_id
+        CROSS JOIN LATERAL (SELECT count(*) AS n FROM residents_household h WHERE h.cell_id = wc.cell_id) h
+        CROSS JOIN LATERAL (SELECT count(*) AS n FROM residents_person p
+                            WHERE p.cell_id = wc.cell_id AND NOT p.moved_out AND NOT p.deceased) p
+        CROSS JOIN LATERAL (SELECT count(*) AS n FROM incidents_incident i
+                            WHERE i.cell_id = wc.cell_id AND i.status = ANY(%(open)s)) i
+        WHERE wc.user_id = ANY(%(ids)s::bigint[]) AND wc.ended_at IS NULL
+        GROUP BY wc.user_id
         """,
-        {"ids": ids, "open": list(OPEN_STATUSES), "since": now - timedelta(days=PATROL_DAYS)},
+        {"ids": ids, "open": list(OPEN_STATUSES)},
     )
-    found = {row[0]: row[1:] for row in cursor.fetchall()}
+    counted = {row[0]: row[1:] for row in cursor.fetchall()}
+    cursor.execute(
+        "SELECT worker_id, sum(distance_m) FROM incidents_patrol WHERE worker_id = ANY(%s::bigint[]) AND started_at >= %s GROUP BY worker_id",
+        [ids, now - timedelta(days=PATROL_DAYS)],
+    )
+    patrolled = dict(cursor.fetchall())
     for worker in workers:
-        households, residents, open_cases, metres, codes = found.get(worker["id"], (0, 0, 0, 0, None))
-        worker.update(households=households, residents=residents, open_cases=open_cases,
-                      patrol_km_30d=round(float(metres) / 1000, 1), cell_codes=codes or [])
+        households, residents, open_cases, codes = counted.get(worker["id"], (0, 0, 0, None))
+        worker.update(households=int(households or 0), residents=int(residents or 0), open_cases=int(open_cases or 0),
+                      patrol_km_30d=round(float(patrolled.get(worker["id"]) or 0) / 1000, 1), cell_codes=codes or [])
 
 
 def _map_cells(cursor, cells_sql: str, cells_params: list[Any]) -> dict[str, Any]:
