@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +14,27 @@ from grids.models import Area, Level
 from .capabilities import Capability, can, roles_with
 from .models import GridAssignment, User
 from .scope import scoped
+
+# Bumped after every change of who covers which cell, so that cached views of coverage (the
+# assignment map of a large area, dispatch.workload) are recomputed at once rather than within the minute.
+ASSIGNMENTS_VERSION_KEY = "accounts:assignments:version"
+
+
+def assignments_version() -> float:
+    try:
+        return float(cache.get(ASSIGNMENTS_VERSION_KEY) or 0)
+    except Exception:  # the cache is a speed-up only
+        return 0
+
+
+def _changed() -> None:
+    def bump() -> None:
+        try:
+            cache.set(ASSIGNMENTS_VERSION_KEY, timezone.now().timestamp(), None)
+        except Exception:
+            pass
+
+    transaction.on_commit(bump)
 
 
 def move_assignments(occupant, moves) -> None:
@@ -34,6 +56,7 @@ def move_assignments(occupant, moves) -> None:
             held.add(key)
             fresh.append(GridAssignment(user_id=row.user_id, cell_id=key[1], started_at=now))
     GridAssignment.objects.bulk_create(fresh)
+    _changed()
 
 
 class AssignmentRefused(Exception):
@@ -96,6 +119,7 @@ def cover_cells(actor, cover: dict[int, int | None], *, at: datetime | None = No
             [at, cells, users],
         )
         started = cursor.rowcount
+        _changed()
     return Cover(ended=ended, started=started)
 
 

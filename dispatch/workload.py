@@ -18,65 +18,67 @@ bench/run.py).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.actions import assignments_version
 from accounts.capabilities import Capability, roles_with
-from accounts.scope import scoped
+from accounts.models import User
+from accounts.scope import scope_codes, scoped
 from grids.models import Area, Level
 from incidents.kinds import OPEN_STATUSES
 
 PAGE = 100
-MAP_CELLS = 3_000
+MAP_CELLS = 1_000
 UNCOVERED_LISTED = 500
 PATROL_DAYS = 30
+CACHE_SECONDS = 60
 _CHILD_LENGTH = {Level.DISTRICT: 9, Level.STREET: 12, Level.COMMUNITY: 15}
 
 
 def _cells_sql(user, area: Area) -> tuple[str, list[Any]]:
     cells = scoped(Area.objects.current().filter(level=Level.GRID, code__startswith=area.code), user)
-    return cells.values("id", "code", "name").query.sql_with_params()
+    return cells.order_by().values("id", "code", "parent_id").query.sql_with_params()
+
+
+# A cell is covered when an open assignment names it; the open assignments are hashed once
+# (PostgreSQL's hashed subplan) and each of the area's cells probed, in one pass over the cells.
+_COVERED = "a.id IN (SELECT cell_id FROM accounts_gridassignment WHERE ended_at IS NULL)"
 
 
 def workload(user, area: Area, *, page: int = 1, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     cells_sql, cells_params = _cells_sql(user, area)
-    child_length = _CHILD_LENGTH.get(area.level)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH c AS MATERIALIZED ({cells_sql}),
-            cov AS (SELECT DISTINCT g.cell_id FROM accounts_gridassignment g JOIN c ON c.id = g.cell_id WHERE g.ended_at IS NULL)
-            SELECT left(c.code, %s) AS child, count(*), count(cov.cell_id)
-            FROM c LEFT JOIN cov ON cov.cell_id = c.id GROUP BY 1
-            """,
-            [*cells_params, child_length or 15],
-        )
-        by_child = {code: (cells, covered) for code, cells, covered in cursor.fetchall()}
-        total_cells = sum(cells for cells, _covered in by_child.values())
-        covered = sum(covered for _cells, covered in by_child.values())
-        cursor.execute(
-            f"""
-            WITH c AS MATERIALIZED ({cells_sql})
-            SELECT c.id, c.code, c.name FROM c
-            WHERE NOT EXISTS (SELECT 1 FROM accounts_gridassignment g WHERE g.cell_id = c.id AND g.ended_at IS NULL)
-            ORDER BY c.code LIMIT %s
-            """,
-            [*cells_params, UNCOVERED_LISTED],
-        )
-        uncovered = [{"id": pk, "code": code, "name": name} for pk, code, name in cursor.fetchall()]
-        workers, worker_count = _workers(cursor, cells_sql, cells_params, area, page)
+    child_length = _CHILD_LENGTH.get(area.level, 15)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '32MB'")
+        per_community, workers, worker_count = _heavy(cursor, user, area, cells_sql, cells_params, page)
         _measure(cursor, workers, now)
+        total_cells = sum(row[1] for row in per_community)
         cells = _map_cells(cursor, cells_sql, cells_params) if total_cells <= MAP_CELLS else None
+    codes = dict(Area.objects.filter(pk__in=[row[0] for row in per_community]).values_list("pk", "code"))
+    by_child: dict[str, list[int]] = {}
+    uncovered_ids: list[int] = []
+    for parent_id, n, c, ids in sorted(per_community, key=lambda row: codes.get(row[0], "")):
+        totals = by_child.setdefault(codes.get(parent_id, "")[:child_length], [0, 0])
+        totals[0] += n
+        totals[1] += c
+        if len(uncovered_ids) < UNCOVERED_LISTED:
+            uncovered_ids += sorted(ids or [])[:UNCOVERED_LISTED - len(uncovered_ids)]
+    covered = sum(c for _n, c in by_child.values())
+    named = dict((pk, (code, name)) for pk, code, name in Area.objects.filter(pk__in=uncovered_ids).values_list("pk", "code", "name"))
+    uncovered = [{"id": pk, "code": named[pk][0], "name": named[pk][1]} for pk in uncovered_ids if pk in named]
     children = []
-    if child_length and area.level != Level.COMMUNITY:
+    if area.level not in (Level.COMMUNITY, Level.GRID):
         names = dict(Area.objects.current().filter(code__in=list(by_child)).values_list("code", "name"))
-        children = [{"code": code, "name": names.get(code, code), "cells": n, "uncovered": n - c}
-                    for code, (n, c) in sorted(by_child.items())]
+        children = [{"code": code, "name": names.get(code, code), "cells": n, "uncovered": n - c} for code, (n, c) in by_child.items()]
     return {
         "area": {"id": area.pk, "code": area.code, "name": area.name, "level": area.level},
         "totals": {"cells": total_cells, "covered": covered, "uncovered": total_cells - covered, "workers": worker_count},
@@ -90,34 +92,73 @@ def workload(user, area: Area, *, page: int = 1, now: datetime | None = None) ->
     }
 
 
+def _heavy(cursor, user, area: Area, cells_sql: str, cells_params: list[Any], page: int):
+    """Coverage per community and the page of workers: the two passes over the area's cells.
+
+    For a street office or a district (thousands to 140,000 cells) the answer is kept until who
+    covers which cell changes (``accounts.actions.assignments_version``) and at most a minute
+    (new cells of a published revision show within it); a community is always computed."""
+    def compute():
+        # Per community (the cells' parent: PostgreSQL knows how many there are and hashes them):
+        # cells, covered cells, the ids of the uncovered ones; rolled up into the children by the caller.
+        cursor.execute(
+            f"""
+            SELECT x.parent_id, count(*), count(*) FILTER (WHERE x.covered), array_agg(x.id) FILTER (WHERE NOT x.covered)
+            FROM (SELECT a.id, a.parent_id, {_COVERED} AS covered FROM ({cells_sql}) a OFFSET 0) x  -- OFFSET 0: probe once per cell
+            GROUP BY x.parent_id
+            """,
+            cells_params,
+        )
+        per_community = cursor.fetchall()
+        workers, count = _workers(cursor, cells_sql, cells_params, area, page)
+        return per_community, workers, count
+
+    if area.level not in (Level.DISTRICT, Level.STREET):
+        return compute()
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    raw = ":".join(str(part) for part in (connection.settings_dict["NAME"], scope_codes(user), area.pk, page,
+                                          assignments_version(), minute))
+    key = "dispatch:workload:" + hashlib.sha256(raw.encode()).hexdigest()
+    try:
+        found = cache.get(key)
+    except Exception:  # the cache is a speed-up only
+        found = None
+    if found is None:
+        found = compute()
+        try:
+            cache.set(key, found, CACHE_SECONDS)
+        except Exception:
+            pass
+    return found
+
+
 def _workers(cursor, cells_sql: str, cells_params: list[Any], area: Area, page: int) -> tuple[list[dict[str, Any]], int]:
-    """The area's grid workers — covering one of its cells, or belonging to it — most cells first."""
+    """The area's grid workers — covering one of its cells, or belonging to it — most cells here first.
+
+    ``cells`` is then set to all their current cells (``_measure``): their whole load."""
     roles = sorted(roles_with(Capability.WORK_CELLS))
-    base = f"""
-        WITH c AS MATERIALIZED ({cells_sql}),
-        here AS (
-            SELECT DISTINCT g.user_id FROM accounts_gridassignment g JOIN c ON c.id = g.cell_id WHERE g.ended_at IS NULL
-            UNION
-            SELECT u.id FROM accounts_user u JOIN grids_area a ON a.id = u.area_id
-            WHERE u.is_active AND u.role = ANY(%s) AND a.code LIKE %s
-        )"""
-    params = [*cells_params, roles, area.code.replace("%", "") + "%"]
-    cursor.execute(base + " SELECT count(*) FROM here", params)
-    count = cursor.fetchone()[0]
     cursor.execute(
-        base + """
-        SELECT u.id, u.username, u.first_name, u.last_name, a.code, a.name,
-            (SELECT count(*) FROM accounts_gridassignment g WHERE g.user_id = u.id AND g.ended_at IS NULL) AS cells
-        FROM here JOIN accounts_user u ON u.id = here.user_id LEFT JOIN grids_area a ON a.id = u.area_id
-        ORDER BY cells DESC, u.username LIMIT %s OFFSET %s
+        f"""
+        WITH here AS (
+            SELECT g.user_id, count(*) AS cells FROM accounts_gridassignment g
+            WHERE g.ended_at IS NULL AND g.cell_id IN (SELECT a.id FROM ({cells_sql}) a)
+            GROUP BY g.user_id
+            UNION ALL
+            SELECT u.id, 0 FROM accounts_user u JOIN grids_area a ON a.id = u.area_id
+            WHERE u.is_active AND u.role = ANY(%s) AND a.code LIKE %s
+        ), w AS (SELECT user_id, max(cells) AS cells FROM here GROUP BY user_id)
+        SELECT count(*) OVER (), user_id, cells FROM w ORDER BY cells DESC, user_id LIMIT %s OFFSET %s
         """,
-        [*params, PAGE, PAGE * (max(page, 1) - 1)],
+        [*cells_params, roles, area.code.replace("%", "").replace("_", "") + "%", PAGE, PAGE * (max(page, 1) - 1)],
     )
-    rows = [
-        {"id": pk, "username": username, "name": f"{first} {last}".strip() or username, "area_code": code,
-         "area_name": name, "cells": cells}
-        for pk, username, first, last, code, name, cells in cursor.fetchall()
-    ]
+    found = cursor.fetchall()
+    count = found[0][0] if found else 0
+    people = {u.pk: u for u in User.objects.filter(pk__in=[row[1] for row in found]).select_related("area")}
+    rows = []
+    for _count, pk, cells in found:
+        person = people[pk]
+        rows.append({"id": pk, "username": person.username, "name": person.display_name, "cells": cells,
+                     "area_code": person.area.code if person.area else "", "area_name": person.area.name if person.area else ""})
     return rows, count
 
 
@@ -150,7 +191,7 @@ def _measure(cursor, workers: list[dict[str, Any]], now: datetime) -> None:
     patrolled = dict(cursor.fetchall())
     for worker in workers:
         households, residents, open_cases, codes = counted.get(worker["id"], (0, 0, 0, None))
-        worker.update(households=int(households or 0), residents=int(residents or 0), open_cases=int(open_cases or 0),
+        worker.update(cells=len(codes or []), households=int(households or 0), residents=int(residents or 0), open_cases=int(open_cases or 0),
                       patrol_km_30d=round(float(patrolled.get(worker["id"]) or 0) / 1000, 1), cell_codes=codes or [])
 
 
@@ -158,7 +199,7 @@ def _map_cells(cursor, cells_sql: str, cells_params: list[Any]) -> dict[str, Any
     """The area's cells as GeoJSON, each with who covers it and what it holds."""
     cursor.execute(
         f"""
-        WITH c AS MATERIALIZED ({cells_sql})
+        WITH c AS MATERIALIZED (SELECT x.id, x.code, a.name FROM ({cells_sql}) x JOIN grids_area a ON a.id = x.id)
         SELECT c.id, c.code, c.name, ST_AsGeoJSON(a.boundary, 6),
             COALESCE((SELECT json_agg(json_build_object('id', u.id, 'name', COALESCE(NULLIF(trim(u.first_name || ' ' || u.last_name), ''), u.username)))
                       FROM accounts_gridassignment g JOIN accounts_user u ON u.id = g.user_id
