@@ -47,9 +47,11 @@ def _cells_sql(user, area: Area) -> tuple[str, list[Any]]:
     return cells.order_by().values("id", "code", "parent_id").query.sql_with_params()
 
 
-# A cell is covered when an open assignment names it; the open assignments are hashed once
-# (PostgreSQL's hashed subplan) and each of the area's cells probed, in one pass over the cells.
-_COVERED = "a.id IN (SELECT cell_id FROM accounts_gridassignment WHERE ended_at IS NULL)"
+# A cell is covered when an open assignment names it. For a district the open assignments are
+# hashed once (PostgreSQL's hashed subplan) and each cell probed; for a smaller area each cell
+# looks its assignments up by index, rather than reading every open assignment of the city.
+_COVERED_HASHED = "a.id IN (SELECT cell_id FROM accounts_gridassignment WHERE ended_at IS NULL)"
+_COVERED_BY_INDEX = "EXISTS (SELECT 1 FROM accounts_gridassignment g WHERE g.cell_id = a.id AND g.ended_at IS NULL)"
 
 
 def workload(user, area: Area, *, page: int = 1, now: datetime | None = None) -> dict[str, Any]:
@@ -98,13 +100,15 @@ def _heavy(cursor, user, area: Area, cells_sql: str, cells_params: list[Any], pa
     For a street office or a district (thousands to 140,000 cells) the answer is kept until who
     covers which cell changes (``accounts.actions.assignments_version``) and at most a minute
     (new cells of a published revision show within it); a community is always computed."""
+    covered = _COVERED_HASHED if area.level == Level.DISTRICT else _COVERED_BY_INDEX
+
     def compute():
         # Per community (the cells' parent: PostgreSQL knows how many there are and hashes them):
         # cells, covered cells, the ids of the uncovered ones; rolled up into the children by the caller.
         cursor.execute(
             f"""
             SELECT x.parent_id, count(*), count(*) FILTER (WHERE x.covered), array_agg(x.id) FILTER (WHERE NOT x.covered)
-            FROM (SELECT a.id, a.parent_id, {_COVERED} AS covered FROM ({cells_sql}) a OFFSET 0) x  -- OFFSET 0: probe once per cell
+            FROM (SELECT a.id, a.parent_id, {covered} AS covered FROM ({cells_sql}) a OFFSET 0) x  -- OFFSET 0: probe once per cell
             GROUP BY x.parent_id
             """,
             cells_params,

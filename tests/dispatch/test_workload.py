@@ -59,3 +59,10 @@ def test_the_district_is_chosen_down_by_its_children_before_cells_are_drawn(worl
     body = data(client, world.district.code)
     assert {c["code"] for c in body["children"]} == {world.street_1.code, world.street_2.code}
     assert sum(c["cells"] for c in body["children"]) == body["totals"]["cells"]
+
+
+def test_the_community_home_page_says_how_many_cells_nobody_covers(world, client):
+    client.force_login(world.community_staff)
+    page = client.get(reverse("home")).content.decode()
+    cells = Area.objects.current().filter(parent=world.community_1, level=Level.GRID).count()
+    assert f"{cells - 1} of {cells} cells are covered by nobody" in page or f"{cells - 1} 个无人负责" in page
