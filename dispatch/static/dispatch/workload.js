@@ -11,7 +11,9 @@
 
   function el(id) { return document.getElementById(id); }
   function text(node, value) { node.textContent = value; return node; }
-  function colourOf(id) { return palette[id % palette.length]; }
+  // A worker's colour is their row's in the table (so neighbours in the list differ); others by id.
+  var rank = {};
+  function colourOf(id) { return palette[(rank[id] !== undefined ? rank[id] : id) % palette.length]; }
 
   function style(feature) {
     var p = feature.properties;
@@ -55,6 +57,8 @@
       var none = document.createElement("option");
       none.value = ""; text(none, t.chooseWorker); select.appendChild(none);
     }
+    rank = {};
+    data.workers.forEach(function (w, i) { rank[w.id] = i; });
     data.workers.forEach(function (w) {
       var row = document.createElement("tr");
       var name = document.createElement("td");
