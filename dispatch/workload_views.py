@@ -1,6 +1,6 @@
 """The assignment map: each grid worker's load, the cells nobody covers, and reassignment.
 
-Reading needs the right to assign cells or to read the evaluation; assigning needs the right to
+Reading needs the right to assign cells or to evaluate (the command centre, leaders); assigning needs the right to
 assign cells, and ``accounts.actions.cover_cells`` checks every cell and worker against the
 assigner's jurisdiction (a community's staff assigns only inside her community). A cell or
 worker outside it is answered 404, as everything out of scope is.
@@ -29,7 +29,9 @@ MAX_CELLS_PER_REQUEST = 5_000
 
 
 def _may_read(user) -> bool:
-    return can(user, Capability.ASSIGN_CELLS) or can(user, Capability.READ_EVALUATION)
+    # Those who assign cells, and those who evaluate as part of their work (the command centre,
+    # leaders); not department handlers, whose figures are their department's own.
+    return can(user, Capability.ASSIGN_CELLS) or can(user, Capability.EVALUATE)
 
 
 def _area(request) -> Area:

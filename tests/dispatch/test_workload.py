@@ -66,3 +66,13 @@ def test_the_community_home_page_says_how_many_cells_nobody_covers(world, client
     page = client.get(reverse("home")).content.decode()
     cells = Area.objects.current().filter(parent=world.community_1, level=Level.GRID).count()
     assert f"{cells - 1} of {cells} cells are covered by nobody" in page or f"{cells - 1} 个无人负责" in page
+
+
+def test_a_leader_reads_the_load_but_a_department_handler_does_not_and_neither_assigns(world, client):
+    client.force_login(world.leader)
+    assert client.get(reverse("dispatch:workload-data"), {"area": world.district.code}).status_code == 200
+    answer = client.post(reverse("dispatch:workload-assign"), {"cells": [world.cell_a2.pk], "worker": world.grid_worker_a.pk},
+                         content_type="application/json")
+    assert answer.status_code == 403
+    client.force_login(world.department_handler)
+    assert client.get(reverse("dispatch:workload-data"), {"area": world.district.code}).status_code == 403
