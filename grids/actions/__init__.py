@@ -45,6 +45,7 @@ from .publishing import (
     RebaseResult,
     draft_changes,
     draft_is_stale,
+    next_cell_codes,
     impact_preview,
     publish_draft,
     rebase_draft,

@@ -29,7 +29,7 @@ class DraftChanges:
         return bool(self.retired or self.new)
 
 
-def _next_sequences(community: Area, count: int) -> list[str]:
+def next_cell_codes(community: Area, count: int) -> list[str]:
     """The next unused cell codes of a community: never a code any cell ever had, retired or not."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -87,7 +87,7 @@ def draft_changes(draft: DraftRevision) -> DraftChanges:
     codes = {cell: area.code for cell, area in reshaped.items()}
     codes.update({cell: current[area].code for cell, area in unchanged.items()})
     if new:
-        codes.update(zip(new, _next_sequences(draft.community, len(new))))
+        codes.update(zip(new, next_cell_codes(draft.community, len(new))))
     return DraftChanges(unchanged=unchanged, reshaped=reshaped, new=new, retired=retired, new_codes=codes)
 
 
