@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+from datetime import datetime, time
 from typing import Any
 
 import psycopg
@@ -161,22 +162,35 @@ def neighbour_cells_geojson(community: Area, distance_degrees: float = 0.002) ->
     )
 
 
+_BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_moment(raw: str) -> datetime | None:
-    """A date means the end of that day (Asia/Shanghai); None when the text is neither."""
-    try:
-        moment = parse_datetime(raw)
-    except ValueError:
-        return None
-    if moment is None:
+    """The moment ``as_of`` means; None when the text is neither a date nor a date and time.
+
+    A bare date (YYYY-MM-DD) means the end of that day in the district's time zone (the
+    project's ``TIME_ZONE``, Asia/Shanghai): "the map of 3 December" shows what was in force
+    when that day ended, so today's date shows today's map. It is read before
+    ``parse_datetime``, which since Python 3.11 takes a bare date for its midnight.
+    """
+    raw = raw.strip()
+    if _BARE_DATE.match(raw):
         try:
             day = parse_date(raw)
         except ValueError:
             return None
         if day is None:
             return None
-        moment = datetime(day.year, day.month, day.day, 23, 59, 59)
+        end = datetime.combine(day, time.max)
+        return timezone.make_aware(end, timezone.get_default_timezone())
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        return None
+    if moment is None:
+        return None
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
     # Real zones lie within ±14 h; PostgreSQL refuses offsets past ±16 h that Python accepts.
     offset = moment.utcoffset()
     if offset is not None and abs(offset.total_seconds()) > 14 * 3600:
