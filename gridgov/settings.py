@@ -242,6 +242,9 @@ GRIDGOV_CELL_AREA_WARN_RANGE = (
 GRIDGOV_SERVED_MARGIN_M = float(os.environ.get("GRIDGOV_SERVED_MARGIN_M", "500"))
 # Overlaps and gaps smaller than this are numeric noise of reprojection, not real errors.
 GRIDGOV_TOPOLOGY_TOLERANCE_M2 = float(os.environ.get("GRIDGOV_TOPOLOGY_TOLERANCE_M2", "1.0"))
+# An imported feature leaving its parent or its siblings by less than this is snapped to them
+# (grids.snapping); 6-decimal coordinates are off by up to ~0.1 m. 0 turns snapping off.
+GRIDGOV_SNAP_TOLERANCE_M = float(os.environ.get("GRIDGOV_SNAP_TOLERANCE_M", "1.0"))
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -74,7 +74,8 @@ def test_a_dry_run_reports_the_same_outcome_and_writes_nothing(world, api_as, tm
 def test_the_unchanged_export_changes_nothing_and_says_so(world, api_as, tmp_path):
     path = write(tmp_path, exported(api_as, world.gis_admin, world.community_1))
     report = import_boundaries(path, level="grid", parent_code=world.community_1.code, actor=world.gis_admin, replace=True)
-    assert [p.kind for p in report.errors] == ["unchanged"]
+    # Issue 16: an export imported back unchanged is a no-op that succeeds (it was an error).
+    assert report.ok and report.unchanged and report.revision is None and not report.created
     assert not DraftRevision.objects.exists()
 
 
