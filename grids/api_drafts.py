@@ -20,7 +20,7 @@ from accounts.scope import get_scoped_or_404, scoped
 from . import actions
 from .models import Area, DraftRevision, Level
 from .permissions import CanEditBoundaries
-from .queries import draft_geojson, neighbour_cells_geojson
+from .queries import draft_geojson, neighbour_cells_geojson, snapping_outline
 from .validation import AreaValidationError
 
 def _problems_response(error: AreaValidationError, status_code: int = status.HTTP_400_BAD_REQUEST) -> Response:
@@ -121,6 +121,7 @@ class DraftView(_DraftView):
         draft = self.draft(request, draft_id)
         body = self.body(draft)
         body["neighbours"] = neighbour_cells_geojson(draft.community)
+        body["outline"] = snapping_outline(draft)
         return Response(body)
 
     @extend_schema(responses={204: None}, description="Discard the draft.")

@@ -165,6 +165,31 @@ def neighbour_cells_geojson(community: Area, distance_degrees: float = 0.002) ->
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def snapping_outline(draft) -> dict[str, Any]:
+    """The community's outline as a snapping target, with a vertex added wherever a corner of a
+    cell (the draft's, or a neighbouring community's) lies on it. Geoman snaps to the nearest
+    vertex of the nearest line; without these, a border cell's corner would jump to the outline's
+    next vertex instead of the corner it shares with its neighbours (ST_Snap inserts them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH corners AS (
+                SELECT ST_Collect(p.geom) AS geom FROM (
+                    SELECT (ST_DumpPoints(d.geometry)).geom FROM grids_draftcell d WHERE d.draft_id = %(draft)s
+                    UNION ALL
+                    SELECT (ST_DumpPoints(a.boundary)).geom FROM grids_area a, grids_area c
+                    WHERE c.id = %(community)s AND a.level = 'grid' AND a.valid_to IS NULL AND a.parent_id <> c.id
+                      AND ST_DWithin(a.boundary, c.boundary, 0.0001)
+                ) p
+            )
+            SELECT ST_AsGeoJSON(COALESCE(ST_Snap(c.boundary, corners.geom, 0.0000005), c.boundary), 15)
+            FROM grids_area c, corners WHERE c.id = %(community)s
+            """,
+            {"draft": draft.id, "community": draft.community_id},
+        )
+        return json.loads(cursor.fetchone()[0])
+
+
 def parse_moment(raw: str) -> datetime | None:
     """The moment ``as_of`` means; None when the text is neither a date nor a date and time.
 
