@@ -149,7 +149,7 @@ def test_an_administrator_replaces_cells_from_the_browser(world, api_as, tmp_pat
 def test_a_cell_outside_the_size_range_is_a_warning_named_by_feature_and_the_import_goes_through(world, api_as, tmp_path, settings):
     path, cell, neighbour = merged_file(api_as, world, tmp_path)
     merged_area = cell.area_m2 + neighbour.area_m2
-    settings.GRIDGOV_CELL_AREA_WARN_RANGE = (2_000, merged_area - 100)
+    settings.GRIDGOV_CELL_AREA_MIN_M2, settings.GRIDGOV_CELL_AREA_MAX_M2 = 2_000, merged_area - 100
     report = import_boundaries(path, level="grid", parent_code=world.community_1.code, actor=world.gis_admin, replace=True)
     assert report.ok and len(report.created) == 1
     warnings = [p for p in report.problems if not p.is_error]
