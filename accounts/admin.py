@@ -128,8 +128,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "active")
-    search_fields = ("code", "name")
+    list_display = ("code", "name", "name_en", "active")
+    search_fields = ("code", "name", "name_en")
 
 
 @admin.register(GridAssignment)

@@ -34,13 +34,19 @@ DEPARTMENTS = [
     ("ZJ", "住建"), ("SW", "水务"), ("JT", "交通"), ("GD", "供电"), ("RQ", "燃气"),
 ]
 
+DEPARTMENT_NAMES_EN = {
+    "CG": "Urban management", "SZ": "Municipal works", "YL": "Parks and greenery", "HB": "Environmental protection",
+    "GA": "Public security", "ZJ": "Housing and construction", "SW": "Water affairs", "JT": "Transport",
+    "GD": "Power supply", "RQ": "Gas supply",
+}
+
 
 @transaction.atomic
 def seed(*, district: Area, stdout, **_) -> None:
     if settings.PRODUCTION:
         raise CommandError("Demo accounts are never created in production.")
     for code, name in DEPARTMENTS:
-        Department.objects.update_or_create(code=code, defaults={"name": name})
+        Department.objects.update_or_create(code=code, defaults={"name": name, "name_en": DEPARTMENT_NAMES_EN.get(code, "")})
     street = Area.objects.current().filter(parent=district, level=Level.STREET).order_by("code").first()
     community = Area.objects.current().filter(parent=street, level=Level.COMMUNITY).order_by("code").first()
     cells = list(Area.objects.current().filter(parent=community, level=Level.GRID).order_by("code")[:2])

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.bilingual import in_language
+
 
 class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", _("Grid worker")
@@ -23,7 +25,8 @@ class Department(models.Model):
     """A functional department (城管, 市政, 水务 …) that the command centre dispatches cases to."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -32,7 +35,12 @@ class Department(models.Model):
         verbose_name_plural = _("departments")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the viewer's language (Chinese unless English is asked for and given)."""
+        return in_language(self.name, self.name_en)
 
 
 class User(AbstractUser):

@@ -44,7 +44,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.generate import BENCH_PREFIX, SCALES, first_area, generate, generated_scale, table_exists  # noqa: E402
-from bench import map_transfer  # noqa: E402
+from bench import cutting_bench, map_transfer  # noqa: E402
 
 
 # --- results --------------------------------------------------------------------------------
@@ -350,6 +350,7 @@ class Bench:
         finally:
             server.stop()
         self.measure("escalation sweep", self.sweep, "100,000 of 1,000,000 in < 10 s (city); same rate at small")
+        self.measure("district cut into cells", lambda: cutting_bench.measure(self), cutting_bench.TARGET)
         counts = self.counts()
         return {
             "scale": self.scale.name, "date": timezone.localtime().isoformat(timespec="seconds"),

@@ -253,14 +253,14 @@ class DefaultsView(APIView):
         owners: dict[int, list[dict]] = {}
         for row in DepartmentCategory.objects.select_related("department").order_by("department__code"):
             owners.setdefault(row.category_id, []).append(
-                {"id": row.department_id, "code": row.department.code, "name": row.department.name}
+                {"id": row.department_id, "code": row.department.code, "name": row.department.label}
             )
         categories = Category.objects.filter(active=True).order_by("sort_order", "code")
         return Response(
             {
-                "departments": [{"id": d.pk, "code": d.code, "name": d.name} for d in Department.objects.filter(active=True)],
+                "departments": [{"id": d.pk, "code": d.code, "name": d.label} for d in Department.objects.filter(active=True)],
                 "categories": [
-                    {"code": c.code, "name": c.name, "major": c.parent_id is None, "departments": owners.get(c.pk, [])}
+                    {"code": c.code, "name": c.label, "major": c.parent_id is None, "departments": owners.get(c.pk, [])}
                     for c in categories
                 ],
             }
@@ -353,7 +353,7 @@ class IndicatorsView(APIView):
             if len(ids) == 1:
                 department = Department.objects.get(pk=ids[0])
                 body.update(
-                    department={"id": department.pk, "code": department.code, "name": department.name},
+                    department={"id": department.pk, "code": department.code, "name": department.label},
                     indicators=row_data(rows[0]),
                 )
             else:

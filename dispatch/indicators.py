@@ -52,6 +52,7 @@ from typing import Any, Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -591,13 +592,13 @@ def department_indicators(
     rows = []
     for department in departments.order_by("code"):
         values = found.get(department.pk, {})
-        rows.append(Row(key=str(department.pk), name=department.name, registered=None, grid_resolved=None, **values).finish())
+        rows.append(Row(key=str(department.pk), name=department.label, registered=None, grid_resolved=None, **values).finish())
     for department_id in set(found) - {d.pk for d in departments}:  # inactive now, but worked in the period
         department = Department.objects.filter(pk=department_id).first()
         rows.append(
             Row(
                 key=str(department_id),
-                name=department.name if department else str(department_id),
+                name=department.label if department else str(department_id),
                 registered=None,
                 grid_resolved=None,
                 **found[department_id],
@@ -621,7 +622,8 @@ def _cached(kind: str, compute, *parts: Any, now: datetime | None = None):
 
     minute = (now or timezone.now()).strftime("%Y%m%d%H%M")
     # The database's name keeps checkouts and test databases that share one Redis apart.
-    raw = ":".join(str(part) for part in (connection.settings_dict["NAME"], kind, *parts, minute))
+    # Names of categories and departments follow the viewer's language, so the language is a part.
+    raw = ":".join(str(part) for part in (connection.settings_dict["NAME"], kind, get_language(), *parts, minute))
     key = "dispatch:indicators:" + hashlib.sha256(raw.encode()).hexdigest()
     try:
         found = cache.get(key)

@@ -169,7 +169,7 @@ def share_data(share: Assignment, now: datetime | None = None) -> dict[str, Any]
     late = share.status in (AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED) and share.deadline < now
     return {
         "id": share.pk,
-        "department": {"id": share.department_id, "code": share.department.code, "name": share.department.name},
+        "department": {"id": share.department_id, "code": share.department.code, "name": share.department.label},
         "status": share.status,
         "status_label": share.get_status_display(),
         "deadline": _iso(share.deadline),
@@ -200,9 +200,9 @@ def queue_row(incident: Incident, shares: list[Assignment], now: datetime) -> di
         "urgent": incident.urgency == "urgent",
         "source": incident.source,
         "source_label": incident.get_source_display(),
-        "category": category.name,
+        "category": category.label,
         "category_code": category.code,
-        "major": category.parent.name if category.parent_id and category.parent else "",
+        "major": category.parent.label if category.parent_id and category.parent else "",
         "area": incident.filed_area.name,
         "street": street,
         "address": incident.address,
@@ -213,7 +213,7 @@ def queue_row(incident: Incident, shares: list[Assignment], now: datetime) -> di
         "location": {"lat": round(incident.location.y, 6), "lng": round(incident.location.x, 6)},
         "departments": [
             {
-                "name": s.department.name,
+                "name": s.department.label,
                 "status": s.status,
                 "status_label": s.get_status_display(),
                 "late": s.status in (AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED) and s.deadline < now,

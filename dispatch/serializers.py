@@ -53,7 +53,7 @@ def _when(value):
 def extension_data(extension: ExtensionRequest) -> dict[str, Any]:
     return {
         "id": extension.pk,
-        "department": extension.assignment.department.name,
+        "department": extension.assignment.department.label,
         "status": extension.status,
         "status_label": extension.get_status_display(),
         "requested_at": _when(extension.requested_at),
@@ -85,7 +85,7 @@ def inbox_item(share: Assignment, now=None) -> dict[str, Any]:
             "version": incident.version,
             "status": incident.status,
             "status_label": incident.get_status_display(),
-            "category": incident.category.name,
+            "category": incident.category.label,
             "urgency": incident.urgency,
             "area": incident.filed_area.name,
             "address": incident.address,

@@ -188,7 +188,7 @@ def case_page(request, pk: int):
             "lat": incident.location.y,
             "lng": incident.location.x,
             "nearby": [
-                {"id": n.pk, "lat": n.location.y, "lng": n.location.x, "label": f"#{n.pk} {n.category.name}"}
+                {"id": n.pk, "lat": n.location.y, "lng": n.location.x, "label": f"#{n.pk} {n.category.label}"}
                 for n in queries.nearby_cases(request.user, incident)
             ],
         },

@@ -236,14 +236,15 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
 }
 # Cells of about 10,000 m² are the norm; outside this range is a warning, never a block.
-GRIDGOV_CELL_AREA_WARN_RANGE = (
-    float(os.environ.get("GRIDGOV_CELL_AREA_MIN_M2", "2000")),
-    float(os.environ.get("GRIDGOV_CELL_AREA_MAX_M2", "50000")),
-)
+GRIDGOV_CELL_AREA_MIN_M2 = float(os.environ.get("GRIDGOV_CELL_AREA_MIN_M2", "2000"))
+GRIDGOV_CELL_AREA_MAX_M2 = float(os.environ.get("GRIDGOV_CELL_AREA_MAX_M2", "50000"))
 # A report further than this outside every district served is refused (GPS error at the border is less).
 GRIDGOV_SERVED_MARGIN_M = float(os.environ.get("GRIDGOV_SERVED_MARGIN_M", "500"))
 # Overlaps and gaps smaller than this are numeric noise of reprojection, not real errors.
 GRIDGOV_TOPOLOGY_TOLERANCE_M2 = float(os.environ.get("GRIDGOV_TOPOLOGY_TOLERANCE_M2", "1.0"))
+# An imported feature leaving its parent or its siblings by less than this is snapped to them
+# (grids.snapping); 6-decimal coordinates are off by up to ~0.1 m. 0 turns snapping off.
+GRIDGOV_SNAP_TOLERANCE_M = float(os.environ.get("GRIDGOV_SNAP_TOLERANCE_M", "1.0"))
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

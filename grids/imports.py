@@ -7,34 +7,24 @@ rolled back).
 """
 from __future__ import annotations
 
-import json
 import re
-import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.contrib.gis.gdal import DataSource, GDALException, SpatialReference
-from django.contrib.gis.geos import GEOSException, GEOSGeometry
+import shapely
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .actions import AreaSpec, RevisionConflict, community_revision, create_areas, publish_draft, start_revision
+from .boundary_files import BadFile, RawFeature, read_features
 from .models import CODE_LENGTH, PARENT_LEVEL, Area, DraftCell, DraftRevision, Level, Revision
 from .numbering import reading_order
+from .snapping import Frame, adjustment_problems, snap_to_parent
+from .snapping import tolerance_m as snap_tolerance_m
 from .validation import AreaValidationError, Problem, as_multipolygon, check_geometry, draft_cell_label
 
-GEOJSON_SUFFIXES = {".geojson", ".json"}
-WGS84_NAMES = {"EPSG:4326", "urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:OGC:1.3:CRS84", "OGC:CRS84", "CRS84"}
 ROW_HEIGHT_DEGREES = 0.0009
-
-
-@dataclass
-class RawFeature:
-    index: int
-    properties: dict[str, Any]
-    geometry: GEOSGeometry | None
 
 
 @dataclass
@@ -49,6 +39,11 @@ class ImportReport:
     replace: bool = False
     retired: list[str] = field(default_factory=list)  # codes of the cells a replacing import retires
     impact: dict[str, Any] | None = None  # what changes cell (a replacing import), as the editor shows it
+    unchanged: bool = False  # the file equals the current areas: nothing was (or would be) written
+
+    @property
+    def snapped(self) -> list[Problem]:
+        return [p for p in self.problems if p.kind == "snapped"]
 
     @property
     def errors(self) -> list[Problem]:
@@ -57,120 +52,6 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-class BadFile(Exception):
-    """The file cannot be read at all; the message says why."""
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
-
-
-def _check_geojson(path: Path) -> None:
-    """Parse the JSON first: GDAL's own message for broken JSON does not say where."""
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            data = json.load(handle)
-    except UnicodeDecodeError as exc:
-        raise BadFile(_("The file is not UTF-8 text: %(reason)s.") % {"reason": exc.reason})
-    except json.JSONDecodeError as exc:
-        raise BadFile(
-            _("Malformed GeoJSON: %(reason)s at line %(line)s, column %(column)s.") % {"reason": exc.msg, "line": exc.lineno, "column": exc.colno}
-        )
-    if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
-        raise BadFile(_("Malformed GeoJSON: the top level must be a FeatureCollection or a Feature."))
-    crs = data.get("crs")
-    if crs is not None:
-        name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
-        if not name:
-            raise BadFile(_("The GeoJSON “crs” member names no coordinate system."))
-        try:
-            SpatialReference(name)
-        except (GDALException, ValueError):
-            raise BadFile(_("Unknown coordinate system “%(name)s” in the GeoJSON “crs” member.") % {"name": name})
-
-
-def _find_shapefile(folder: Path) -> Path:
-    shapefiles = sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".shp")
-    if not shapefiles:
-        raise BadFile(_("The archive holds no .shp file."))
-    if len(shapefiles) > 1:
-        raise BadFile(_("The archive holds %(n)s Shapefiles; import one at a time.") % {"n": len(shapefiles)})
-    return shapefiles[0]
-
-
-def _check_shapefile(path: Path) -> None:
-    siblings = {p.suffix.lower() for p in path.parent.glob(path.stem + ".*")}
-    for needed in (".shx", ".dbf"):
-        if needed not in siblings:
-            raise BadFile(_("The Shapefile %(name)s has no %(part)s file beside it.") % {"name": path.name, "part": needed})
-    if ".prj" not in siblings:
-        raise BadFile(
-            _("The Shapefile %(name)s has no .prj file, so its coordinate system is unknown. Export it again with its .prj.")
-            % {"name": path.name}
-        )
-
-
-def read_features(path: Path | str) -> list[RawFeature]:
-    """Every feature of the file as a WGS-84 GEOS geometry with its properties.
-
-    1. GeoJSON is parsed as JSON first, for a message with line and column; a ``crs`` member must
-       name a system GDAL knows. Without one, RFC 7946 says WGS-84.
-    2. A Shapefile (or a .zip holding one) must come with its .shx, .dbf and .prj.
-    3. GDAL reads the features; geometries in another system are transformed to WGS-84.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".zip":
-        folder = Path(tempfile.mkdtemp(prefix="gridgov-import-"))
-        try:
-            with zipfile.ZipFile(path) as archive:
-                for member in archive.namelist():
-                    # Never write outside the temporary folder, whatever the archive says.
-                    target = (folder / member).resolve()
-                    if not str(target).startswith(str(folder.resolve())):
-                        raise BadFile(_("The archive holds a path outside itself: %(name)s.") % {"name": member})
-                archive.extractall(folder)
-        except zipfile.BadZipFile:
-            raise BadFile(_("The file is not a valid .zip archive."))
-        return read_features(_find_shapefile(folder))
-    if suffix in GEOJSON_SUFFIXES:
-        _check_geojson(path)
-    elif suffix == ".shp":
-        _check_shapefile(path)
-    else:
-        raise BadFile(_("Use a GeoJSON file (.geojson, .json), a Shapefile (.shp) or a .zip holding one; not “%(suffix)s”.") % {"suffix": suffix})
-    try:
-        source = DataSource(str(path))
-    except GDALException as exc:
-        raise BadFile(_("GDAL cannot read the file: %(reason)s") % {"reason": exc})
-    if len(source) == 0:
-        raise BadFile(_("The file holds no layer."))
-    layer = source[0]
-    target = SpatialReference(4326)
-    features: list[RawFeature] = []
-    for index, feature in enumerate(layer):
-        properties = {name: _plain(feature.get(name)) for name in feature.fields}
-        geometry = None
-        try:
-            ogr = feature.geom
-        except GDALException:
-            ogr = None
-        if ogr is not None:
-            if layer.srs is not None and ogr.srs is None:
-                ogr.srs = layer.srs
-            try:
-                if ogr.srs is not None and ogr.srs.srid != 4326:
-                    ogr.transform(target)
-                geometry = GEOSGeometry(ogr.wkb, srid=4326)
-            except (GDALException, GEOSException) as exc:
-                geometry = None
-                properties.setdefault("_error", str(exc))
-        features.append(RawFeature(index=index, properties=properties, geometry=geometry))
-    return features
 
 
 def _problem(feature: RawFeature, kind: str, message: str, code: str | None = None) -> Problem:
@@ -263,16 +144,6 @@ def import_boundaries(
                 Problem("parent", _("%(code)s is a %(actual)s; it cannot hold areas of this level.") % {"code": parent.code, "actual": Level(parent.level).label})
             )
             return report
-        existing = Area.objects.current().filter(parent=parent, level=level).count()
-        if existing and not replace:
-            report.problems.append(
-                Problem(
-                    "parent",
-                    _("%(code)s already has %(n)s current areas of this level; redraw them in the editor, or replace them (cells only).")
-                    % {"code": parent.code, "n": existing},
-                )
-            )
-            return report
     try:
         features = read_features(path)
     except BadFile as exc:
@@ -282,12 +153,27 @@ def import_boundaries(
     if not features:
         report.problems.append(Problem("file", _("The file holds no features.")))
         return report
+    if not replace and _same_as_current(features, level, parent, code_field):
+        report.unchanged = True  # an export imported back as it was: nothing to do, and that is fine
+        return report
+    if parent is not None and not replace:
+        existing = Area.objects.current().filter(parent=parent, level=level).count()
+        if existing:
+            report.problems.append(
+                Problem(
+                    "parent",
+                    _("%(code)s already has %(n)s current areas of this level; redraw them in the editor, or replace them (cells only).")
+                    % {"code": parent.code, "n": existing},
+                )
+            )
+            return report
     if replace:
         return _replace_cells(features, report, actor=actor, reason=reason, code_field=code_field, name_field=name_field)
     specs, problems = _specs(features, level, parent, code_field, name_field)
     report.problems += problems
     if report.errors:
         return report
+    report.problems += _snap_specs(specs)
     try:
         with transaction.atomic():
             revision = start_revision(
@@ -349,6 +235,7 @@ def _replace_cells(features: list[RawFeature], report: ImportReport, *, actor, r
         with transaction.atomic():
             draft = DraftRevision.objects.create(community=community, created_by=actor, base_revision=community_revision(community))
             by_cell: dict[int, RawFeature] = {}
+            report.problems += _snap_features(features, community, current, code_field)
             for feature in features:
                 origin = current.get(str(feature.properties.get(code_field) or "").strip())
                 cell = DraftCell.objects.create(draft=draft, origin=origin, geometry=as_multipolygon(feature.geometry))
@@ -359,7 +246,10 @@ def _replace_cells(features: list[RawFeature], report: ImportReport, *, actor, r
                 result = publish_draft(draft=draft, actor=actor, reason=reason or _("Import replacing the cells of %(code)s") % {"code": community.code},
                                        names=names)
             except AreaValidationError as error:
-                report.problems += [_feature_problem(problem, by_cell) for problem in error.problems]
+                if all(problem.kind == "unchanged" for problem in error.problems):
+                    report.unchanged = True  # the file is the community's cells as they are
+                else:
+                    report.problems += [_feature_problem(problem, by_cell) for problem in error.problems]
                 raise
             report.problems += [_feature_problem(problem, by_cell) for problem in result.warnings]
             report.revision = result.revision
@@ -418,3 +308,64 @@ def _feature_problem(problem: Problem, by_cell: dict[int, RawFeature]) -> Proble
         problem.feature_index = first.index
         problem.properties = first.properties
     return problem
+
+
+def _snap_specs(specs: list[AreaSpec]) -> list[Problem]:
+    """Snap each parent's new children to its edge and to each other (``grids.snapping``)."""
+    groups: dict[int, list[int]] = {}
+    for index, spec in enumerate(specs):
+        if spec.parent is not None and spec.boundary is not None:
+            groups.setdefault(spec.parent.pk, []).append(index)
+    problems: list[Problem] = []
+    for indexes in groups.values():
+        parent = specs[indexes[0]].parent
+        snapped, adjustments = snap_to_parent([specs[i].boundary for i in indexes], parent.boundary)
+        for i, geometry in zip(indexes, snapped):
+            specs[i].boundary = geometry
+        problems += adjustment_problems(adjustments, [specs[i] for i in indexes])
+    return problems
+
+
+def _snap_features(features: list[RawFeature], community: Area, current: dict[str, Area], code_field: str) -> list[Problem]:
+    """The same for a file replacing a community's cells (its features become draft cells). A
+    feature giving a current cell back within the rounding of a 6-decimal export is that cell
+    exactly, and its neighbours are snapped to it, never the other way round."""
+    usable = [f for f in features if f.geometry is not None and not f.geometry.empty and f.geometry.valid]
+    codes = [str(f.properties.get(code_field) or "").strip() for f in usable]
+    fixed = set()
+    for index, (feature, code) in enumerate(zip(usable, codes)):
+        origin = current.get(code)
+        if origin is not None and _hausdorff(feature.geometry, origin.boundary) < SAME_SHAPE_DEGREES:
+            feature.geometry = origin.boundary
+            fixed.add(index)
+    snapped, adjustments = snap_to_parent([f.geometry for f in usable], community.boundary, fixed=frozenset(fixed))
+    for feature, geometry in zip(usable, snapped):
+        feature.geometry = geometry
+    named = [
+        AreaSpec(code=code, name="", level=Level.GRID, boundary=None, feature_index=f.index, properties=f.properties)
+        for f, code in zip(usable, codes)
+    ]
+    return adjustment_problems(adjustments, named)
+
+
+def _hausdorff(a, b) -> float:
+    return shapely.hausdorff_distance(shapely.from_wkb(bytes(a.wkb)), shapely.from_wkb(bytes(b.wkb)))
+
+
+def _same_as_current(features: list[RawFeature], level: str, parent: Area | None, code_field: str) -> bool:
+    """Does the file hold exactly the current areas of this level (under the parent), each within
+    the snapping tolerance of its shape? Then importing it changes nothing."""
+    codes = [str(f.properties.get(code_field) or "").strip() for f in features]
+    if not all(codes) or len(set(codes)) != len(codes) or any(f.geometry is None or f.geometry.empty for f in features):
+        return False
+    current = Area.objects.current().filter(level=level)
+    current = current.filter(parent=parent) if parent is not None else current.filter(code__in=codes)
+    areas = {area.code: area for area in current}
+    if set(areas) != set(codes):
+        return False
+    frame = Frame(next(iter(areas.values())).boundary.centroid.y)
+    tolerance = snap_tolerance_m()
+    for feature, code in zip(features, codes):
+        if shapely.hausdorff_distance(frame.to_metric(feature.geometry), frame.to_metric(areas[code].boundary)) > tolerance:
+            return False
+    return True

@@ -207,3 +207,39 @@ class DraftStepCell(models.Model):
     origin = models.ForeignKey(Area, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     # Never searched by place: no spatial index to keep up on every edit.
     geometry = models.MultiPolygonField(srid=4326, spatial_index=False)
+
+
+class CutStatus(models.TextChoices):
+    PLANNING = "planning", _("Cutting")
+    READY = "ready", _("Ready to publish")
+    PUBLISHING = "publishing", _("Publishing")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+
+
+class CutJob(models.Model):
+    """An administrator's cutting of chosen communities into cells (grids.cutting), run by Celery:
+    planned first (the preview: cells, counts and sizes), then published as one revision."""
+
+    SCOPE_AREA_PATH = "scope"
+
+    scope = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="+")
+    communities = models.JSONField(_("communities"), default=list)  # codes
+    size_m = models.FloatField(_("cell size (m)"), default=100.0)
+    status = models.CharField(_("status"), max_length=12, choices=CutStatus.choices, default=CutStatus.PLANNING)
+    summary = models.JSONField(_("summary"), default=list, blank=True)  # per community: cells, sizes
+    preview = models.JSONField(_("preview"), default=dict, blank=True)  # the planned cells, GeoJSON
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    revision = models.ForeignKey(Revision, verbose_name=_("revision"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("cell cutting")
+        verbose_name_plural = _("cell cuttings")
+
+    def __str__(self) -> str:
+        return f"{self.scope.code} · {self.get_status_display()}"

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+from datetime import datetime, time
 from typing import Any
 
 import psycopg
@@ -161,22 +162,60 @@ def neighbour_cells_geojson(community: Area, distance_degrees: float = 0.002) ->
     )
 
 
+_BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def snapping_outline(draft) -> dict[str, Any]:
+    """The community's outline as a snapping target, with a vertex added wherever a corner of a
+    cell (the draft's, or a neighbouring community's) lies on it. Geoman snaps to the nearest
+    vertex of the nearest line; without these, a border cell's corner would jump to the outline's
+    next vertex instead of the corner it shares with its neighbours (ST_Snap inserts them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH corners AS (
+                SELECT ST_Collect(p.geom) AS geom FROM (
+                    SELECT (ST_DumpPoints(d.geometry)).geom FROM grids_draftcell d WHERE d.draft_id = %(draft)s
+                    UNION ALL
+                    SELECT (ST_DumpPoints(a.boundary)).geom FROM grids_area a, grids_area c
+                    WHERE c.id = %(community)s AND a.level = 'grid' AND a.valid_to IS NULL AND a.parent_id <> c.id
+                      AND ST_DWithin(a.boundary, c.boundary, 0.0001)
+                ) p
+            )
+            SELECT ST_AsGeoJSON(COALESCE(ST_Snap(c.boundary, corners.geom, 0.0000005), c.boundary), 15)
+            FROM grids_area c, corners WHERE c.id = %(community)s
+            """,
+            {"draft": draft.id, "community": draft.community_id},
+        )
+        return json.loads(cursor.fetchone()[0])
+
+
 def parse_moment(raw: str) -> datetime | None:
-    """A date means the end of that day (Asia/Shanghai); None when the text is neither."""
-    try:
-        moment = parse_datetime(raw)
-    except ValueError:
-        return None
-    if moment is None:
+    """The moment ``as_of`` means; None when the text is neither a date nor a date and time.
+
+    A bare date (YYYY-MM-DD) means the end of that day in the district's time zone (the
+    project's ``TIME_ZONE``, Asia/Shanghai): "the map of 3 December" shows what was in force
+    when that day ended, so today's date shows today's map. It is read before
+    ``parse_datetime``, which since Python 3.11 takes a bare date for its midnight.
+    """
+    raw = raw.strip()
+    if _BARE_DATE.match(raw):
         try:
             day = parse_date(raw)
         except ValueError:
             return None
         if day is None:
             return None
-        moment = datetime(day.year, day.month, day.day, 23, 59, 59)
+        end = datetime.combine(day, time.max)
+        return timezone.make_aware(end, timezone.get_default_timezone())
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        return None
+    if moment is None:
+        return None
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
     # Real zones lie within ±14 h; PostgreSQL refuses offsets past ±16 h that Python accepts.
     offset = moment.utcoffset()
     if offset is not None and abs(offset.total_seconds()) > 14 * 3600:

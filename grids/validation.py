@@ -256,7 +256,7 @@ def check_coverage(parent_ids: Sequence[int]) -> list[Problem]:
 
 def check_cell_sizes(area_ids: Sequence[int]) -> list[Problem]:
     """Cells far from the ~10,000 m² norm are flagged as a warning, never refused."""
-    low, high = settings.GRIDGOV_CELL_AREA_WARN_RANGE
+    low, high = settings.GRIDGOV_CELL_AREA_MIN_M2, settings.GRIDGOV_CELL_AREA_MAX_M2
     rows = _rows(
         "SELECT code, area_m2 FROM grids_area WHERE id = ANY(%s) AND level = 'grid' AND (area_m2 < %s OR area_m2 > %s) ORDER BY code",
         [list(area_ids), low, high],
@@ -410,7 +410,7 @@ def check_draft_gaps(draft_id: int) -> list[Problem]:
 
 def check_draft_cell_sizes(draft_id: int) -> list[Problem]:
     """Proposed cells far from the usual size: a warning, never a block."""
-    low, high = settings.GRIDGOV_CELL_AREA_WARN_RANGE
+    low, high = settings.GRIDGOV_CELL_AREA_MIN_M2, settings.GRIDGOV_CELL_AREA_MAX_M2
     rows = _rows(
         f"""
         SELECT id, label, area FROM (

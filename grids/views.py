@@ -40,6 +40,7 @@ def _map_texts() -> dict[str, str]:
         edit=_("Edit boundaries"),
         retired=_("Retired"),
         history=_("Revisions"),
+        nothingThen=_("No boundaries existed on that day."),
     )
     return texts
 
@@ -74,6 +75,15 @@ def map_page(request):
         start_codes = [top.code] if top else []
     as_of_raw = request.GET.get("as_of", "")
     moment = parse_moment(as_of_raw) if as_of_raw else None
+    nothing_then = False
+    if moment is not None:
+        then = scoped(Area.objects.as_of(moment), user)
+        if start_level != Level.GRID and not then.filter(code__in=start_codes).exists():
+            # The user's area did not exist yet (or had another generation's code): start from
+            # the top area they may see as it was then, or say that nothing existed.
+            top = then.order_by("code").first()
+            start_level, start_codes = (top.level, [top.code]) if top else (start_level, [])
+        nothing_then = not then.exists()
     return render(
         request,
         "grids/map.html",
@@ -83,10 +93,16 @@ def map_page(request):
             "tile_url": settings.GRIDGOV_TILE_URL,
             "tile_attribution": settings.GRIDGOV_TILE_ATTRIBUTION,
             "as_of": as_of_raw if moment else "",
+            "nothing_then": nothing_then,
+            "first_published": _first_published() if nothing_then else None,
             "revision": tiles.revision_number(moment),
             "map_config": _map_config(request),
         },
     )
+
+
+def _first_published():
+    return Area.objects.order_by("valid_from").values_list("valid_from", flat=True).first()
 
 
 def _require_editor(request) -> None:

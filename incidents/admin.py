@@ -44,9 +44,9 @@ class TimeLimitInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "parent", "default_urgency", "grid_resolvable", "duplicate_radius_m", "active")
+    list_display = ("code", "name", "name_en", "kind", "parent", "default_urgency", "grid_resolvable", "duplicate_radius_m", "active")
     list_filter = ("kind", "active", "grid_resolvable", "parent")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_en")
     inlines = [TimeLimitInline]
 
 

@@ -252,7 +252,7 @@ class IncidentGeoJSONView(APIView):
                 "type": "Feature",
                 "id": incident.pk,
                 "geometry": {"type": "Point", "coordinates": [round(incident.location.x, 6), round(incident.location.y, 6)]},
-                "properties": {"id": incident.pk, "category": incident.category.name, "status": incident.get_status_display(),
+                "properties": {"id": incident.pk, "category": incident.category.label, "status": incident.get_status_display(),
                                "level": incident.level, "light": incident.light or None},
             }
             for incident in queryset
@@ -379,7 +379,7 @@ class NotificationListView(APIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         response = paginator.get_paginated_response([
             {"id": n.pk, "kind": n.kind, "kind_label": n.get_kind_display(), "incident": n.incident_id,
-             "category": n.incident.category.name, "text": notification_text(n), "created_at": timezone.localtime(n.created_at).isoformat(),
+             "category": n.incident.category.label, "text": notification_text(n), "created_at": timezone.localtime(n.created_at).isoformat(),
              "read": n.read_at is not None}
             for n in page
         ])

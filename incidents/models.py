@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.bilingual import in_language
 from gridgov.choices import CachedChoiceLabels
 from grids.models import Level
 
@@ -70,7 +71,8 @@ class Category(models.Model):
         "self", verbose_name=_("major class"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     code = models.CharField(_("code"), max_length=10, unique=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=60, blank=True)
     duplicate_radius_m = models.PositiveIntegerField(
         _("duplicate radius (m)"), default=50, help_text=_("Open cases of this class within this distance are shown as possible duplicates.")
     )
@@ -87,7 +89,12 @@ class Category(models.Model):
         verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
-        return f"{self.parent.name} · {self.name}" if self.parent_id and self.parent else self.name
+        return f"{self.parent.label} · {self.label}" if self.parent_id and self.parent else self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the viewer's language (Chinese unless English is asked for and given)."""
+        return in_language(self.name, self.name_en)
 
     @property
     def is_major(self) -> bool:
@@ -309,7 +316,7 @@ class Incident(CachedChoiceLabels, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.category.name if self.category_id else ''}"
+        return f"#{self.pk} {self.category.label if self.category_id else ''}"
 
     @property
     def is_open(self) -> bool:

@@ -85,7 +85,7 @@ def taxonomy(user=None) -> dict[str, Any]:
     all_minors = {}
     for category in Category.objects.filter(active=True).order_by("sort_order", "code"):
         item = {
-            "id": category.pk, "code": category.code, "name": category.name, "kind": category.kind,
+            "id": category.pk, "code": category.code, "name": category.label, "kind": category.kind,
             "radius_m": category.duplicate_radius_m, "urgency": category.default_urgency,
             "grid_resolvable": category.grid_resolvable,
         }

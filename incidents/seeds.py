@@ -59,6 +59,23 @@ TAXONOMY = [
     ]),
 ]
 
+# The classes' English names (GB/T 30428's terms where it has them), shown to English readers.
+ENGLISH_NAMES = {
+    "C01": "Public facilities", "C0101": "Manhole cover missing or broken", "C0102": "Street light broken",
+    "C0103": "Fire hydrant broken", "C0104": "Power or telecom equipment damaged", "C0105": "Gas equipment damaged",
+    "C02": "Roads and traffic", "C0201": "Traffic sign damaged", "C0202": "Road railing damaged",
+    "C0203": "Bus shelter damaged", "C0204": "Pothole or broken road surface",
+    "C03": "Streetscape and greenery", "C0301": "Litter bin broken", "C0302": "Public toilet facilities broken",
+    "C0303": "Public bench broken", "C0304": "Street tree fallen or missing", "C0305": "Green-space railing broken",
+    "E01": "Environment", "E0101": "Exposed rubbish", "E0102": "Piled-up muck", "E0103": "Dirty road",
+    "E0104": "Materials piled up", "E0105": "Illegal small adverts",
+    "E02": "Street order", "E0201": "Street stall on the road", "E0202": "Unlicensed hawker", "E0203": "Illegal parking",
+    "E0204": "Shared bikes parked badly", "E0205": "Open-air barbecue",
+    "E03": "Construction", "E0301": "Illegal building", "E0302": "Construction noise", "E0303": "Spillage on the road",
+    "E04": "Emergencies and social issues", "E0401": "Road collapse", "E0402": "Water main burst", "E0403": "Flooded road",
+    "E0404": "Neighbour dispute", "E0405": "Safety hazard",
+}
+
 # Defaults per level (category empty): (level, condition, clock, amount). Local practice, not a
 # national rule: one working day at the grid, more as a case climbs (docs/domain/cases.md#time-limits).
 DEFAULT_LIMITS = [
@@ -109,18 +126,35 @@ def _models(apps=None):
     return Category, TimeLimit, WorkingCalendar
 
 
+def fill_english_names(apps=None) -> int:
+    """Give the built-in classes their English names where none is set (never overwrite)."""
+    Category, _, _ = _models(apps)
+    filled = 0
+    for code, english in ENGLISH_NAMES.items():
+        filled += Category.objects.filter(code=code, name_en="").update(name_en=english)
+    return filled
+
+
+def _english(names: dict | None, code: str) -> dict:
+    return {"name_en": names.get(code, "")} if names is not None else {}
+
+
 def ensure_taxonomy(apps=None) -> int:
     """Create the classes and limits that are missing; never overwrite what an administrator changed."""
     Category, TimeLimit, _ = _models(apps)
+    # Migration 0002 runs this on the model as it was then, before English names existed.
+    english = ENGLISH_NAMES if any(f.name == "name_en" for f in Category._meta.get_fields()) else None
     created = 0
     for order, (code, name, kind, minors) in enumerate(TAXONOMY):
-        major, made = Category.objects.get_or_create(code=code, defaults={"name": name, "kind": kind, "sort_order": order * 10})
+        major, made = Category.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": kind, "sort_order": order * 10, **_english(english, code)}
+        )
         created += made
         for minor_order, (minor_code, minor_name, urgency, resolvable, radius) in enumerate(minors):
             _, made = Category.objects.get_or_create(
                 code=minor_code,
                 defaults={
-                    "name": minor_name, "kind": kind, "parent": major, "default_urgency": urgency,
+                    "name": minor_name, **_english(english, minor_code), "kind": kind, "parent": major, "default_urgency": urgency,
                     "grid_resolvable": resolvable, "duplicate_radius_m": radius, "sort_order": minor_order,
                 },
             )

@@ -105,7 +105,7 @@ def _message(user, items, connection) -> EmailMessage:
             incident = item.incident
             said = notification_text(item)
             lines.append(
-                f"#{incident.pk} {incident.category.name} · {item.get_kind_display()} · "
+                f"#{incident.pk} {incident.category.label} · {item.get_kind_display()} · "
                 + (f"{said} · " if said else "")
                 + _("deadline %(deadline)s") % {"deadline": timezone.localtime(incident.deadline).strftime("%Y-%m-%d %H:%M")}
                 + (f"\n  {base}/incidents/{incident.pk}/" if base else f"\n  /incidents/{incident.pk}/")

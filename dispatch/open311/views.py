@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from gridgov.bilingual import in_language
 from gridgov.dates import DateError, check_day
 from grids.models import Area, Level
 from grids.queries import lookup_point
@@ -70,12 +71,12 @@ def _services():
 def _service(category: Category) -> dict[str, Any]:
     return {
         "service_code": category.code,
-        "service_name": category.name,
-        "description": f"{category.parent.name} · {category.name}",
+        "service_name": category.label,
+        "description": f"{category.parent.label} · {category.label}",
         "metadata": True,
         "type": "realtime",
-        "keywords": ", ".join([category.parent.name, category.get_kind_display()]),
-        "group": category.parent.name,
+        "keywords": ", ".join([category.parent.label, category.get_kind_display()]),
+        "group": category.parent.label,
     }
 
 
@@ -171,7 +172,7 @@ def _request_data(item: Open311Request, departments: dict[int, list[str]], photo
         "service_request_id": str(incident.pk),
         "status": "closed" if incident.status in CLOSED else "open",
         "status_notes": _status_notes(incident),
-        "service_name": incident.category.name,
+        "service_name": incident.category.label,
         "service_code": incident.category.code,
         "description": incident.description,
         "agency_responsible": _agency(incident, departments),
@@ -191,12 +192,12 @@ def _request_data(item: Open311Request, departments: dict[int, list[str]], photo
 def _render_requests(request, fmt: str, items: list[Open311Request]):
     ids = [item.incident_id for item in items]
     departments: dict[int, list[str]] = {}
-    for incident_id, name in (
+    for incident_id, name, name_en in (
         Assignment.objects.filter(incident_id__in=ids, status__in=ACTIVE_ASSIGNMENT)
         .order_by("department__code")
-        .values_list("incident_id", "department__name")
+        .values_list("incident_id", "department__name", "department__name_en")
     ):
-        departments.setdefault(incident_id, []).append(name)
+        departments.setdefault(incident_id, []).append(in_language(name, name_en))
     photos = published_photos(ids)
     body = [_request_data(item, departments, photos, request) for item in items]
     return render(fmt, body, root="service_requests", item="request")

@@ -148,7 +148,7 @@ def resolve_at_grid(
     if not resolvable(incident):
         raise NotAllowed(
             _("“%(category)s” is not a minor matter a grid worker may settle alone; register it instead.")
-            % {"category": incident.category.name}
+            % {"category": incident.category.label}
         )
     before = prepare(before_photos, "before_photos")
     after = prepare(after_photos, "after_photos")

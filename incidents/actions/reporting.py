@@ -99,10 +99,10 @@ def check_category(category) -> Category:
     if not isinstance(category, Category):
         raise InvalidInput(_("Choose a category."), field="category")
     if not category.active:
-        raise InvalidInput(_("The category “%(name)s” is no longer in use.") % {"name": category.name}, field="category")
+        raise InvalidInput(_("The category “%(name)s” is no longer in use.") % {"name": category.label}, field="category")
     if category.parent_id is None:
         raise InvalidInput(
-            _("“%(name)s” is a major class; choose one of its minor classes.") % {"name": category.name}, field="category"
+            _("“%(name)s” is a major class; choose one of its minor classes.") % {"name": category.label}, field="category"
         )
     return category
 

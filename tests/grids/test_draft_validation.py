@@ -91,7 +91,7 @@ def test_it_flags_a_self_intersecting_cell_and_says_where(world, draft):
 
 
 def test_it_warns_but_does_not_block_on_an_unusually_small_cell(world, draft, settings):
-    settings.GRIDGOV_CELL_AREA_WARN_RANGE = (20_000, 50_000)
+    settings.GRIDGOV_CELL_AREA_MIN_M2, settings.GRIDGOV_CELL_AREA_MAX_M2 = 20_000, 50_000
     problems = validate_draft(draft)
     assert kinds(problems) == []
     assert any(p.kind == "cell_size" and not p.is_error for p in problems)

@@ -74,7 +74,8 @@ def test_a_dry_run_reports_the_same_outcome_and_writes_nothing(world, api_as, tm
 def test_the_unchanged_export_changes_nothing_and_says_so(world, api_as, tmp_path):
     path = write(tmp_path, exported(api_as, world.gis_admin, world.community_1))
     report = import_boundaries(path, level="grid", parent_code=world.community_1.code, actor=world.gis_admin, replace=True)
-    assert [p.kind for p in report.errors] == ["unchanged"]
+    # Issue 16: an export imported back unchanged is a no-op that succeeds (it was an error).
+    assert report.ok and report.unchanged and report.revision is None and not report.created
     assert not DraftRevision.objects.exists()
 
 
@@ -148,7 +149,7 @@ def test_an_administrator_replaces_cells_from_the_browser(world, api_as, tmp_pat
 def test_a_cell_outside_the_size_range_is_a_warning_named_by_feature_and_the_import_goes_through(world, api_as, tmp_path, settings):
     path, cell, neighbour = merged_file(api_as, world, tmp_path)
     merged_area = cell.area_m2 + neighbour.area_m2
-    settings.GRIDGOV_CELL_AREA_WARN_RANGE = (2_000, merged_area - 100)
+    settings.GRIDGOV_CELL_AREA_MIN_M2, settings.GRIDGOV_CELL_AREA_MAX_M2 = 2_000, merged_area - 100
     report = import_boundaries(path, level="grid", parent_code=world.community_1.code, actor=world.gis_admin, replace=True)
     assert report.ok and len(report.created) == 1
     warnings = [p for p in report.problems if not p.is_error]

@@ -107,6 +107,10 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "draft-publish": {"draft_id": "draft"},
     "draft-rebase": {"draft_id": "draft"},
     "draft-undo": {"draft_id": "draft"},
+    "grids:cut_job": {"job_id": "cut_job"},
+    "grids:cut_status": {"job_id": "cut_job"},
+    "grids:cut_cells": {"job_id": "cut_job"},
+    "grids:cut_publish": {"job_id": "cut_job"},
     # residents
     "residents:cell": {"code": "cell_code"},
     "residents:building_new": {"code": "cell_code"},
@@ -230,6 +234,10 @@ class Gate:
 CAPABILITY_ROUTES: dict[str, Gate] = {
     "grids:import": Gate(Capability.EDIT_BOUNDARIES),
     "grids:editor": Gate(Capability.EDIT_BOUNDARIES),
+    "grids:cut": Gate(Capability.EDIT_BOUNDARIES),
+    "grids:cut_job": Gate(Capability.EDIT_BOUNDARIES),
+    "grids:cut_status": Gate(Capability.EDIT_BOUNDARIES),
+    "grids:cut_cells": Gate(Capability.EDIT_BOUNDARIES),
     "incidents:hotline": Gate(Capability.TAKE_HOTLINE_CALLS),
     "dispatch:console": Gate(Capability.RUN_COMMAND_CENTRE),
     "dispatch:queue-json": Gate(Capability.RUN_COMMAND_CENTRE),
@@ -456,6 +464,14 @@ class Places:
             status="invalid",
         )
 
+    def _build_cut_job(self, place: str, persona):
+        """A cutting is seen by the administrator who started it: the persona's own or another's."""
+        from grids.models import CutJob
+
+        author = persona or self._other_admin()
+        community = self.area(place, Level.COMMUNITY)
+        return CutJob.objects.create(scope=community, communities=[community.code], created_by=author, status="failed")
+
     def _build_draft(self, place: str, persona):
         """A draft is seen by its author: the persona's own (inside) or another administrator's."""
         from grids import actions as grid_actions
@@ -497,4 +513,4 @@ MARKED_KINDS = ("incident", "notification", "patrol", "building", "household", "
 # Objects without identifying text (binary), built up front all the same.
 UNMARKED_KINDS = ("photo",)
 # Objects seen only by their author, not by area: built per persona.
-PERSONAL_KINDS = ("import_job", "draft")
+PERSONAL_KINDS = ("import_job", "draft", "cut_job")

@@ -31,8 +31,10 @@ class Command(BaseCommand):
         parser.add_argument("--streets", type=int, default=None, help="number of street offices (default: by area)")
         parser.add_argument("--communities-per-street", type=int, default=None)
         parser.add_argument("--seed", type=int, default=2004, help="random seed, for a reproducible partition")
+        parser.add_argument("--boundaries-only", action="store_true",
+                            help="only the district, street offices, communities and cells: no users, residents or cases")
 
-    def handle(self, *args, district: str, streets, communities_per_street, seed: int, **options):
+    def handle(self, *args, district: str, streets, communities_per_street, seed: int, boundaries_only: bool = False, **options):
         if not (district.isdigit() and len(district) == 6):
             raise CommandError(f"--district must be a 6-digit county code, not {district!r}")
         started = time.monotonic()
@@ -56,6 +58,15 @@ class Command(BaseCommand):
             f"{area.name} ({area.code}): {counts['street']} street offices, {counts['community']} communities, "
             f"{counts['grid']} grid cells."
         )
+        if not counts["grid"]:
+            # An imported district (not seeded): the demo's people and cases need cells to live in.
+            raise CommandError(
+                f"District {district} has no grid cells: it was imported, not seeded. Cut its communities into cells with "
+                f"`manage.py cut_cells {district}` (and its street offices and communities first with `--parts` if it has none)."
+            )
+        if boundaries_only:
+            self.stdout.write(self.style.SUCCESS(f"Boundaries ready in {time.monotonic() - started:.1f} s (no demo data)."))
+            return
         timings = [f"boundaries {time.monotonic() - started:.1f} s"]
         for seed_app in APP_DEMOS:
             part = time.monotonic()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from grids.imports import import_boundaries
@@ -57,6 +58,11 @@ class Command(BaseCommand):
             self.stderr.write(line) if problem.is_error else self.stdout.write(self.style.WARNING(line))
         if not report.ok:
             raise CommandError(f"{len(report.errors)} error(s) in {file}; nothing was imported.")
+        if report.snapped:
+            self.stdout.write(f"{len(report.snapped)} feature(s) snapped within GRIDGOV_SNAP_TOLERANCE_M = {settings.GRIDGOV_SNAP_TOLERANCE_M:g} m (above).")
+        if report.unchanged:
+            self.stdout.write(self.style.SUCCESS(f"Nothing to change: {file} holds the current {level} areas as they are."))
+            return
         if replace:
             self._print_replacement(report)
         if dry_run:

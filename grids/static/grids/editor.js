@@ -18,11 +18,25 @@
   });
   map.pm.setGlobalOptions({ snappable: true, snapDistance: 20, allowSelfIntersection: true });
 
-  gridgov.maps.boundaries(map, config.community.boundary, {
-    style: { color: colours.community, weight: 3, fill: false }, interactive: false, fit: true, fitOptions: { padding: [10, 10] }
+  // The community's outline is a snapping target (snapIgnore: false), so a border cell's corners
+  // land on the community's edge exactly; it is never edited itself.
+  var outline = gridgov.maps.boundaries(map, config.community.boundary, {
+    style: { color: colours.community, weight: 3, fill: false }, interactive: false, fit: true, fitOptions: { padding: [10, 10] },
+    pmIgnore: true, snapIgnore: false
   });
+
+  /* The outline as the server sends it with the draft: every cell corner lying on it is one of
+     its vertices, so a corner snaps to the corner it shares with the next community's cells. */
+  function renderOutline(geometry) {
+    if (!geometry) return;
+    outline.clearLayers();
+    outline.addData(geometry);
+  }
   var neighbours = L.featureGroup().addTo(map);
   var cells = L.featureGroup().addTo(map);
+  // Codes written on the cells (the neighbours' too); never snapped to, never in the way of a click.
+  var labels = L.layerGroup().addTo(map);
+  var LABEL_ZOOM = 17;
   var problemsLayer = L.featureGroup().addTo(map);
 
   var state = { draft: null, byId: {}, selected: [], mode: "select", problemCells: {}, busy: 0 };
@@ -79,6 +93,7 @@
     body.cells.features.forEach(function (feature) {
       var layer = L.geoJSON(feature).getLayers()[0];
       layer.cellId = feature.id;
+      layer.cellCode = feature.properties.code;
       layer.setStyle(styleFor(feature.id));
       layer.bindTooltip(label(feature.properties) + " · " + Math.round(feature.properties.area_m2).toLocaleString() + " m²", { sticky: true });
       layer.on("click", function (e) {
@@ -91,6 +106,7 @@
       cells.addLayer(layer);
       state.byId[feature.id] = layer;
     });
+    relabel();
     state.selected = state.selected.filter(function (id) { return state.byId[id]; });
     if (state.mode === "select" && state.selected.length === 1) enableEditing(state.selected[0]);
     restyle();
@@ -103,15 +119,44 @@
     $("map").dataset.cells = String(body.cells.features.length);
   }
 
+  function addLabel(layer, code, neighbour) {
+    var centre = layer.getBounds().getCenter();
+    var html = document.createElement("span");
+    html.textContent = code ? code.slice(-3) : "+";
+    labels.addLayer(L.marker(centre, {
+      interactive: false, keyboard: false, pmIgnore: true, snapIgnore: true,
+      icon: L.divIcon({
+        className: "cell-label" + (neighbour ? " neighbour" : ""), html: html.outerHTML, iconSize: null
+      })
+    }).on("add", function (e) { if (code) e.target.getElement().dataset.code = code; }));
+  }
+
+  function relabel() {
+    labels.clearLayers();
+    cells.eachLayer(function (layer) { addLabel(layer, layer.cellCode, false); });
+    neighbours.eachLayer(function (layer) { addLabel(layer, layer.cellCode, true); });
+    toggleLabels();
+  }
+
+  function toggleLabels() {
+    map.getContainer().classList.toggle("labels-hidden", map.getZoom() < LABEL_ZOOM);
+  }
+  map.on("zoomend", toggleLabels);
+
+  /* The neighbouring communities' cells: read-only, drawn dashed, snapping targets (snapIgnore:
+     false), so a border cell's corners land on the next community's corners. */
   function renderNeighbours(fc) {
     neighbours.clearLayers();
     L.geoJSON(fc, {
       style: { color: colours.neighbour, weight: 1, dashArray: "4 3", fillOpacity: 0.03 },
+      pmIgnore: true, snapIgnore: false, interactive: true,
       onEachFeature: function (feature, layer) {
-        layer.bindTooltip(feature.properties.code, { sticky: true });
+        layer.cellCode = feature.properties.code;
+        layer.bindTooltip(feature.properties.code + " · " + feature.properties.name, { sticky: true });
         neighbours.addLayer(layer);
       }
     });
+    relabel();
   }
 
   function enableEditing(id) {
@@ -384,6 +429,7 @@
       state.draft = result.data;
       return api("GET", draftUrl()).then(function (detail) {
         render(detail.data);
+        renderOutline(detail.data.outline);
         renderNeighbours(detail.data.neighbours);
         document.body.dataset.editorReady = "1";
         return refreshChecks();

@@ -187,7 +187,10 @@
       el.dataset.mode = "tiles";
       el.dataset.loaded = String(data.children.length);
       return data;
-    }).catch(function () { details.textContent = t.failed; });
+    }).catch(function (error) {
+      // On a past day this area may not have existed yet: say so, rather than "could not load".
+      details.textContent = asOf && error && error.status === 404 ? t.nothingThen : t.failed;
+    });
   }
 
   function open(code, name) {
@@ -196,7 +199,10 @@
     drill(code);
   }
 
-  if (startLevel === "grid") {
+  if (el.dataset.nothingThen === "1") {
+    details.textContent = t.nothingThen;
+    el.dataset.loaded = "0";
+  } else if (startLevel === "grid") {
     trail = [{ label: t.grid, open: function () { showCells("level=grid"); } }];
     renderCrumbs();
     showCells("level=grid");
