@@ -242,6 +242,10 @@ GRIDGOV_CELL_AREA_WARN_RANGE = (
 GRIDGOV_SERVED_MARGIN_M = float(os.environ.get("GRIDGOV_SERVED_MARGIN_M", "500"))
 # Overlaps and gaps smaller than this are numeric noise of reprojection, not real errors.
 GRIDGOV_TOPOLOGY_TOLERANCE_M2 = float(os.environ.get("GRIDGOV_TOPOLOGY_TOLERANCE_M2", "1.0"))
+# Separation of duties (incidents.rules.duty_conflict): the acts the reporter or a handler of a
+# case (or the handler's department) may not run on it; a minor matter held at grid level is
+# exempt. GRIDGOV_SEPARATED_ACTS="" turns the rule off; other keys keep incidents.rules' defaults.
+GRIDGOV_SEPARATION_OF_DUTIES = {"acts": tuple(env_list("GRIDGOV_SEPARATED_ACTS", "verify,close"))}
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

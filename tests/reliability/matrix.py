@@ -231,6 +231,7 @@ CAPABILITY_ROUTES: dict[str, Gate] = {
     "grids:import": Gate(Capability.EDIT_BOUNDARIES),
     "grids:editor": Gate(Capability.EDIT_BOUNDARIES),
     "incidents:hotline": Gate(Capability.TAKE_HOTLINE_CALLS),
+    "incidents:report": Gate(Capability.REPORT_CASES),
     "dispatch:console": Gate(Capability.RUN_COMMAND_CENTRE),
     "dispatch:queue-json": Gate(Capability.RUN_COMMAND_CENTRE),
     "dispatch-queue": Gate(Capability.RUN_COMMAND_CENTRE),
