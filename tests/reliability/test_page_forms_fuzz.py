@@ -15,12 +15,12 @@ import pytest
 from django.urls import path
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from incidents.actions import machine
 
+from .dbwrites import writes
 from .test_permission_matrix import ROUTES, _resolve_values, _url, places  # noqa: F401 - places: fixture
 
 PERSONAS = ["grid_worker_a", "community_staff", "dispatcher", "department_handler", "gis_admin", "leader"]
@@ -40,28 +40,6 @@ FORM_ROUTES = [r for r in ROUTES if not r.pattern.startswith(("api/", "open311/"
                and r.id not in NOT_FORMS and r.id != "healthz"]
 
 
-def _written_tables(before: dict) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables")
-        now = dict(cursor.fetchall())
-    return [t for t, n in now.items() if n != before.get(t, 0) and not t.startswith(("django_session", "axes_"))]
-
-
-def _counters() -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables")
-        return dict(cursor.fetchall())
-
-
-def _digest(tables: list[str]) -> dict[str, str]:
-    out = {}
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f'SELECT md5(coalesce(string_agg(md5(t::text), \',\' ORDER BY md5(t::text)), \'\')) FROM "{table}" t')
-            out[table] = cursor.fetchone()[0]
-    return out
-
-
 def _refused(answer) -> bool:
     if answer.status_code >= 400:
         return True
@@ -75,15 +53,10 @@ def _refused(answer) -> bool:
 
 def post_and_check(client: Client, url: str, body: dict):
     """POST in a savepoint that is rolled back; answers (response, tables a refused post left changed)."""
-    with transaction.atomic():
-        counters = _counters()
-        answer = client.post(url, body)
-        written = _written_tables(counters)
-        after = _digest(written)
-        transaction.set_rollback(True)
-    if not written or answer.status_code >= 500 or not _refused(answer):
+    answer, changed = writes(lambda: client.post(url, body))
+    if answer.status_code >= 500 or not _refused(answer):
         return answer, []
-    return answer, [t for t, digest in _digest(written).items() if digest != after[t]]
+    return answer, changed
 
 
 def _form_fields(client: Client, url: str) -> tuple[list[str], list[str]]:
