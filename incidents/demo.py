@@ -15,6 +15,7 @@ from accounts.models import GridAssignment, Role, User
 from grids.models import Area, Level
 
 from . import clock
+from .actions.patrol_days import ensure_days, write_tracks
 from .models import (
     Category,
     Incident,
@@ -201,10 +202,12 @@ def _seed_patrols(worker, cells, rng: random.Random, now) -> None:
                     location=Point(x + rng.uniform(-0.0003, 0.0003), y + rng.uniform(-0.0003, 0.0003), srid=4326),
                     accuracy_m=rng.uniform(5, 20), cell=cell,
                 ))
+        ensure_days(timezone.localdate(rows[0].at), timezone.localdate(rows[-1].at))
         PatrolPoint.objects.bulk_create(rows)
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE incidents_patrol SET distance_m = COALESCE((SELECT ST_Length(ST_MakeLine(location ORDER BY at)::geography) "
+                "UPDATE incidents_patrol SET point_count = %s, distance_m = COALESCE((SELECT ST_Length(ST_MakeLine(location ORDER BY at)::geography) "
                 "FROM incidents_patrolpoint WHERE patrol_id = %s), 0) WHERE id = %s",
-                [patrol.pk, patrol.pk],
+                [len(rows), patrol.pk, patrol.pk],
             )
+        write_tracks([patrol.pk])

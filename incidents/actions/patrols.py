@@ -4,14 +4,17 @@ Every write is idempotent by the phone's client ids: the offline outbox may send
 """
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can
@@ -20,7 +23,8 @@ from grids.models import Area
 from grids.queries import lookup_point
 
 from ..errors import Forbidden, InvalidInput
-from ..models import Patrol, PatrolCheckIn, PatrolPoint
+from ..models import Patrol, PatrolCheckIn
+from .patrol_days import ensure_days, oldest_allowed, retention_days, write_tracks
 
 
 def _first_cell(worker) -> Area | None:
@@ -71,50 +75,171 @@ class PointIn:
 # Points less precise than this are kept in the track but not counted in the distance.
 DISTANCE_ACCURACY_M = 100.0
 _LATE_POINTS_GRACE_SECONDS = 60
+# A phone's clock runs a little ahead; a point from further in the future is a wrong clock.
+_FUTURE_SECONDS = 600
+MAX_BATCH = 2000
 
 
-def record_points(patrol: Patrol, *, actor, points: Sequence[PointIn]) -> int:
-    """Add a batch of track points; points already received (same client id) are ignored. Answers
-    how many were new. Then the points' cells are found and the distance recomputed, in SQL."""
+def _bad(index: int, name: str, message: str) -> InvalidInput:
+    return InvalidInput(_("Point %(index)d: %(problem)s") % {"index": index, "problem": message}, field=f"points[{index}].{name}")
+
+
+def _number(index: int, item: dict, name: str, low: float, high: float, *, required: bool = True) -> float | None:
+    value = item.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
+        raise _bad(index, name, _("%(name)s must be a number between %(low)s and %(high)s.") % {"name": name, "low": low, "high": high})
+    return float(value)
+
+
+def _moment(index: int, value) -> datetime:
+    moment = parse_datetime(value) if isinstance(value, str) and "\x00" not in value and len(value) <= 40 else None
+    if moment is None:
+        raise _bad(index, "at", _("“at” must be a date and time (ISO 8601, e.g. 2026-12-03T09:30:00+08:00)."))
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def parse_point(index: int, item) -> PointIn:
+    """One point of a batch as the phone sends it (``{"id", "at", "lat", "lng", "accuracy"}``), or a
+    400 naming the point's index and field."""
+    if isinstance(item, PointIn):
+        return item
+    if not isinstance(item, dict):
+        raise _bad(index, "id", _("each point must be an object with id, at, lat and lng."))
+    raw_id = item.get("id")
+    try:
+        if not isinstance(raw_id, (str, uuid.UUID)):
+            raise ValueError
+        client_id = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id)
+    except ValueError:
+        raise _bad(index, "id", _("“id” must be a UUID made by the phone."))
+    try:
+        at = _moment(index, item.get("at"))
+    except (ValueError, OverflowError):  # year 0, month 13
+        raise _bad(index, "at", _("“at” must be a date and time (ISO 8601, e.g. 2026-12-03T09:30:00+08:00)."))
+    lat = _number(index, item, "lat", -90, 90)
+    lng = _number(index, item, "lng", -180, 180)
+    accuracy = _number(index, item, "accuracy", 0, 1e6, required=False)
+    return PointIn(client_id=client_id, at=at, lat=lat, lng=lng, accuracy_m=accuracy)
+
+
+def _check_batch(patrol: Patrol, points: Sequence[PointIn], now: datetime) -> None:
+    earliest, latest = oldest_allowed(now), now + timedelta(seconds=_FUTURE_SECONDS)
+    for index, point in enumerate(points):
+        if not earliest <= point.at <= latest:
+            raise _bad(index, "at", _("the time %(at)s is not within the %(days)d days kept up to now.")
+                       % {"at": point.at.isoformat(), "days": retention_days()})
+        if patrol.ended_at and point.at > patrol.ended_at + timedelta(seconds=_LATE_POINTS_GRACE_SECONDS):
+            raise _bad(index, "at", _("it was recorded after the patrol ended."))
+
+
+# One statement per batch: the points unnested from arrays, the first one far from every served
+# district found, the others inserted (or none if one is far), each with its cell, re-sent ones
+# skipped by the once-per-point constraint; the patrol's count and distance moved on in the same
+# statement, from the last point stored before. The CTEs read the table as it was before the
+# statement, so ``last``/``prev`` are the points received earlier.
+_BATCH_SQL = """
+WITH new AS (
+    SELECT t.i, t.client_id, t.at, t.accuracy_m, ST_SetSRID(ST_MakePoint(t.lng, t.lat), 4326) AS location
+    FROM unnest(%(ids)s::uuid[], %(ats)s::timestamptz[], %(lngs)s::float8[], %(lats)s::float8[], %(accs)s::float8[])
+         WITH ORDINALITY AS t(client_id, at, lng, lat, accuracy_m, i)
+), far AS (
+    SELECT min(n.i) AS i FROM new n WHERE NOT EXISTS (
+        SELECT 1 FROM grids_area d WHERE d.level = 'district' AND d.valid_to IS NULL
+        AND ST_DWithin(d.boundary, n.location, %(margin)s))
+), ins AS (
+    INSERT INTO incidents_patrolpoint (patrol_id, client_id, at, location, accuracy_m, cell_id)
+    SELECT %(patrol)s, n.client_id, n.at, n.location, n.accuracy_m,
+           (SELECT f.area_id FROM grids_areafragment f JOIN grids_area a ON a.id = f.area_id AND a.valid_to IS NULL
+            WHERE f.level = 'grid' AND ST_Intersects(f.geom, n.location) LIMIT 1)
+    FROM new n WHERE (SELECT i FROM far) IS NULL
+    ON CONFLICT (patrol_id, at, client_id) DO NOTHING
+    RETURNING at, location, accuracy_m
+), last AS (
+    SELECT max(at) AS at FROM incidents_patrolpoint WHERE patrol_id = %(patrol)s AND at >= %(since)s
+), prev AS (
+    SELECT location, at FROM incidents_patrolpoint
+    WHERE patrol_id = %(patrol)s AND at >= %(since)s AND (accuracy_m IS NULL OR accuracy_m <= %(accuracy)s)
+    ORDER BY at DESC LIMIT 1
+), moved AS (
+    UPDATE incidents_patrol SET point_count = point_count + (SELECT count(*) FROM ins),
+        distance_m = distance_m + COALESCE((
+            SELECT ST_Length(ST_MakeLine(s.location ORDER BY s.at)::geography) FROM (
+                SELECT location, at FROM prev UNION ALL
+                SELECT location, at FROM ins WHERE accuracy_m IS NULL OR accuracy_m <= %(accuracy)s) s
+        ), 0)
+    WHERE id = %(patrol)s AND (SELECT i FROM far) IS NULL AND EXISTS (SELECT 1 FROM ins)
+    RETURNING distance_m
+)
+SELECT (SELECT i FROM far), (SELECT count(*) FROM ins), (SELECT min(at) FROM ins), (SELECT at FROM last),
+       (SELECT distance_m FROM moved)
+"""
+
+# A batch older than points already stored (the outbox sent it late): the distance is walked again.
+_DISTANCE_SQL = """
+UPDATE incidents_patrol SET distance_m = COALESCE((
+    SELECT ST_Length(ST_MakeLine(location ORDER BY at)::geography) FROM incidents_patrolpoint
+    WHERE patrol_id = %(patrol)s AND at >= %(since)s AND (accuracy_m IS NULL OR accuracy_m <= %(accuracy)s)
+), 0) WHERE id = %(patrol)s
+"""
+
+
+def _insert(cursor, params: dict, points: Sequence[PointIn]) -> tuple:
+    """Run the batch statement; a day without its partition yet (beat did not run) is made, once."""
+    try:
+        with transaction.atomic():
+            cursor.execute(_BATCH_SQL, params)
+            return cursor.fetchone()
+    except IntegrityError as exc:
+        if "no partition" not in str(exc):
+            raise
+    ensure_days(min(p.at for p in points).astimezone(timezone.get_current_timezone()).date(),
+                max(p.at for p in points).astimezone(timezone.get_current_timezone()).date())
+    cursor.execute(_BATCH_SQL, params)
+    return cursor.fetchone()
+
+
+def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | None = None) -> int:
+    """Add a batch of track points, all or none; points already received (same client id and time)
+    are skipped. Answers how many were new; ``patrol.distance_m`` is brought up to date.
+
+    ``points``: ``PointIn`` or the phone's dicts. A bad point — not a UUID, not a time, a time
+    outside the kept days, a position far from every served district — is a 400 naming its index
+    and field, and nothing of the batch is stored."""
     if patrol.worker_id != actor.pk:
         raise Forbidden(_("This patrol is not yours."))
-    if len(points) > 2000:
-        raise InvalidInput(_("Send at most 2,000 points at a time."), field="points")
-    for index, point in enumerate(points):
-        if not (-90 <= point.lat <= 90 and -180 <= point.lng <= 180):
-            raise InvalidInput(_("Point %(index)d is not a position on Earth.") % {"index": index}, field="points")
-        if patrol.ended_at and point.at > patrol.ended_at + timedelta(seconds=_LATE_POINTS_GRACE_SECONDS):
-            raise InvalidInput(_("Point %(index)d was recorded after the patrol ended.") % {"index": index}, field="points")
-    rows = [
-        PatrolPoint(
-            patrol=patrol, client_id=point.client_id, at=point.at, location=Point(point.lng, point.lat, srid=4326),
-            accuracy_m=point.accuracy_m,
-        )
-        for point in points
-    ]
-    with transaction.atomic():
-        before = PatrolPoint.objects.filter(patrol=patrol).count()
-        PatrolPoint.objects.bulk_create(rows, ignore_conflicts=True)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE incidents_patrolpoint p SET cell_id = f.area_id
-                FROM grids_areafragment f JOIN grids_area a ON a.id = f.area_id AND a.valid_to IS NULL
-                WHERE p.patrol_id = %s AND p.cell_id IS NULL AND f.level = 'grid' AND ST_Intersects(f.geom, p.location)
-                """,
-                [patrol.pk],
-            )
-            cursor.execute(
-                """
-                UPDATE incidents_patrol SET distance_m = COALESCE((
-                    SELECT ST_Length(ST_MakeLine(location ORDER BY at)::geography)
-                    FROM incidents_patrolpoint WHERE patrol_id = %s AND (accuracy_m IS NULL OR accuracy_m <= %s)
-                ), 0) WHERE id = %s
-                """,
-                [patrol.pk, DISTANCE_ACCURACY_M, patrol.pk],
-            )
-        added = PatrolPoint.objects.filter(patrol=patrol).count() - before
-    patrol.refresh_from_db(fields=["distance_m"])
+    if not isinstance(points, (list, tuple)):
+        raise InvalidInput(_("“points” must be a list of points."), field="points")
+    if len(points) > MAX_BATCH:
+        raise InvalidInput(_("Send at most %(max)s points at a time.") % {"max": f"{MAX_BATCH:,}"}, field="points")
+    points = [parse_point(index, item) for index, item in enumerate(points)]
+    if not points:
+        return 0
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One batch of a patrol at a time: the distance moves on from the last point stored.
+        cursor.execute("SELECT started_at, ended_at FROM incidents_patrol WHERE id = %s FOR UPDATE", [patrol.pk])
+        patrol.started_at, patrol.ended_at = cursor.fetchone()
+        _check_batch(patrol, points, now)
+        since = min(patrol.started_at, min(p.at for p in points)) - timedelta(days=1)
+        params = {
+            "patrol": patrol.pk, "ids": [p.client_id for p in points], "ats": [p.at for p in points],
+            "lngs": [p.lng for p in points], "lats": [p.lat for p in points], "accs": [p.accuracy_m for p in points],
+            "margin": float(getattr(settings, "GRIDGOV_SERVED_MARGIN_M", 500.0)) / 111_320.0,
+            "accuracy": DISTANCE_ACCURACY_M, "since": since,
+        }
+        far, added, first_new, last_before, distance = _insert(cursor, params, points)
+        if far is not None:
+            point = points[far - 1]
+            raise _bad(far - 1, "lat", _("(%(lat)s, %(lng)s) lies outside the districts this system serves; check the position.")
+                       % {"lat": point.lat, "lng": point.lng})
+        if added and last_before is not None and first_new < last_before:
+            cursor.execute(_DISTANCE_SQL, params)
+        if added and patrol.ended_at:
+            write_tracks([patrol.pk])  # late points of an ended patrol: its kept line is drawn again
+    if added:
+        patrol.refresh_from_db(fields=["distance_m", "point_count"])
     return added
 
 
@@ -140,6 +265,9 @@ def end_patrol(patrol: Patrol, *, actor, now: datetime | None = None, note: str 
     """End the patrol; ending it again answers it unchanged."""
     if patrol.worker_id != actor.pk and not actor.is_superuser:
         raise Forbidden(_("This patrol is not yours."))
-    Patrol.objects.filter(pk=patrol.pk, ended_at__isnull=True).update(ended_at=now or timezone.now(), note=(note or "")[:2000])
+    with transaction.atomic():
+        ended = Patrol.objects.filter(pk=patrol.pk, ended_at__isnull=True).update(ended_at=now or timezone.now(), note=(note or "")[:2000])
+        if ended:
+            write_tracks([patrol.pk])  # the line kept after the points are dropped
     patrol.refresh_from_db()
     return patrol
