@@ -157,7 +157,7 @@ WHERE p.cell_id = ANY(%(cells)s) AND p.at >= %(start)s AND p.at < %(end)s GROUP 
 _TRACK_VISITS_SQL = """
 SELECT f.area_id, NULL::int, count(DISTINCT pa.worker_id), min(pa.started_at), max(pa.ended_at)
 FROM incidents_patrol pa JOIN grids_areafragment f ON f.level = 'grid' AND ST_Intersects(f.geom, pa.track)
-WHERE f.area_id = ANY(%(cells)s) AND pa.track IS NOT NULL AND pa.started_at < %(end)s AND pa.ended_at >= %(start)s
+WHERE f.area_id = ANY(%(cells)s) AND pa.track IS NOT NULL AND pa.started_at < %(end)s AND COALESCE(pa.ended_at, %(end)s) >= %(start)s
 GROUP BY f.area_id
 """
 

@@ -124,6 +124,7 @@ def drop_day(day: date) -> int:
             f'SELECT DISTINCT x.patrol_id FROM "{name}" x JOIN incidents_patrol p ON p.id = x.patrol_id WHERE p.track IS NULL'
         )
         written = write_tracks([row[0] for row in cursor.fetchall()])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check may wait on the dropped rows
         cursor.execute(f'ALTER TABLE {TABLE} DETACH PARTITION "{name}"')
         cursor.execute(f'DROP TABLE "{name}"')
     return written
