@@ -303,7 +303,7 @@ class PatrolPointsView(APIView):
     def post(self, request, pk: int):
         patrol = _own_patrol(request, pk)
         # The points are checked by the action itself (one place for the API and the page): a bad
-        # one is a 400 naming its index and field, e.g. ``points[3].at``.
+        # one is a 400 naming its index and field, e.g. ``points.3.at``.
         points = request.data.get("points") if isinstance(request.data, dict) else None
         if points is None:
             raise ValidationError({"points": [_('Send an object with a list of points: {"points": [{"id": …, "at": …, "lat": …, "lng": …}]}.')]})

@@ -81,7 +81,7 @@ MAX_BATCH = 2000
 
 
 def _bad(index: int, name: str, message: str) -> InvalidInput:
-    return InvalidInput(_("Point %(index)d: %(problem)s") % {"index": index, "problem": message}, field=f"points[{index}].{name}")
+    return InvalidInput(_("Point %(index)d: %(problem)s") % {"index": index, "problem": message}, field=f"points.{index}.{name}")
 
 
 def _number(index: int, item: dict, name: str, low: float, high: float, *, required: bool = True) -> float | None:

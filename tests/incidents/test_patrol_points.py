@@ -144,7 +144,7 @@ def test_a_point_of_a_day_already_dropped_is_refused(world, settings):
     points = _batch(world, timezone.now() - timedelta(days=4), count=2)
     with pytest.raises(actions.InvalidInput) as refused:
         actions.record_points(patrol, actor=world.grid_worker_a, points=points)
-    assert refused.value.field == "points[0].at"
+    assert refused.value.field == "points.0.at"
 
 
 def test_a_day_without_its_partition_yet_is_made_on_the_first_point(world):
