@@ -50,6 +50,9 @@ POINTS_PER_DAY = 8 * 3600 // 10  # one every 10 s for 8 hours
 CELLS_PER_WORKER = 7
 INGEST_PATROLS = 64
 DAY_OFFSET = 3  # the generated day: three days ago, inside the retention
+# The trivial token POST of the last full city run on a quiet machine (bench/results/city-latest.txt,
+# 16 clients): what the ratio measured here is applied to when this machine is shared and loaded.
+QUIET_TRIVIAL_POST_RPS = 2054.3
 
 INGEST_LUA = r"""
 local patrols = {PATROLS}
@@ -252,13 +255,19 @@ def ingestion(bench, server) -> None:
     stored = PatrolPoint.objects.filter(patrol_id__in=[p["id"] for p in patrols]).count() - before
     _end(patrols)  # the next run starts new patrols: its times do not fall among these
     points_per_s = round(result["rps"] * 10, 1)
+    ratio = round(result["rps"] / baseline["rps"], 3)
+    load = os.getloadavg()
     bench.add(Row(
         "patrol points ingestion (32 clients)", **result, baseline="trivial token POST, same body size",
-        baseline_median_ms=baseline["median_ms"], baseline_rps=baseline["rps"], ratio=round(result["rps"] / baseline["rps"], 3),
-        target=INGEST_TARGET, met=points_per_s >= 5000 and result["errors"] == 0 and stored == result["n"] * 10,
+        baseline_median_ms=baseline["median_ms"], baseline_rps=baseline["rps"], ratio=ratio,
+        target=INGEST_TARGET, met=points_per_s >= 5000 and result["errors"] == 0 and stored >= result["n"] * 10,
+        # Batches still in flight when wrk stops are stored but not counted by wrk: stored >= answered × 10.
         note=f"{points_per_s:,.0f} points/s ({result['rps']:,.0f} batches of 10/s) into {len(patrols)} patrols; "
-             f"{stored:,} points stored for {result['n']:,} answered batches",
-        extra={"points_per_s": points_per_s, "stored": stored, "load_average": os.getloadavg()},
+             f"{stored:,} points stored for {result['n']:,} answered batches; machine load average "
+             f"{load[0]:.1f} (2 cores); at the same ratio to the trivial POST as here, the quiet machine's trivial POST "
+             f"(bench/results/city-latest.txt) gives {ratio * QUIET_TRIVIAL_POST_RPS * 10:,.0f} points/s",
+        extra={"points_per_s": points_per_s, "stored": stored, "load_average": load,
+               "estimate_quiet_points_per_s": round(ratio * QUIET_TRIVIAL_POST_RPS * 10)},
     ))
 
 
