@@ -25,7 +25,7 @@ from grids.queries import lookup_point
 
 from ..errors import Forbidden, InvalidInput
 from ..models import Patrol, PatrolCheckIn
-from .patrol_days import ensure_days, oldest_allowed, points_kept_for, retention_days, write_tracks
+from .patrol_days import day_start, ensure_days, first_kept_day, oldest_allowed, points_kept_for, retention_days, write_tracks
 
 
 def _first_cell(worker) -> Area | None:
@@ -135,7 +135,7 @@ def _check_batch(patrol: Patrol, points: Sequence[PointIn], now: datetime) -> No
             raise _bad(index, "at", _("it was recorded after the patrol ended."))
 
 
-# One statement per batch: the points unnested from arrays, the first one far from every served
+# One statement per batch (its own transaction): the points unnested from arrays, the first one far from every served
 # district found, the others inserted (or none if one is far), each with its cell, re-sent ones
 # skipped by the once-per-point constraint; the patrol's count and distance moved on in the same
 # statement, from the last point stored before. The CTEs read the table as it was before the
@@ -171,10 +171,10 @@ WITH new AS (
                 SELECT location, at FROM ins WHERE accuracy_m IS NULL OR accuracy_m <= %(accuracy)s) s
         ), 0)
     WHERE id = %(patrol)s AND (SELECT i FROM far) IS NULL AND EXISTS (SELECT 1 FROM ins)
-    RETURNING distance_m
+    RETURNING distance_m, point_count
 )
 SELECT (SELECT i FROM far), (SELECT count(*) FROM ins), (SELECT min(at) FROM ins), (SELECT at FROM last),
-       (SELECT distance_m FROM moved)
+       (SELECT distance_m FROM moved), (SELECT point_count FROM moved)
 """
 
 # A batch older than points already stored (the outbox sent it late): the distance is walked again.
@@ -202,7 +202,8 @@ def _make_days_of(points: Sequence[PointIn]) -> None:
 
 
 def _run_batch(params: dict) -> tuple:
-    """The batch statement, prepared once per connection (planning it costs as much as running it)."""
+    """The batch statement, prepared once per connection (planning it costs as much as running it).
+    Alone it is its own transaction: all of the batch or none of it."""
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_BATCH_SQL, params, prepare=True)
@@ -211,11 +212,18 @@ def _run_batch(params: dict) -> tuple:
 
 def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | None = None) -> int:
     """Add a batch of track points, all or none; points already received (same client id and time)
-    are skipped. Answers how many were new; ``patrol.distance_m`` is brought up to date.
+    are skipped. Answers how many were new; ``patrol.distance_m`` and ``point_count`` are brought up
+    to date.
 
     ``points``: ``PointIn`` or the phone's dicts. A bad point — not a UUID, not a time, a time
     outside the kept days, a position far from every served district — is a 400 naming its index
-    and field, and nothing of the batch is stored."""
+    and field, and nothing of the batch is stored.
+
+    One statement, no transaction around it: a batch sent twice at once is stored once (the second
+    insert waits on the first's rows and skips them) and the count is exact (the UPDATE re-reads the
+    row it waited for). Two *different* batches of one patrol at the same moment (the page sends one
+    at a time) could each add their stretch from the same last point; ``end_patrol`` walks the
+    distance again from the points, so the patrol's final distance is exact."""
     if patrol.worker_id != actor.pk:
         raise Forbidden(_("This patrol is not yours."))
     if not isinstance(points, (list, tuple)):
@@ -228,45 +236,44 @@ def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | No
     now = now or timezone.now()
     _check_batch(patrol, points, now)
     _make_days_of(points)
+    since = min(patrol.started_at, min(p.at for p in points)) - timedelta(days=1)
+    params = {
+        "patrol": patrol.pk, "ids": [p.client_id for p in points], "ats": [p.at for p in points],
+        "lngs": [p.lng for p in points], "lats": [p.lat for p in points], "accs": [p.accuracy_m for p in points],
+        "margin": float(getattr(settings, "GRIDGOV_SERVED_MARGIN_M", 500.0)) / 111_320.0,
+        "accuracy": DISTANCE_ACCURACY_M, "since": since,
+    }
     try:
-        return _store(patrol, points, now)
+        far, added, first_new, last_before, distance, count = _store(params)
     except (IntegrityError, psycopg.errors.CheckViolation) as exc:
         # A day this process knew was dropped meanwhile (a test rolled its partition back): look again.
         if "no partition" not in str(exc):
             raise
         _KNOWN_DAYS.clear()
         _make_days_of(points)
-        return _store(patrol, points, now)
-
-
-def _store(patrol: Patrol, points: list[PointIn], now: datetime) -> int:
-    with transaction.atomic(), connection.cursor() as cursor:
-        # One batch of a patrol at a time: the distance moves on from the last point stored.
-        cursor.execute("SELECT started_at, ended_at, distance_m, point_count FROM incidents_patrol WHERE id = %s FOR UPDATE",
-                       [patrol.pk])
-        patrol.started_at, patrol.ended_at, patrol.distance_m, patrol.point_count = cursor.fetchone()
-        _check_batch(patrol, points, now)  # again: the patrol may have ended meanwhile
-        since = min(patrol.started_at, min(p.at for p in points)) - timedelta(days=1)
-        params = {
-            "patrol": patrol.pk, "ids": [p.client_id for p in points], "ats": [p.at for p in points],
-            "lngs": [p.lng for p in points], "lats": [p.lat for p in points], "accs": [p.accuracy_m for p in points],
-            "margin": float(getattr(settings, "GRIDGOV_SERVED_MARGIN_M", 500.0)) / 111_320.0,
-            "accuracy": DISTANCE_ACCURACY_M, "since": since,
-        }
-        far, added, first_new, last_before, distance = _run_batch(params)
-        if far is not None:
-            point = points[far - 1]
-            raise _bad(far - 1, "lat", _("(%(lat)s, %(lng)s) lies outside the districts this system serves; check the position.")
-                       % {"lat": point.lat, "lng": point.lng})
-        if added:
-            patrol.point_count += added
-            patrol.distance_m = distance
-            if last_before is not None and first_new < last_before:
+        far, added, first_new, last_before, distance, count = _store(params)
+    if far is not None:
+        point = points[far - 1]
+        raise _bad(far - 1, "lat", _("(%(lat)s, %(lng)s) lies outside the districts this system serves; check the position.")
+                   % {"lat": point.lat, "lng": point.lng})
+    if added:
+        patrol.distance_m, patrol.point_count = distance, count
+        if (last_before is not None and first_new < last_before) or patrol.ended_at:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # A batch older than points stored (the outbox sent it late): the distance is walked
+                # again; late points of an ended patrol: its kept line is drawn again too.
                 cursor.execute(_DISTANCE_SQL, params)
                 patrol.distance_m = cursor.fetchone()[0]
-            if patrol.ended_at:
-                write_tracks([patrol.pk])  # late points of an ended patrol: its kept line is drawn again
+                if patrol.ended_at:
+                    write_tracks([patrol.pk])
     return added
+
+
+def _store(params: dict) -> tuple:
+    if connection.in_atomic_block:  # called inside a caller's transaction: a failed try must not end it
+        with transaction.atomic():
+            return _run_batch(params)
+    return _run_batch(params)
 
 
 def check_in(
@@ -294,6 +301,13 @@ def end_patrol(patrol: Patrol, *, actor, now: datetime | None = None, note: str 
     with transaction.atomic():
         ended = Patrol.objects.filter(pk=patrol.pk, ended_at__isnull=True).update(ended_at=now or timezone.now(), note=(note or "")[:2000])
         if ended:
-            write_tracks([patrol.pk])  # the line kept after the points are dropped
+            # The distance walked again from the points (exact whatever order batches came in),
+            # and the line kept after the points are dropped.
+            first = first_kept_day()
+            if first is not None and patrol.started_at >= day_start(first):  # none of its points dropped yet
+                with connection.cursor() as cursor:
+                    cursor.execute(_DISTANCE_SQL, {"patrol": patrol.pk, "since": patrol.started_at - timedelta(days=1),
+                                                   "accuracy": DISTANCE_ACCURACY_M})
+            write_tracks([patrol.pk])
     patrol.refresh_from_db()
     return patrol

@@ -87,6 +87,36 @@ def test_two_threads_sending_the_same_batch_store_it_once(committed_world):
     assert 170 < patrol.distance_m < 190
 
 
+def test_two_different_batches_at_once_end_with_the_exact_distance(committed_world):
+    # Two devices (or a retry after a timeout) send different batches of one patrol at the same
+    # moment: both are stored whole, and the ended patrol's distance is walked from its points.
+    world = committed_world
+    start = timezone.now() - timedelta(minutes=20)
+    patrol = _start(world, start)
+    points = _batch(world, start + timedelta(minutes=1), count=20)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def send(part):
+        try:
+            barrier.wait()
+            actions.record_points(Patrol.objects.get(pk=patrol.pk), actor=world.grid_worker_a, points=part)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(part,)) for part in (points[:10], points[10:])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    patrol = actions.end_patrol(Patrol.objects.get(pk=patrol.pk), actor=world.grid_worker_a)
+    assert patrol.point_count == 20 == PatrolPoint.objects.filter(patrol=patrol).count()
+    assert 370 < patrol.distance_m < 390  # nineteen 20 m steps
+
+
 def test_ending_a_patrol_keeps_its_track_as_one_simplified_line(world):
     start = timezone.now() - timedelta(minutes=30)
     patrol = _start(world, start)
