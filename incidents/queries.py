@@ -22,7 +22,7 @@ from grids.models import Area, AreaFragment, Level
 
 from .actions.patrol_days import day_start, first_kept_day, points_kept_for
 from .clock import annotate_light
-from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol, PatrolPoint
+from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol
 
 
 def incidents_for(user, now: datetime | None = None) -> QuerySet:
@@ -125,12 +125,14 @@ def patrol_summary(patrol: Patrol) -> PatrolSummary:
         cells = _cells_crossed(patrol.track)
         track = [(y, x) for x, y in patrol.track.coords]
     else:
-        points = PatrolPoint.objects.filter(patrol=patrol, at__gte=patrol.started_at - timedelta(days=1))
-        cells = list(Area.objects.filter(pk__in=points.exclude(cell=None).values("cell_id").distinct()).order_by("code"))
-        with connection.cursor() as cursor:  # numbers straight from SQL: a day is 2,880 points
-            cursor.execute("SELECT ST_Y(location), ST_X(location) FROM incidents_patrolpoint WHERE patrol_id = %s AND at >= %s "
-                           "ORDER BY at LIMIT 5000", [patrol.pk, patrol.started_at - timedelta(days=1)])
-            track = cursor.fetchall()
+        # One pass over the points (a day is 2,880), numbers straight from SQL: the track and its cells.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT ST_Y(location), ST_X(location), cell_id FROM incidents_patrolpoint "
+                           "WHERE patrol_id = %s AND at >= %s ORDER BY at", [patrol.pk, patrol.started_at - timedelta(days=1)])
+            rows = cursor.fetchall()
+        track = [(lat, lng) for lat, lng, _cell in rows[:5000]]
+        cell_ids = {cell for _lat, _lng, cell in rows if cell is not None}
+        cells = list(Area.objects.filter(pk__in=cell_ids).defer("boundary").order_by("code"))
     return PatrolSummary(
         patrol=patrol,
         duration=end - patrol.started_at,
@@ -146,7 +148,7 @@ def patrol_summary(patrol: Patrol) -> PatrolSummary:
 def _cells_crossed(line) -> list[Area]:
     """The current cells a kept line crosses."""
     fragments = AreaFragment.objects.filter(level=Level.GRID, geom__intersects=line).values("area_id")
-    return list(Area.objects.current().filter(pk__in=fragments).order_by("code"))
+    return list(Area.objects.current().filter(pk__in=fragments).defer("boundary").order_by("code"))
 
 
 _POINT_VISITS_SQL = """
