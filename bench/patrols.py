@@ -145,6 +145,12 @@ def _end(patrols: list[dict]) -> None:
         end_patrol(patrol, actor=patrol.worker)
 
 
+def to_regclass(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        return cursor.fetchone()[0]
+
+
 def _day_bounds(day):
     from incidents.actions.patrol_days import day_start
 
@@ -164,11 +170,11 @@ def generate_day(fraction: float) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('bench_patrol_day')")
         if cursor.fetchone()[0]:
-            cursor.execute("SELECT workers, points, seconds FROM bench_patrol_day")
+            cursor.execute("SELECT workers, points, seconds, day FROM bench_patrol_day")
             made = cursor.fetchone()
-            if made[0] == workers:
-                log(f"reusing the patrol day of {workers} workers ({made[1]:,} points)")
-                return {"day": day.isoformat(), "workers": workers, "points": made[1], "generate_s": made[2], "reused": True}
+            if made[0] == workers and made[3] is not None and to_regclass(f"{PREFIX}{made[3]:%Y%m%d}"):
+                log(f"reusing the patrol day {made[3]} of {workers} workers ({made[1]:,} points)")
+                return {"day": made[3].isoformat(), "workers": workers, "points": made[1], "generate_s": made[2], "reused": True}
     cells = _cells(workers * CELLS_PER_WORKER)
     workers = len(cells) // CELLS_PER_WORKER
     log(f"generating a patrol day: {workers:,} workers × {POINTS_PER_DAY:,} points = {workers * POINTS_PER_DAY:,} points")
@@ -223,8 +229,8 @@ def generate_day(fraction: float) -> dict:
         cursor.execute(f'SELECT count(*), pg_total_relation_size(%s) FROM "{name}"', [name])
         points, size = cursor.fetchone()
         total = round(sum(timings.values()), 1)
-        cursor.execute("CREATE TABLE bench_patrol_day AS SELECT %s::int AS workers, %s::bigint AS points, %s::float8 AS seconds",
-                       [workers, points, total])
+        cursor.execute("CREATE TABLE bench_patrol_day AS SELECT %s::int AS workers, %s::bigint AS points, %s::float8 AS seconds, "
+                       "%s::date AS day", [workers, points, total, day])
     log(f"patrol day made in {total} s {timings}: {points:,} points, {size / 2**30:.1f} GiB with indexes")
     return {"day": day.isoformat(), "workers": workers, "points": points, "bytes": size, "generate_s": total, **timings}
 
@@ -272,9 +278,11 @@ def ingestion(bench, server) -> None:
 
 
 def day_queries(bench, server, fraction: float) -> None:
+    from datetime import date
+
     made = generate_day(fraction)
     day = made["day"]
-    start, end = _day_bounds(timezone.localdate() - timedelta(days=DAY_OFFSET))
+    start, end = _day_bounds(date.fromisoformat(day))
     with connection.cursor() as cursor:
         cursor.execute("SELECT p.id FROM incidents_patrol p JOIN accounts_user u ON u.id = p.worker_id "
                        "WHERE u.username LIKE 'bench_patroller_%%' AND p.started_at >= %s AND p.started_at < %s", [start, end])

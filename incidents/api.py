@@ -301,7 +301,10 @@ class PatrolPointsView(APIView):
     @extend_schema(operation_id="patrols_points", request=PointBatchSerializer, responses={200: OpenApiTypes.OBJECT},
                    description="Upload a batch of track points. Each has a client-made UUID: a batch sent twice adds nothing.")
     def post(self, request, pk: int):
-        patrol = _own_patrol(request, pk)
+        # The busiest write of all (every worker on patrol, every 30 s): the patrol without its
+        # worker and cell rows (a cell's boundary is a polygon to parse), through the same scope.
+        patrol = get_scoped_or_404(Patrol.objects.only("id", "worker_id", "cell_id", "started_at", "ended_at",
+                                                       "distance_m", "point_count"), request.user, pk=pk)
         # The points are checked by the action itself (one place for the API and the page): a bad
         # one is a 400 naming its index and field, e.g. ``points.3.at``.
         points = request.data.get("points") if isinstance(request.data, dict) else None

@@ -30,9 +30,9 @@ TABLE = "incidents_patrolpoint"
 PREFIX = TABLE + "_p"
 DAYS_AHEAD = 7
 LOCK_TIMEOUT = "5s"
-# The kept line: ST_Simplify's tolerance in degrees (about 2 m here): a walk along a street keeps
-# its corners, a standing worker's jitter goes.
-TRACK_TOLERANCE_DEG = 0.00002
+# The kept line: ST_Simplify's tolerance in degrees (about 10 m here, 8 m east–west): a walk keeps
+# the corners of its streets, GPS jitter of a few metres goes; coverage is asked of 100 m cells.
+TRACK_TOLERANCE_DEG = 0.0001
 
 
 def retention_days() -> int:

@@ -141,19 +141,22 @@ def _check_batch(patrol: Patrol, points: Sequence[PointIn], now: datetime) -> No
 # statement, from the last point stored before. The CTEs read the table as it was before the
 # statement, so ``last``/``prev`` are the points received earlier.
 _BATCH_SQL = """
-WITH new AS (
+WITH raw AS (
     SELECT t.i, t.client_id, t.at, t.accuracy_m, ST_SetSRID(ST_MakePoint(t.lng, t.lat), 4326) AS location
     FROM unnest(%(ids)s::uuid[], %(ats)s::timestamptz[], %(lngs)s::float8[], %(lats)s::float8[], %(accs)s::float8[])
          WITH ORDINALITY AS t(client_id, at, lng, lat, accuracy_m, i)
+), new AS MATERIALIZED (
+    SELECT r.*, (SELECT f.area_id FROM grids_areafragment f JOIN grids_area a ON a.id = f.area_id AND a.valid_to IS NULL
+                 WHERE f.level = 'grid' AND ST_Intersects(f.geom, r.location) LIMIT 1) AS cell_id
+    FROM raw r
 ), far AS (
-    SELECT min(n.i) AS i FROM new n WHERE NOT EXISTS (
+    -- a point in a cell is in a served district; only the others are measured against the districts
+    SELECT min(n.i) AS i FROM new n WHERE n.cell_id IS NULL AND NOT EXISTS (
         SELECT 1 FROM grids_area d WHERE d.level = 'district' AND d.valid_to IS NULL
         AND ST_DWithin(d.boundary, n.location, %(margin)s))
 ), ins AS (
     INSERT INTO incidents_patrolpoint (patrol_id, client_id, at, location, accuracy_m, cell_id)
-    SELECT %(patrol)s, n.client_id, n.at, n.location, n.accuracy_m,
-           (SELECT f.area_id FROM grids_areafragment f JOIN grids_area a ON a.id = f.area_id AND a.valid_to IS NULL
-            WHERE f.level = 'grid' AND ST_Intersects(f.geom, n.location) LIMIT 1)
+    SELECT %(patrol)s, n.client_id, n.at, n.location, n.accuracy_m, n.cell_id
     FROM new n WHERE (SELECT i FROM far) IS NULL
     ON CONFLICT (patrol_id, at, client_id) DO NOTHING
     RETURNING at, location, accuracy_m
