@@ -358,9 +358,11 @@ def main() -> None:
     report = {"scale": args.scale, "date": timezone.localtime().isoformat(timespec="seconds"),
               "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()}, "data": {},
               "duration_s": round(time.monotonic() - started, 1), "rows": [asdict(r) for r in bench.rows]}
-    out = ROOT / "bench" / "results" / f"patrols-{args.scale}-latest.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
-    print(table(report))
+    out = ROOT / "bench" / "results" / f"patrols-{args.scale}-latest"
+    out.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    text = table(report)
+    out.with_suffix(".txt").write_text(text + "\n")
+    print(text)
 
 
 if __name__ == "__main__":
