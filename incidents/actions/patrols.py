@@ -135,11 +135,11 @@ def _check_batch(patrol: Patrol, points: Sequence[PointIn], now: datetime) -> No
             raise _bad(index, "at", _("it was recorded after the patrol ended."))
 
 
-# One statement per batch (its own transaction): the points unnested from arrays, the first one far from every served
-# district found, the others inserted (or none if one is far), each with its cell, re-sent ones
-# skipped by the once-per-point constraint; the patrol's count and distance moved on in the same
-# statement, from the last point stored before. The CTEs read the table as it was before the
-# statement, so ``last``/``prev`` are the points received earlier.
+# One statement per batch (its own transaction): the points unnested from arrays, each with its
+# cell; the first one outside every cell and far from every served district found, the points
+# inserted (none if one is far), re-sent ones skipped by the once-per-point constraint; the
+# patrol's count and distance moved on in the same statement, from the last point stored before.
+# The CTEs read the table as it was before the statement: ``last``/``prev`` are earlier points.
 _BATCH_SQL = """
 WITH raw AS (
     SELECT t.i, t.client_id, t.at, t.accuracy_m, ST_SetSRID(ST_MakePoint(t.lng, t.lat), 4326) AS location
