@@ -120,15 +120,16 @@ class PatrolSummary:
 def patrol_summary(patrol: Patrol) -> PatrolSummary:
     """What a patrol was: from its points while they are kept, else from its kept line."""
     end = patrol.ended_at or timezone.now()
-    first = first_kept_day()
-    if patrol.track is not None and (first is None or patrol.started_at < day_start(first)):
+    if patrol.track is not None and _points_dropped(patrol):
         cells = _cells_crossed(patrol.track)
-        track = [(y, x) for x, y in patrol.track.coords]
+        track = [(round(y, 6), round(x, 6)) for x, y in patrol.track.coords]
     else:
         # One pass over the points (a day is 2,880), numbers straight from SQL: the track and its cells.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT ST_Y(location), ST_X(location), cell_id FROM incidents_patrolpoint "
-                           "WHERE patrol_id = %s AND at >= %s ORDER BY at", [patrol.pk, patrol.started_at - timedelta(days=1)])
+            # Rounded to 6 decimals (0.1 m) in SQL: the floats come back short, and Python rounds none.
+            cursor.execute("SELECT round(ST_Y(location)::numeric, 6)::float8, round(ST_X(location)::numeric, 6)::float8, cell_id "
+                           "FROM incidents_patrolpoint WHERE patrol_id = %s AND at >= %s ORDER BY at",
+                           [patrol.pk, patrol.started_at - timedelta(days=1)])
             rows = cursor.fetchall()
         track = [(lat, lng) for lat, lng, _cell in rows[:5000]]
         cell_ids = {cell for _lat, _lng, cell in rows if cell is not None}
@@ -143,6 +144,12 @@ def patrol_summary(patrol: Patrol) -> PatrolSummary:
         findings=list(patrol.findings.select_related("category").order_by("created_at")),
         track=track,
     )
+
+
+def _points_dropped(patrol: Patrol) -> bool:
+    """Whether some of the patrol's points are gone (it started before the oldest day kept)."""
+    first = first_kept_day()
+    return first is None or patrol.started_at < day_start(first)
 
 
 def _cells_crossed(line) -> list[Area]:
