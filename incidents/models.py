@@ -159,7 +159,7 @@ class Patrol(models.Model):
     # Kept on the patrol, so that what a patrol was outlives its points (dropped after
     # GRIDGOV_PATROL_POINT_DAYS, docs/domain/patrols.md): how many points it had, and its track as one
     # simplified line, written when it ends and before a day of points is dropped.
-    point_count = models.PositiveIntegerField(_("points"), default=0)
+    point_count = models.PositiveIntegerField(_("points"), default=0, db_default=0)
     track = models.LineStringField(_("track"), srid=4326, null=True, blank=True, spatial_index=True)
     note = models.TextField(_("note"), blank=True)
 

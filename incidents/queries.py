@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.capabilities import Capability, role_can
@@ -185,7 +185,9 @@ def cell_coverage(user, area: Area, day: date) -> list[dict[str, Any]]:
         cursor.execute(sql, {"cells": [cell.pk for cell in cells], "start": start, "end": end})
         visits = {row[0]: {"points": row[1], "workers": row[2], "first": row[3], "last": row[4]} for row in cursor.fetchall()}
     workers: dict[int, list[str]] = {}
-    for assignment in GridAssignment.objects.active().filter(cell__in=cells).select_related("user"):
+    # Who covered each cell on that day, by the assignment history (not who covers it today).
+    held = GridAssignment.objects.filter(cell__in=cells, started_at__lt=end).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+    for assignment in held.select_related("user").order_by("started_at"):
         workers.setdefault(assignment.cell_id, []).append(assignment.user.display_name)
     rows = []
     for cell in cells:

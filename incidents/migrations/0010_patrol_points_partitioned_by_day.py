@@ -112,7 +112,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='patrol',
             name='point_count',
-            field=models.PositiveIntegerField(default=0, verbose_name='points'),
+            field=models.PositiveIntegerField(db_default=0, default=0, verbose_name='points'),
         ),
         migrations.AddField(
             model_name='patrol',
