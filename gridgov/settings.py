@@ -240,6 +240,9 @@ GRIDGOV_CELL_AREA_MIN_M2 = float(os.environ.get("GRIDGOV_CELL_AREA_MIN_M2", "200
 GRIDGOV_CELL_AREA_MAX_M2 = float(os.environ.get("GRIDGOV_CELL_AREA_MAX_M2", "50000"))
 # A report further than this outside every district served is refused (GPS error at the border is less).
 GRIDGOV_SERVED_MARGIN_M = float(os.environ.get("GRIDGOV_SERVED_MARGIN_M", "500"))
+# Patrol points are kept for today and this many days before (a day's partition is then dropped;
+# each patrol keeps its track as one simplified line forever). incidents/actions/patrol_days.py.
+GRIDGOV_PATROL_POINT_DAYS = int(os.environ.get("GRIDGOV_PATROL_POINT_DAYS", "90"))
 # Overlaps and gaps smaller than this are numeric noise of reprojection, not real errors.
 GRIDGOV_TOPOLOGY_TOLERANCE_M2 = float(os.environ.get("GRIDGOV_TOPOLOGY_TOLERANCE_M2", "1.0"))
 # An imported feature leaving its parent or its siblings by less than this is snapped to them

@@ -17,6 +17,7 @@ from accounts.models import GridAssignment, Role, User
 from grids.models import Area, Level
 
 from . import clock
+from .actions.patrol_days import TRACK_TOLERANCE_DEG, ensure_days
 from .models import (
     Category,
     Incident,
@@ -246,18 +247,22 @@ def _seed_patrols(district: Area, now) -> None:
     eight points each around their first cell, with the distance computed as the patrol's end does."""
     if Patrol.objects.filter(cell__code__startswith=district.code).exists():
         return
+    # The days' partitions of patrol points (incidents.actions.patrol_days), made before the points.
+    today = timezone.localdate(now)
+    ensure_days(today - timedelta(days=PATROL_DAYS + 1), today)
     with connection.cursor() as cursor:
         cursor.execute(_PATROLS_SQL, {"prefix": district.code + "%", "now": now, "days": PATROL_DAYS})
         cursor.execute(
             """
-            UPDATE incidents_patrol p SET distance_m = d.metres
+            UPDATE incidents_patrol p SET distance_m = d.metres, point_count = d.n, track = d.line
             FROM (
-                SELECT pp.patrol_id, ST_Length(ST_MakeLine(pp.location ORDER BY pp.at)::geography) AS metres
+                SELECT pp.patrol_id, ST_Length(ST_MakeLine(pp.location ORDER BY pp.at)::geography) AS metres, count(*) AS n,
+                       ST_Simplify(ST_MakeLine(pp.location ORDER BY pp.at), %s, true) AS line
                 FROM incidents_patrolpoint pp JOIN incidents_patrol q ON q.id = pp.patrol_id
                 JOIN grids_area a ON a.id = q.cell_id WHERE a.code LIKE %s
                 GROUP BY pp.patrol_id
             ) d
             WHERE d.patrol_id = p.id
             """,
-            [district.code + "%"],
+            [TRACK_TOLERANCE_DEG, district.code + "%"],
         )

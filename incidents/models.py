@@ -163,6 +163,11 @@ class Patrol(models.Model):
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     distance_m = models.FloatField(_("distance (m)"), default=0)
+    # Kept on the patrol, so that what a patrol was outlives its points (dropped after
+    # GRIDGOV_PATROL_POINT_DAYS, docs/domain/patrols.md): how many points it had, and its track as one
+    # simplified line, written when it ends and before a day of points is dropped.
+    point_count = models.PositiveIntegerField(_("points"), default=0, db_default=0)
+    track = models.LineStringField(_("track"), srid=4326, null=True, blank=True, spatial_index=True)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -183,20 +188,29 @@ class Patrol(models.Model):
 
 
 class PatrolPoint(models.Model):
-    """One position of the track. ``client_id`` is made by the phone so a re-sent batch adds nothing."""
+    """One position of the track. ``client_id`` is made by the phone so a re-sent batch adds nothing.
 
-    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="points")
+    The table is partitioned by day of ``at`` (migration 0010, ``incidents.patrol_days``): its primary
+    key in the database is (id, at), ``id`` comes from one sequence, so it is unique on its own and
+    Django may treat it as the key. Only the indexes declared here exist (no GiST on ``location``,
+    no separate index on the foreign keys): each point costs ingestion two index entries.
+    """
+
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="points", db_index=False)
     client_id = models.UUIDField(_("client id"))
     at = models.DateTimeField(_("recorded at"))
-    location = models.PointField(_("location"), srid=4326)
+    location = models.PointField(_("location"), srid=4326, spatial_index=False)
     accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
-    cell = models.ForeignKey("grids.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    cell = models.ForeignKey("grids.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False)
 
     class Meta:
         ordering = ["at"]
         verbose_name = _("patrol point")
         verbose_name_plural = _("patrol points")
-        constraints = [models.UniqueConstraint(fields=["patrol", "client_id"], name="patrol_point_once")]
+        # A unique constraint of a partitioned table holds the partition key: (patrol, at, client id).
+        # The phone re-sends a point with its time, so a retry meets it; (patrol, at) first also
+        # serves "the patrol's points in time order".
+        constraints = [models.UniqueConstraint(fields=["patrol", "at", "client_id"], name="patrol_point_once")]
         indexes = [models.Index(fields=["cell", "at"], name="patrolpoint_cell_day_idx")]
 
 

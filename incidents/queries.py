@@ -11,16 +11,18 @@ from typing import Any
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.capabilities import Capability, role_can
 from accounts.models import GridAssignment
 from accounts.scope import scoped
-from grids.models import Area, Level
+from grids.models import Area, AreaFragment, Level
 
+from .actions.patrol_days import day_start, first_kept_day, points_kept_for
 from .clock import annotate_light
-from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol, PatrolPoint
+from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol
 
 
 def incidents_for(user, now: datetime | None = None) -> QuerySet:
@@ -116,35 +118,72 @@ class PatrolSummary:
 
 
 def patrol_summary(patrol: Patrol) -> PatrolSummary:
-    points = PatrolPoint.objects.filter(patrol=patrol)
-    stats = points.aggregate(n=Count("id"), first=Min("at"), last=Max("at"))
+    """What a patrol was: from its points while they are kept, else from its kept line."""
     end = patrol.ended_at or timezone.now()
-    cell_ids = points.exclude(cell=None).values("cell_id").distinct()
-    track = [(p.location.y, p.location.x) for p in points.only("location", "at").order_by("at")[:5000]]
+    if patrol.track is not None and _points_dropped(patrol):
+        cells = _cells_crossed(patrol.track)
+        track = [(round(y, 6), round(x, 6)) for x, y in patrol.track.coords]
+    else:
+        # One pass over the points (a day is 2,880), numbers straight from SQL: the track and its cells.
+        with connection.cursor() as cursor:
+            # Rounded to 6 decimals (0.1 m) in SQL: the floats come back short, and Python rounds none.
+            cursor.execute("SELECT round(ST_Y(location)::numeric, 6)::float8, round(ST_X(location)::numeric, 6)::float8, cell_id "
+                           "FROM incidents_patrolpoint WHERE patrol_id = %s AND at >= %s ORDER BY at",
+                           [patrol.pk, patrol.started_at - timedelta(days=1)])
+            rows = cursor.fetchall()
+        track = [(lat, lng) for lat, lng, _cell in rows[:5000]]
+        cell_ids = {cell for _lat, _lng, cell in rows if cell is not None}
+        cells = list(Area.objects.filter(pk__in=cell_ids).defer("boundary").order_by("code"))
     return PatrolSummary(
         patrol=patrol,
         duration=end - patrol.started_at,
         distance_m=patrol.distance_m,
-        points=stats["n"],
-        cells=list(Area.objects.filter(pk__in=cell_ids).order_by("code")),
+        points=patrol.point_count,
+        cells=cells,
         checkins=list(patrol.checkins.select_related("cell")),
         findings=list(patrol.findings.select_related("category").order_by("created_at")),
         track=track,
     )
 
 
+def _points_dropped(patrol: Patrol) -> bool:
+    """Whether some of the patrol's points are gone (it started before the oldest day kept)."""
+    first = first_kept_day()
+    return first is None or patrol.started_at < day_start(first)
+
+
+def _cells_crossed(line) -> list[Area]:
+    """The current cells a kept line crosses."""
+    fragments = AreaFragment.objects.filter(level=Level.GRID, geom__intersects=line).values("area_id")
+    return list(Area.objects.current().filter(pk__in=fragments).defer("boundary").order_by("code"))
+
+
+_POINT_VISITS_SQL = """
+SELECT p.cell_id, count(*), count(DISTINCT pa.worker_id), min(p.at), max(p.at)
+FROM incidents_patrolpoint p JOIN incidents_patrol pa ON pa.id = p.patrol_id
+WHERE p.cell_id = ANY(%(cells)s) AND p.at >= %(start)s AND p.at < %(end)s GROUP BY p.cell_id
+"""
+
+# A day whose points are dropped: the cells the kept lines of that day's patrols cross. How many
+# points is no longer known (None); first and last are the patrols' start and end.
+_TRACK_VISITS_SQL = """
+SELECT f.area_id, NULL::int, count(DISTINCT pa.worker_id), min(pa.started_at), max(pa.ended_at)
+FROM incidents_patrol pa JOIN grids_areafragment f ON f.level = 'grid' AND ST_Intersects(f.geom, pa.track)
+WHERE f.area_id = ANY(%(cells)s) AND pa.track IS NOT NULL AND pa.started_at < %(end)s AND COALESCE(pa.ended_at, %(end)s) >= %(start)s
+GROUP BY f.area_id
+"""
+
+
 def cell_coverage(user, area: Area, day: date) -> list[dict[str, Any]]:
-    """Every current cell under ``area`` with how often it was patrolled on ``day`` (points, workers)."""
-    zone = timezone.get_current_timezone()
-    start = timezone.make_aware(datetime.combine(day, time(0)), zone)
+    """Every current cell under ``area`` with how often it was patrolled on ``day`` (points, workers);
+    from the points while the day's are kept, else from the patrols' kept lines."""
+    start = day_start(day)
     end = start + timedelta(days=1)
-    cells = scoped(Area.objects.current().filter(level=Level.GRID, code__startswith=area.code), user).order_by("code")
-    visits = {
-        row["cell_id"]: row
-        for row in PatrolPoint.objects.filter(at__gte=start, at__lt=end, cell__code__startswith=area.code)
-        .values("cell_id")
-        .annotate(points=Count("id"), workers=Count("patrol__worker", distinct=True), first=Min("at"), last=Max("at"))
-    }
+    cells = list(scoped(Area.objects.current().filter(level=Level.GRID, code__startswith=area.code), user).order_by("code"))
+    sql = _POINT_VISITS_SQL if points_kept_for(day) else _TRACK_VISITS_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"cells": [cell.pk for cell in cells], "start": start, "end": end})
+        visits = {row[0]: {"points": row[1], "workers": row[2], "first": row[3], "last": row[4]} for row in cursor.fetchall()}
     workers: dict[int, list[str]] = {}
     # Who covered each cell on that day, by the assignment history (not who covers it today).
     held = GridAssignment.objects.filter(cell__in=cells, started_at__lt=end).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))

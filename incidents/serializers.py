@@ -233,5 +233,7 @@ def patrol_data(patrol: Patrol, summary=None) -> dict[str, Any]:
             checkins=[{"at": _when(c.at), "lat": c.location.y, "lng": c.location.x, "cell": _area(c.cell), "note": c.note}
                       for c in summary.checkins],
             findings=[incident_summary(i) for i in summary.findings],
+            # [lat, lng] in time order (6 decimals): the points while they are kept, then the kept line.
+            track=summary.track,
         )
     return data

@@ -1,4 +1,5 @@
-"""Celery tasks: the escalation sweep (run by beat every minute) and notification emails.
+"""Celery tasks: the escalation sweep (run by beat every minute), notification emails, and the
+days of patrol points (every hour: partitions made ahead, old days dropped).
 
 Both are idempotent. The sweep claims due cases in the database (``actions.escalation``);
 nothing waits in Redis with a long ETA, so a Redis restart loses nothing: the next minute's sweep
@@ -24,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from .actions.escalation import escalate_overdue
+from .actions.patrol_days import keep_days
 from .actions.notifications import EMAIL_TASK, request_email_delivery_if_pending
 from .models import EmailState, Notification
 from .timeline import notification_text
@@ -31,12 +33,15 @@ from .timeline import notification_text
 log = logging.getLogger(__name__)
 
 SWEEP_TASK = "incidents.sweep_escalations"
+PATROL_DAYS_TASK = "incidents.patrol_days"
 
 # The beat entry (registered in IncidentsConfig.ready(); the same dict can go in settings'
 # CELERY_BEAT_SCHEDULE). A sweep that waited in the queue longer than its period is dropped: the
 # next one does the same work.
 BEAT_SCHEDULE = {
     "incidents-escalation-sweep": {"task": SWEEP_TASK, "schedule": 60.0, "options": {"expires": 55}},
+    # Patrol points' days: a week of partitions ahead, days past the retention dropped (tracks kept).
+    "incidents-patrol-days": {"task": PATROL_DAYS_TASK, "schedule": 3600.0, "options": {"expires": 3000}},
 }
 
 
@@ -60,6 +65,13 @@ def sweep_escalations(now: str | None = None, batch_size: int = 50_000) -> dict:
         request_email_delivery_if_pending()
     return {"escalated": result.escalated, "by_level": result.by_level, "overdue": result.overdue_flagged,
             "notifications": result.notifications}
+
+
+@shared_task(name=PATROL_DAYS_TASK, ignore_result=True, acks_late=True)
+def patrol_days(now: str | None = None) -> dict:
+    """Make the coming days' partitions of patrol points, drop the days past the retention (after
+    writing their patrols' kept lines). Idempotent: a second run makes and drops nothing."""
+    return keep_days(now=_moment(now))
 
 
 @shared_task(name=EMAIL_TASK, ignore_result=True, acks_late=True)

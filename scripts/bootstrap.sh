@@ -65,7 +65,8 @@ if [ ! -x .venv/bin/python ]; then
   say "Creating the virtual environment in .venv"
   python3 -m venv .venv
 fi
-stamp=var/.requirements.sha
+# The stamp lives in the environment itself, so a new or replaced .venv always gets its packages.
+stamp=.venv/.requirements.sha
 sum=$(sha256sum requirements.lock | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
   say "Installing Python packages from requirements.lock"

@@ -4,14 +4,18 @@ Every write is idempotent by the phone's client ids: the offline outbox may send
 """
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
 
+import psycopg
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import Capability, can
@@ -20,7 +24,8 @@ from grids.models import Area
 from grids.queries import lookup_point
 
 from ..errors import Forbidden, InvalidInput
-from ..models import Patrol, PatrolCheckIn, PatrolPoint
+from ..models import Patrol, PatrolCheckIn
+from .patrol_days import day_start, ensure_days, first_kept_day, oldest_allowed, points_kept_for, retention_days, write_tracks
 
 
 def _first_cell(worker) -> Area | None:
@@ -71,51 +76,207 @@ class PointIn:
 # Points less precise than this are kept in the track but not counted in the distance.
 DISTANCE_ACCURACY_M = 100.0
 _LATE_POINTS_GRACE_SECONDS = 60
+# A phone's clock runs a little ahead; a point from further in the future is a wrong clock.
+_FUTURE_SECONDS = 600
+MAX_BATCH = 2000
 
 
-def record_points(patrol: Patrol, *, actor, points: Sequence[PointIn]) -> int:
-    """Add a batch of track points; points already received (same client id) are ignored. Answers
-    how many were new. Then the points' cells are found and the distance recomputed, in SQL."""
+def _bad(index: int, name: str, message: str) -> InvalidInput:
+    return InvalidInput(_("Point %(index)d: %(problem)s") % {"index": index, "problem": message}, field=f"points.{index}.{name}")
+
+
+def _number(index: int, item: dict, name: str, low: float, high: float, *, required: bool = True) -> float | None:
+    value = item.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
+        raise _bad(index, name, _("%(name)s must be a number between %(low)s and %(high)s.") % {"name": name, "low": low, "high": high})
+    return float(value)
+
+
+def _moment(index: int, value) -> datetime:
+    moment = parse_datetime(value) if isinstance(value, str) and "\x00" not in value and len(value) <= 40 else None
+    if moment is None:
+        raise _bad(index, "at", _("“at” must be a date and time (ISO 8601, e.g. 2026-12-03T09:30:00+08:00)."))
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def parse_point(index: int, item) -> PointIn:
+    """One point of a batch as the phone sends it (``{"id", "at", "lat", "lng", "accuracy"}``), or a
+    400 naming the point's index and field."""
+    if isinstance(item, PointIn):
+        return item
+    if not isinstance(item, dict):
+        raise _bad(index, "id", _("each point must be an object with id, at, lat and lng."))
+    raw_id = item.get("id")
+    try:
+        if not isinstance(raw_id, (str, uuid.UUID)):
+            raise ValueError
+        client_id = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id)
+    except ValueError:
+        raise _bad(index, "id", _("“id” must be a UUID made by the phone."))
+    try:
+        at = _moment(index, item.get("at"))
+    except (ValueError, OverflowError):  # year 0, month 13
+        raise _bad(index, "at", _("“at” must be a date and time (ISO 8601, e.g. 2026-12-03T09:30:00+08:00)."))
+    lat = _number(index, item, "lat", -90, 90)
+    lng = _number(index, item, "lng", -180, 180)
+    accuracy = _number(index, item, "accuracy", 0, 1e6, required=False)
+    return PointIn(client_id=client_id, at=at, lat=lat, lng=lng, accuracy_m=accuracy)
+
+
+def _check_batch(patrol: Patrol, points: Sequence[PointIn], now: datetime) -> None:
+    earliest, latest = oldest_allowed(now), now + timedelta(seconds=_FUTURE_SECONDS)
+    for index, point in enumerate(points):
+        if not earliest <= point.at <= latest:
+            raise _bad(index, "at", _("the time %(at)s is not within the %(days)d days kept up to now.")
+                       % {"at": point.at.isoformat(), "days": retention_days()})
+        if patrol.ended_at and point.at > patrol.ended_at + timedelta(seconds=_LATE_POINTS_GRACE_SECONDS):
+            raise _bad(index, "at", _("it was recorded after the patrol ended."))
+
+
+# One statement per batch (its own transaction): the points unnested from arrays, each with its
+# cell; the first one outside every cell and far from every served district found, the points
+# inserted (none if one is far), re-sent ones skipped by the once-per-point constraint; the
+# patrol's count and distance moved on in the same statement, from the last point stored before.
+# The CTEs read the table as it was before the statement: ``last``/``prev`` are earlier points.
+_BATCH_SQL = """
+WITH raw AS (
+    SELECT t.i, t.client_id, t.at, t.accuracy_m, ST_SetSRID(ST_MakePoint(t.lng, t.lat), 4326) AS location
+    FROM unnest(%(ids)s::uuid[], %(ats)s::timestamptz[], %(lngs)s::float8[], %(lats)s::float8[], %(accs)s::float8[])
+         WITH ORDINALITY AS t(client_id, at, lng, lat, accuracy_m, i)
+), new AS MATERIALIZED (
+    SELECT r.*, (SELECT f.area_id FROM grids_areafragment f JOIN grids_area a ON a.id = f.area_id AND a.valid_to IS NULL
+                 WHERE f.level = 'grid' AND ST_Intersects(f.geom, r.location) LIMIT 1) AS cell_id
+    FROM raw r
+), far AS (
+    -- a point in a cell is in a served district; only the others are measured against the districts
+    SELECT min(n.i) AS i FROM new n WHERE n.cell_id IS NULL AND NOT EXISTS (
+        SELECT 1 FROM grids_area d WHERE d.level = 'district' AND d.valid_to IS NULL
+        AND ST_DWithin(d.boundary, n.location, %(margin)s))
+), ins AS (
+    INSERT INTO incidents_patrolpoint (patrol_id, client_id, at, location, accuracy_m, cell_id)
+    SELECT %(patrol)s, n.client_id, n.at, n.location, n.accuracy_m, n.cell_id
+    FROM new n WHERE (SELECT i FROM far) IS NULL
+    ON CONFLICT (patrol_id, at, client_id) DO NOTHING
+    RETURNING at, location, accuracy_m
+), last AS (
+    SELECT max(at) AS at FROM incidents_patrolpoint WHERE patrol_id = %(patrol)s AND at >= %(since)s
+), prev AS (
+    SELECT location, at FROM incidents_patrolpoint
+    WHERE patrol_id = %(patrol)s AND at >= %(since)s AND (accuracy_m IS NULL OR accuracy_m <= %(accuracy)s)
+    ORDER BY at DESC LIMIT 1
+), moved AS (
+    UPDATE incidents_patrol SET point_count = point_count + (SELECT count(*) FROM ins),
+        distance_m = distance_m + COALESCE((
+            SELECT ST_Length(ST_MakeLine(s.location ORDER BY s.at)::geography) FROM (
+                SELECT location, at FROM prev UNION ALL
+                SELECT location, at FROM ins WHERE accuracy_m IS NULL OR accuracy_m <= %(accuracy)s) s
+        ), 0)
+    WHERE id = %(patrol)s AND (SELECT i FROM far) IS NULL AND EXISTS (SELECT 1 FROM ins)
+    RETURNING distance_m, point_count
+)
+SELECT (SELECT i FROM far), (SELECT count(*) FROM ins), (SELECT min(at) FROM ins), (SELECT at FROM last),
+       (SELECT distance_m FROM moved), (SELECT point_count FROM moved)
+"""
+
+# A batch older than points already stored (the outbox sent it late): the distance is walked again.
+_DISTANCE_SQL = """
+UPDATE incidents_patrol SET distance_m = COALESCE((
+    SELECT ST_Length(ST_MakeLine(location ORDER BY at)::geography) FROM incidents_patrolpoint
+    WHERE patrol_id = %(patrol)s AND at >= %(since)s AND (accuracy_m IS NULL OR accuracy_m <= %(accuracy)s)
+), 0) WHERE id = %(patrol)s RETURNING distance_m
+"""
+
+
+# Days whose partition this process has seen: a batch checks the catalogue only for a day it has not.
+# A known day can only be dropped once it is past the retention, and then its points are refused.
+_KNOWN_DAYS: set = set()
+
+
+def _make_days_of(points: Sequence[PointIn]) -> None:
+    """The batch's days have their partitions (beat makes them a week ahead; if it has not run, here)."""
+    zone = timezone.get_current_timezone()
+    days = {p.at.astimezone(zone).date() for p in points} - _KNOWN_DAYS
+    for day in sorted(days):
+        if not points_kept_for(day):
+            ensure_days(day, day)
+        _KNOWN_DAYS.add(day)
+
+
+def _run_batch(params: dict) -> tuple:
+    """The batch statement, prepared once per connection (planning it costs as much as running it).
+    Alone it is its own transaction: all of the batch or none of it."""
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_BATCH_SQL, params, prepare=True)
+        return cursor.fetchone()
+
+
+def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | None = None) -> int:
+    """Add a batch of track points, all or none; points already received (same client id and time)
+    are skipped. Answers how many were new; ``patrol.distance_m`` and ``point_count`` are brought up
+    to date.
+
+    ``points``: ``PointIn`` or the phone's dicts. A bad point — not a UUID, not a time, a time
+    outside the kept days, a position far from every served district — is a 400 naming its index
+    and field, and nothing of the batch is stored.
+
+    One statement, no transaction around it: a batch sent twice at once is stored once (the second
+    insert waits on the first's rows and skips them) and the count is exact (the UPDATE re-reads the
+    row it waited for). Two *different* batches of one patrol at the same moment (the page sends one
+    at a time) could each add their stretch from the same last point; ``end_patrol`` walks the
+    distance again from the points, so the patrol's final distance is exact."""
     if patrol.worker_id != actor.pk:
         raise Forbidden(_("This patrol is not yours."))
-    if len(points) > 2000:
-        raise InvalidInput(_("Send at most 2,000 points at a time."), field="points")
-    for index, point in enumerate(points):
-        if not (-90 <= point.lat <= 90 and -180 <= point.lng <= 180):
-            raise InvalidInput(_("Point %(index)d is not a position on Earth.") % {"index": index}, field="points")
-        if patrol.ended_at and point.at > patrol.ended_at + timedelta(seconds=_LATE_POINTS_GRACE_SECONDS):
-            raise InvalidInput(_("Point %(index)d was recorded after the patrol ended.") % {"index": index}, field="points")
-    rows = [
-        PatrolPoint(
-            patrol=patrol, client_id=point.client_id, at=point.at, location=Point(point.lng, point.lat, srid=4326),
-            accuracy_m=point.accuracy_m,
-        )
-        for point in points
-    ]
-    with transaction.atomic():
-        before = PatrolPoint.objects.filter(patrol=patrol).count()
-        PatrolPoint.objects.bulk_create(rows, ignore_conflicts=True)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE incidents_patrolpoint p SET cell_id = f.area_id
-                FROM grids_areafragment f JOIN grids_area a ON a.id = f.area_id AND a.valid_to IS NULL
-                WHERE p.patrol_id = %s AND p.cell_id IS NULL AND f.level = 'grid' AND ST_Intersects(f.geom, p.location)
-                """,
-                [patrol.pk],
-            )
-            cursor.execute(
-                """
-                UPDATE incidents_patrol SET distance_m = COALESCE((
-                    SELECT ST_Length(ST_MakeLine(location ORDER BY at)::geography)
-                    FROM incidents_patrolpoint WHERE patrol_id = %s AND (accuracy_m IS NULL OR accuracy_m <= %s)
-                ), 0) WHERE id = %s
-                """,
-                [patrol.pk, DISTANCE_ACCURACY_M, patrol.pk],
-            )
-        added = PatrolPoint.objects.filter(patrol=patrol).count() - before
-    patrol.refresh_from_db(fields=["distance_m"])
+    if not isinstance(points, (list, tuple)):
+        raise InvalidInput(_("“points” must be a list of points."), field="points")
+    if len(points) > MAX_BATCH:
+        raise InvalidInput(_("Send at most %(max)s points at a time.") % {"max": f"{MAX_BATCH:,}"}, field="points")
+    points = [parse_point(index, item) for index, item in enumerate(points)]
+    if not points:
+        return 0
+    now = now or timezone.now()
+    _check_batch(patrol, points, now)
+    _make_days_of(points)
+    since = min(patrol.started_at, min(p.at for p in points)) - timedelta(days=1)
+    params = {
+        "patrol": patrol.pk, "ids": [p.client_id for p in points], "ats": [p.at for p in points],
+        "lngs": [p.lng for p in points], "lats": [p.lat for p in points], "accs": [p.accuracy_m for p in points],
+        "margin": float(getattr(settings, "GRIDGOV_SERVED_MARGIN_M", 500.0)) / 111_320.0,
+        "accuracy": DISTANCE_ACCURACY_M, "since": since,
+    }
+    try:
+        far, added, first_new, last_before, distance, count = _store(params)
+    except (IntegrityError, psycopg.errors.CheckViolation) as exc:
+        # A day this process knew was dropped meanwhile (a test rolled its partition back): look again.
+        if "no partition" not in str(exc):
+            raise
+        _KNOWN_DAYS.clear()
+        _make_days_of(points)
+        far, added, first_new, last_before, distance, count = _store(params)
+    if far is not None:
+        point = points[far - 1]
+        raise _bad(far - 1, "lat", _("(%(lat)s, %(lng)s) lies outside the districts this system serves; check the position.")
+                   % {"lat": point.lat, "lng": point.lng})
+    if added:
+        patrol.distance_m, patrol.point_count = distance, count
+        if (last_before is not None and first_new < last_before) or patrol.ended_at:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # A batch older than points stored (the outbox sent it late): the distance is walked
+                # again; late points of an ended patrol: its kept line is drawn again too.
+                cursor.execute(_DISTANCE_SQL, params)
+                patrol.distance_m = cursor.fetchone()[0]
+                if patrol.ended_at:
+                    write_tracks([patrol.pk])
     return added
+
+
+def _store(params: dict) -> tuple:
+    if connection.in_atomic_block:  # called inside a caller's transaction: a failed try must not end it
+        with transaction.atomic():
+            return _run_batch(params)
+    return _run_batch(params)
 
 
 def check_in(
@@ -140,6 +301,16 @@ def end_patrol(patrol: Patrol, *, actor, now: datetime | None = None, note: str 
     """End the patrol; ending it again answers it unchanged."""
     if patrol.worker_id != actor.pk and not actor.is_superuser:
         raise Forbidden(_("This patrol is not yours."))
-    Patrol.objects.filter(pk=patrol.pk, ended_at__isnull=True).update(ended_at=now or timezone.now(), note=(note or "")[:2000])
+    with transaction.atomic():
+        ended = Patrol.objects.filter(pk=patrol.pk, ended_at__isnull=True).update(ended_at=now or timezone.now(), note=(note or "")[:2000])
+        if ended:
+            # The distance walked again from the points (exact whatever order batches came in),
+            # and the line kept after the points are dropped.
+            first = first_kept_day()
+            if first is not None and patrol.started_at >= day_start(first):  # none of its points dropped yet
+                with connection.cursor() as cursor:
+                    cursor.execute(_DISTANCE_SQL, {"patrol": patrol.pk, "since": patrol.started_at - timedelta(days=1),
+                                                   "accuracy": DISTANCE_ACCURACY_M})
+            write_tracks([patrol.pk])
     patrol.refresh_from_db()
     return patrol

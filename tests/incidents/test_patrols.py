@@ -61,7 +61,7 @@ def test_a_malformed_point_is_a_400_naming_it(world, api_as):
     client = api_as(world.grid_worker_a)
     patrol_id = client.post("/api/v1/patrols/", {}, format="json").json()["id"]
     response = client.post(f"/api/v1/patrols/{patrol_id}/points/", {"points": [{"id": "x", "lat": 200}]}, format="json")
-    assert response.status_code == 400 and "points" in response.json()["errors"]
+    assert response.status_code == 400 and "points.0.id" in response.json()["errors"]
 
 
 def test_community_staff_see_which_cells_were_patrolled_today(world, api_as):

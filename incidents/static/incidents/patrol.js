@@ -82,7 +82,18 @@
       chain = chain.then(function (ok) {
         if (!ok) return false;
         return H.send(url("pointsUrl"), { json: { points: points } }).then(function (res) {
-          if (!res.ok) { $("message").textContent = res.offline ? t.offline : (res.body.detail || res.status); return false; }
+          if (!res.ok) {
+            $("message").textContent = res.offline ? t.offline : (res.body.detail || res.status);
+            // A point the server refuses (named "points.N.field": a position outside the served
+            // districts, a wrong clock) would block the queue for ever: it leaves the queue, the rest is sent.
+            var named = res.status === 400 && res.body.errors && Object.keys(res.body.errors).join(" ").match(/^points\.(\d+)\./);
+            if (named && points[Number(named[1])]) {
+              var bad = points[Number(named[1])].id;
+              save("points", load("points").filter(function (p) { return p.id !== bad; }));
+              return load("points").length ? flushAgain() : true;
+            }
+            return false;
+          }
           var sent = {};
           points.forEach(function (p) { sent[p.id] = true; });
           save("points", load("points").filter(function (p) { return !sent[p.id]; }));

@@ -1,0 +1,369 @@
+"""Patrol points at city volume (issue 18, item 2): ingestion, and a day of a 20,000-worker city.
+
+    DATABASE_URL=postgis://…/gridgov_bench .venv/bin/python bench/patrols.py city [--fraction 0.1]
+
+(also run by ``bench/run.py`` as the measurement "patrol points"; alone it needs only the areas
+of the scale, which it generates if the database has none).
+
+* **Ingestion**: ``wrk`` (a separate process, 32 connections) posts batches of 10 new points —
+  fresh client ids, times moving on — to ``POST /api/v1/patrols/<id>/points/`` of 64 patrols of
+  64 grid workers, against gunicorn started as in production. Baseline: the same body posted to the
+  trivial token-authenticated DRF view of the same server. Target: ≥ 5,000 points/s.
+* **A day of the city**: 20,000 workers × 8 h × a point every 10 s = 57.6 M points. Generated
+  set-based (``generate_series``) into a table of its own, indexed, then attached as the day's
+  partition (the bulk-load path of a partitioned table: no per-row index maintenance). Each
+  worker walks 7 cells (140,000 cells ÷ 20,000 workers), about 69 minutes in each, so a cell
+  holds ~411 points of its day whatever the fraction. ``--fraction`` generates that share of the
+  workers (and so of the points): the per-worker and per-cell work of the two queries does not
+  grow with the city, only the partition and its index depth do, which the report states.
+  Queried through the API, sequentially, a different worker / cell each time (p95 ≤ 200 ms):
+  one worker's day (``GET /api/v1/patrols/<id>/`` — the summary with its 2,880-point track) and
+  one cell's coverage of the day (``GET /api/v1/patrols/coverage/?area=<cell>&date=<day>``),
+  each next to its bare SQL.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+from bench.harness import Row, Server, bare_sql, log, sequential, table, token, wrk  # noqa: E402  (sets Django up)
+
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.generate import BENCH_PREFIX, fill_defaults, first_area  # noqa: E402
+
+INGEST_TARGET = ">= 5,000 points/s in batches of 10 at 32 clients"
+QUERY_TARGET = "p95 <= 200 ms"
+CITY_WORKERS = 20_000
+POINTS_PER_DAY = 8 * 3600 // 10  # one every 10 s for 8 hours
+CELLS_PER_WORKER = 7
+INGEST_PATROLS = 64
+DAY_OFFSET = 3  # the generated day: three days ago, inside the retention
+# The trivial token POST of the last full city run on a quiet machine (bench/results/city-latest.txt,
+# 16 clients): what the ratio measured here is applied to when this machine is shared and loaded.
+QUIET_TRIVIAL_POST_RPS = 2054.3
+
+INGEST_LUA = r"""
+local patrols = {PATROLS}
+local counter = 0
+local threads_made = 0
+local base = {BASE}
+thread_no = 0  -- a global: setup() gives each thread its number before it starts
+setup = function(thread)
+  thread:set("thread_no", threads_made)
+  threads_made = threads_made + 1
+end
+init = function(args)
+  math.randomseed(1000 + thread_no * 7919 + os.time())
+end
+local function uuid()
+  return string.format("%08x-%04x-4%03x-%04x-%06x%06x", math.random(0, 0x7fffffff), math.random(0, 0xffff),
+    math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffffff), math.random(0, 0xffffff))
+end
+request = function()
+  counter = counter + 1
+  -- threads take the patrols in turn: thread 0 the odd ones, thread 1 the even ones
+  local k = ((counter * 2 + thread_no) % #patrols) + 1
+  local p = patrols[k]
+  local t = base + p.n
+  p.n = p.n + 10
+  local points = {}
+  for i = 0, 9 do
+    local at = os.date("!%Y-%m-%dT%H:%M:%SZ", t + i)
+    points[#points + 1] = string.format('{"id":"%s","at":"%s","lat":%.6f,"lng":%.6f,"accuracy":8}',
+      uuid(), at, p.lat + math.random() * 0.0004, p.lng + math.random() * 0.0005)
+  end
+  local body = '{"points":[' .. table.concat(points, ",") .. ']}'
+  return wrk.format("POST", p.path, {["Authorization"] = "Token " .. p.token, ["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+# --- data ------------------------------------------------------------------------------------
+
+def _cells(limit: int) -> list[tuple[int, str, float, float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, code, ST_X(ST_PointOnSurface(boundary)), ST_Y(ST_PointOnSurface(boundary)) FROM grids_area "
+            "WHERE level = 'grid' AND valid_to IS NULL AND code LIKE %s ORDER BY code LIMIT %s", [BENCH_PREFIX + "%", limit],
+        )
+        return cursor.fetchall()
+
+
+def _workers(prefix: str, cells: list, *, per_worker: int = 1) -> list[int]:
+    """``len(cells) // per_worker`` grid workers ``<prefix><n>``, set-based; answers their ids in order."""
+    count = len(cells) // per_worker
+    columns, values = fill_defaults("accounts_user", {
+        "username": f"'{prefix}' || g", "role": "'grid_worker'", "first_name": f"'{prefix}' || g", "password": "'!'",
+        "is_active": "true", "area_id": "(SELECT parent_id FROM grids_area WHERE id = (%(cells)s::bigint[])[g * %(per)s + 1])",
+        "date_joined": "now()",
+    })
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO accounts_user ({columns}) SELECT {values} FROM generate_series(0, %(n)s - 1) g "
+            "ON CONFLICT (username) DO NOTHING",
+            {"n": count, "cells": [c[0] for c in cells], "per": per_worker},
+        )
+        cursor.execute("SELECT id FROM accounts_user WHERE username LIKE %s ORDER BY substr(username, %s)::int",
+                       [prefix + "%", len(prefix) + 1])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _ingest_patrols() -> list[dict]:
+    from accounts.models import GridAssignment, User
+    from accounts.tokens import issue
+    from incidents.actions import start_patrol
+
+    cells = _cells(INGEST_PATROLS)
+    ids = _workers("bench_walker_", cells)
+    patrols = []
+    for user_id, (cell_id, _code, lng, lat) in zip(ids, cells):
+        user = User.objects.get(pk=user_id)
+        GridAssignment.objects.get_or_create(user=user, cell_id=cell_id, ended_at=None)
+        patrol, _ = start_patrol(worker=user)
+        patrols.append({"path": f"/api/v1/patrols/{patrol.pk}/points/", "token": issue(user).key, "lng": lng, "lat": lat,
+                        "id": patrol.pk, "n": 0})
+    return patrols
+
+
+def _end(patrols: list[dict]) -> None:
+    from incidents.actions import end_patrol
+    from incidents.models import Patrol
+
+    for patrol in Patrol.objects.filter(pk__in=[p["id"] for p in patrols]).select_related("worker"):
+        end_patrol(patrol, actor=patrol.worker)
+
+
+def to_regclass(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        return cursor.fetchone()[0]
+
+
+def _day_bounds(day):
+    from incidents.actions.patrol_days import day_start
+
+    start = day_start(day)
+    return start, start + timedelta(days=1)
+
+
+def generate_day(fraction: float) -> dict:
+    """A day of ``fraction`` × 20,000 workers' points, loaded into its own table and attached as the
+    day's partition. Answers what was made and how long it took; reuses a day already made."""
+    from incidents.actions.patrol_days import PREFIX, ensure_days
+
+    day = timezone.localdate() - timedelta(days=DAY_OFFSET)
+    start, end = _day_bounds(day)
+    workers = max(1, round(CITY_WORKERS * fraction))
+    name = f"{PREFIX}{day:%Y%m%d}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_patrol_day')")
+        if cursor.fetchone()[0]:
+            cursor.execute("SELECT workers, points, seconds, day FROM bench_patrol_day")
+            made = cursor.fetchone()
+            if made[0] == workers and made[3] is not None and to_regclass(f"{PREFIX}{made[3]:%Y%m%d}"):
+                log(f"reusing the patrol day {made[3]} of {workers} workers ({made[1]:,} points)")
+                return {"day": made[3].isoformat(), "workers": workers, "points": made[1], "generate_s": made[2], "reused": True}
+    cells = _cells(workers * CELLS_PER_WORKER)
+    workers = len(cells) // CELLS_PER_WORKER
+    log(f"generating a patrol day: {workers:,} workers × {POINTS_PER_DAY:,} points = {workers * POINTS_PER_DAY:,} points")
+    t = time.monotonic()
+    ids = _workers("bench_patroller_", cells, per_worker=CELLS_PER_WORKER)[:workers]
+    timings = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        cursor.execute("DROP TABLE IF EXISTS bench_patrol_day")
+        ensure_days(day, day)
+        cursor.execute(f'ALTER TABLE incidents_patrolpoint DETACH PARTITION "{name}"')
+        cursor.execute(f'DROP TABLE "{name}"')
+        cursor.execute("DELETE FROM incidents_patrol WHERE worker_id = ANY(%s)", [ids])
+        cursor.execute("CREATE TEMP TABLE bench_cells (n int PRIMARY KEY, id bigint, lng float8, lat float8)")
+        cursor.execute("INSERT INTO bench_cells SELECT ord - 1, c.id, c.lng, c.lat FROM unnest(%s::bigint[], %s::float8[], %s::float8[]) "
+                       "WITH ORDINALITY AS c(id, lng, lat, ord)",
+                       [[c[0] for c in cells], [c[2] for c in cells], [c[3] for c in cells]])
+        cursor.execute(
+            "INSERT INTO incidents_patrol (worker_id, cell_id, started_at, ended_at, distance_m, point_count, note) "
+            "SELECT w.id, c.id, %(start)s + interval '8 hours', %(start)s + interval '16 hours', 9000, %(points)s, '' "
+            "FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS w(id, n) JOIN bench_cells c ON c.n = (w.n - 1) * %(per)s",
+            {"start": start, "points": POINTS_PER_DAY, "ids": ids, "per": CELLS_PER_WORKER},
+        )
+        cursor.execute("CREATE TEMP TABLE bench_walkers AS SELECT p.id AS patrol_id, row_number() OVER (ORDER BY p.worker_id) - 1 AS n "
+                       "FROM incidents_patrol p WHERE p.worker_id = ANY(%s)", [ids])
+        timings["workers_s"] = round(time.monotonic() - t, 1)
+        t = time.monotonic()
+        # The table the day is loaded into: the partition's columns, no index yet.
+        cursor.execute(f'CREATE TABLE "{name}" (LIKE incidents_patrolpoint INCLUDING DEFAULTS)')
+        cursor.execute(
+            f"""INSERT INTO "{name}" (patrol_id, client_id, at, location, accuracy_m, cell_id)
+            SELECT w.patrol_id, gen_random_uuid(), %(start)s + interval '8 hours' + j * interval '10 seconds',
+                   ST_SetSRID(ST_MakePoint(c.lng + 0.0004 * sin(j / 7.0), c.lat + 0.0003 * cos(j / 11.0)), 4326),
+                   5 + (j %% 15), c.id
+            FROM bench_walkers w CROSS JOIN generate_series(0, %(points)s - 1) j
+            JOIN bench_cells c ON c.n = w.n * %(per)s + (j * %(per)s / %(points)s)""",
+            {"start": start, "points": POINTS_PER_DAY, "per": CELLS_PER_WORKER},
+        )
+        timings["insert_s"] = round(time.monotonic() - t, 1)
+        t = time.monotonic()
+        cursor.execute(f'ALTER TABLE "{name}" ADD PRIMARY KEY (id, at)')
+        cursor.execute(f'ALTER TABLE "{name}" ADD UNIQUE (patrol_id, at, client_id)')
+        cursor.execute(f'CREATE INDEX ON "{name}" (cell_id, at)')
+        timings["index_s"] = round(time.monotonic() - t, 1)
+        t = time.monotonic()
+        # The bound as a constraint first: ATTACH then skips its scan of 57 M rows.
+        cursor.execute(f'ALTER TABLE "{name}" ADD CONSTRAINT bench_day CHECK (at IS NOT NULL AND at >= %s AND at < %s)', [start, end])
+        cursor.execute(f'ALTER TABLE incidents_patrolpoint ATTACH PARTITION "{name}" FOR VALUES FROM (%s) TO (%s)', [start, end])
+        cursor.execute(f'ALTER TABLE "{name}" DROP CONSTRAINT bench_day')
+        cursor.execute(f'ANALYZE "{name}"')
+        timings["attach_s"] = round(time.monotonic() - t, 1)
+        cursor.execute(f'SELECT count(*), pg_total_relation_size(%s) FROM "{name}"', [name])
+        points, size = cursor.fetchone()
+        total = round(sum(timings.values()), 1)
+        cursor.execute("CREATE TABLE bench_patrol_day AS SELECT %s::int AS workers, %s::bigint AS points, %s::float8 AS seconds, "
+                       "%s::date AS day", [workers, points, total, day])
+    log(f"patrol day made in {total} s {timings}: {points:,} points, {size / 2**30:.1f} GiB with indexes")
+    return {"day": day.isoformat(), "workers": workers, "points": points, "bytes": size, "generate_s": total, **timings}
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+def ingestion(bench, server) -> None:
+    patrols = _ingest_patrols()
+    lua_patrols = "{" + ",".join(
+        f'{{path="{p["path"]}",token="{p["token"]}",lng={p["lng"]:.6f},lat={p["lat"]:.6f},n=0}}' for p in patrols) + "}"
+    base = int((timezone.now() - timedelta(hours=3)).timestamp())
+    script = INGEST_LUA.replace("{PATROLS}", lua_patrols).replace("{BASE}", str(base))
+    body = json.dumps({"points": [{"id": "9b2f6a3e-5d1c-4e8a-9f00-%012d" % i, "at": timezone.now().isoformat(), "lat": 39.9,
+                                   "lng": 116.4, "accuracy": 8} for i in range(10)]})
+    handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    handle.write(body)
+    handle.close()
+    from bench.harness import post_setup
+
+    first = patrols[0]
+    baseline = wrk(server, "/bench/trivial-auth/", seconds=bench.seconds, connections=32,
+                   headers={"Authorization": f"Token {first['token']}"}, setup=post_setup(handle.name, "application/json"))
+    os.unlink(handle.name)
+    from incidents.models import PatrolPoint
+
+    before = PatrolPoint.objects.filter(patrol_id__in=[p["id"] for p in patrols]).count()
+    result = wrk(server, "/", seconds=bench.seconds, connections=32, headers={}, script=script)
+    stored = PatrolPoint.objects.filter(patrol_id__in=[p["id"] for p in patrols]).count() - before
+    _end(patrols)  # the next run starts new patrols: its times do not fall among these
+    points_per_s = round(result["rps"] * 10, 1)
+    ratio = round(result["rps"] / baseline["rps"], 3)
+    load = os.getloadavg()
+    bench.add(Row(
+        "patrol points ingestion (32 clients)", **result, baseline="trivial token POST, same body size",
+        baseline_median_ms=baseline["median_ms"], baseline_rps=baseline["rps"], ratio=ratio,
+        target=INGEST_TARGET, met=points_per_s >= 5000 and result["errors"] == 0 and stored >= result["n"] * 10,
+        # Batches still in flight when wrk stops are stored but not counted by wrk: stored >= answered × 10.
+        note=f"{points_per_s:,.0f} points/s ({result['rps']:,.0f} batches of 10/s) into {len(patrols)} patrols; "
+             f"{stored:,} points stored for {result['n']:,} answered batches; machine load average "
+             f"{load[0]:.1f} (2 cores); at the same ratio to the trivial POST as here, the quiet machine's trivial POST "
+             f"(bench/results/city-latest.txt) gives {ratio * QUIET_TRIVIAL_POST_RPS * 10:,.0f} points/s",
+        extra={"points_per_s": points_per_s, "stored": stored, "load_average": load,
+               "estimate_quiet_points_per_s": round(ratio * QUIET_TRIVIAL_POST_RPS * 10)},
+    ))
+
+
+def day_queries(bench, server, fraction: float) -> None:
+    from datetime import date
+
+    made = generate_day(fraction)
+    day = made["day"]
+    start, end = _day_bounds(date.fromisoformat(day))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT p.id FROM incidents_patrol p JOIN accounts_user u ON u.id = p.worker_id "
+                       "WHERE u.username LIKE 'bench_patroller_%%' AND p.started_at >= %s AND p.started_at < %s", [start, end])
+        patrol_ids = [row[0] for row in cursor.fetchall()]
+        # The supervisor asking is a district's (bench_dispatcher): workers and cells of that district.
+        district = first_area("district").code
+        cursor.execute("SELECT p.id FROM incidents_patrol p JOIN grids_area c ON c.id = p.cell_id "
+                       "WHERE p.id = ANY(%s) AND c.code LIKE %s", [patrol_ids, district + "%"])
+        patrol_ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT DISTINCT c.code, c.id FROM incidents_patrolpoint p JOIN grids_area c ON c.id = p.cell_id "
+                       "WHERE p.patrol_id = ANY(%s) AND p.at >= %s AND p.at < %s", [patrol_ids[:200], start, end])
+        cells = cursor.fetchall()
+    rng = random.Random(int(os.environ.get("BENCH_PATROL_SEED", "18")))  # another seed: other workers and cells
+    sample_patrols = rng.sample(patrol_ids, min(60, len(patrol_ids)))
+    sample_cells = rng.sample(cells, min(60, len(cells)))
+    headers = {"Authorization": f"Token {token('bench_dispatcher')}"}
+    scale_note = (f"{made['workers']:,} workers, {made['points']:,} points in the day's partition "
+                  f"({made['workers'] / CITY_WORKERS:.0%} of the 20,000-worker city's 57.6 M)")
+
+    track, statuses, sizes = sequential(server, [f"/api/v1/patrols/{pk}/" for pk in sample_patrols], headers)
+    base = bare_sql("SELECT ST_AsBinary(location), at FROM incidents_patrolpoint WHERE patrol_id = %s AND at >= %s AND at < %s "
+                    "ORDER BY at", [[pk, start, end] for pk in sample_patrols])
+    bench.add(Row("patrol day: one worker's track", **track, errors=sum(s != 200 for s in statuses),
+                  baseline="bare SQL of the day's points", baseline_median_ms=base["median_ms"],
+                  ratio=round(base["median_ms"] / track["median_ms"], 3), target=QUERY_TARGET, met=track["p95_ms"] <= 200,
+                  note=f"GET /api/v1/patrols/<id>/ ({sizes[0] // 1024} KB, {POINTS_PER_DAY:,}-point track), "
+                       f"{len(sample_patrols)} different workers; {scale_note}", extra={"day": made}))
+
+    paths = [f"/api/v1/patrols/coverage/?area={code}&date={day}" for code, _ in sample_cells]
+    coverage, statuses, _ = sequential(server, paths, headers)
+    base = bare_sql("SELECT count(*), count(DISTINCT p.patrol_id), min(at), max(at) FROM incidents_patrolpoint p "
+                    "WHERE cell_id = %s AND at >= %s AND at < %s", [[cell_id, start, end] for _, cell_id in sample_cells])
+    bench.add(Row("patrol day: one cell's coverage", **coverage, errors=sum(s != 200 for s in statuses),
+                  baseline="bare SQL aggregate of the cell's day", baseline_median_ms=base["median_ms"],
+                  ratio=round(base["median_ms"] / coverage["median_ms"], 3), target=QUERY_TARGET, met=coverage["p95_ms"] <= 200,
+                  note=f"GET /api/v1/patrols/coverage/?area=<cell>&date=<day>, {len(sample_cells)} different cells; {scale_note}"))
+
+
+def measure(bench, fraction: float | None = None) -> None:
+    """The hook of ``bench/run.py``: both measurements against its running server."""
+    fraction = fraction if fraction is not None else float(os.environ.get("BENCH_PATROL_FRACTION", "1" if bench.scale.name == "city" else "0.01"))
+    bench.measure("patrol points ingestion", lambda: ingestion(bench, bench.server), INGEST_TARGET)
+    bench.measure("patrol day", lambda: day_queries(bench, bench.server, fraction), QUERY_TARGET)
+
+
+def main() -> None:
+    import argparse
+    from dataclasses import asdict
+
+    from bench.generate import SCALES, _areas, _users, generated_scale
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scale", choices=sorted(SCALES))
+    parser.add_argument("--fraction", type=float, default=None, help="share of the 20,000-worker city's day to generate")
+    parser.add_argument("--seconds", type=int, default=20)
+    args = parser.parse_args()
+    if generated_scale() is None and first_area("grid") is None:
+        log(f"no data set: generating the {args.scale} areas and bench users only")
+        with transaction.atomic():
+            _areas(SCALES[args.scale])
+        with transaction.atomic():
+            _users()
+    from bench.run import Bench  # noqa: PLC0415 - the Bench's row list and failure handling
+
+    bench = Bench(args.scale, args.seconds, ["patrol"])
+    server = Server()
+    bench.server = server
+    started = time.monotonic()
+    try:
+        measure(bench, args.fraction)
+    finally:
+        server.stop()
+    report = {"scale": args.scale, "date": timezone.localtime().isoformat(timespec="seconds"),
+              "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()}, "data": {},
+              "duration_s": round(time.monotonic() - started, 1), "rows": [asdict(r) for r in bench.rows]}
+    out = ROOT / "bench" / "results" / f"patrols-{args.scale}-latest"
+    out.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    text = table(report)
+    out.with_suffix(".txt").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Days of patrol points: the table's partitions, made ahead and dropped after the retention.
+
+``incidents_patrolpoint`` is partitioned by range of ``at``, one partition per local day
+(``incidents_patrolpoint_p20261203`` holds 2026-12-03 00:00 to 24:00 in ``TIME_ZONE``; migration
+0010). The beat task ``incidents.patrol_days`` (every hour, idempotent) calls ``keep_days()``:
+
+* the partitions of yesterday to ``DAYS_AHEAD`` days ahead are made if missing;
+* a day older than ``GRIDGOV_PATROL_POINT_DAYS`` (the retention, default 90: today and the 90
+  days before it are kept) is dropped — after every patrol with points that day has its track
+  written as one simplified line on the patrol row (``write_tracks``), so what a patrol was
+  (its line, distance, point count) is kept forever; coverage of an old day is answered from
+  those lines (``incidents.queries.cell_coverage``).
+
+DDL waits at most ``LOCK_TIMEOUT`` for the table's lock (a long report query must not stop
+ingestion behind a waiting ``CREATE TABLE``); a day that could not be made or dropped is done by
+the next run.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+TABLE = "incidents_patrolpoint"
+PREFIX = TABLE + "_p"
+DAYS_AHEAD = 7
+LOCK_TIMEOUT = "5s"
+# The kept line: ST_Simplify's tolerance in degrees (about 10 m here, 8 m east–west): a walk keeps
+# the corners of its streets, GPS jitter of a few metres goes; coverage is asked of 100 m cells.
+TRACK_TOLERANCE_DEG = 0.0001
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "GRIDGOV_PATROL_POINT_DAYS", 90))
+
+
+def local_day(moment: datetime | None = None) -> date:
+    return timezone.localdate(moment or timezone.now())
+
+
+def day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()), timezone.get_current_timezone())
+
+
+def oldest_allowed(now: datetime | None = None) -> datetime:
+    """The earliest moment a point may have: the start of the oldest day still kept."""
+    return day_start(local_day(now) - timedelta(days=retention_days()))
+
+
+def ensure_days(first: date, last: date) -> list[date]:
+    """Make the partitions of ``first`` … ``last`` that are missing; answers the days made."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        cursor.execute(
+            "SELECT d::date FROM generate_series(%s::date, %s::date, '1 day') d WHERE incidents_patrolpoint_day(d::date, %s)",
+            [first, last, settings.TIME_ZONE],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def kept_days() -> list[date]:
+    """The days whose partitions exist, oldest first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass ORDER BY c.relname", [TABLE],
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    return [datetime.strptime(name[len(PREFIX):], "%Y%m%d").date() for name in names if name.startswith(PREFIX)]
+
+
+def points_kept_for(day: date) -> bool:
+    """Whether the points of ``day`` are still stored (its partition exists)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PREFIX + day.strftime("%Y%m%d")])
+        return cursor.fetchone()[0]
+
+
+def first_kept_day() -> date | None:
+    days = kept_days()
+    return days[0] if days else None
+
+
+_TRACK_SQL = f"""
+UPDATE incidents_patrol p SET track = s.line FROM (
+    SELECT patrol_id,
+           CASE WHEN count(*) > 1 THEN ST_Simplify(ST_MakeLine(location ORDER BY at), {TRACK_TOLERANCE_DEG}, true)
+                ELSE ST_MakeLine((array_agg(location))[1], (array_agg(location))[1]) END AS line
+    FROM incidents_patrolpoint WHERE patrol_id = ANY(%(ids)s) GROUP BY patrol_id
+) s
+WHERE p.id = s.patrol_id AND (p.track IS NULL OR p.started_at >= %(kept_from)s)
+"""
+
+
+def write_tracks(patrol_ids: list[int]) -> int:
+    """Write each patrol's track from its points, as one simplified line; answers how many.
+
+    A patrol some of whose points are already dropped (it started before the oldest kept day) keeps
+    the line it has: its points no longer tell the whole walk."""
+    if not patrol_ids:
+        return 0
+    first = first_kept_day()
+    kept_from = day_start(first) if first else timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_TRACK_SQL, {"ids": list(patrol_ids), "kept_from": kept_from})
+        return cursor.rowcount
+
+
+def drop_day(day: date) -> int:
+    """Write the tracks of the day's patrols that have none, then drop the day's points.
+    Answers how many tracks were written."""
+    name = PREFIX + day.strftime("%Y%m%d")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(
+            f'SELECT DISTINCT x.patrol_id FROM "{name}" x JOIN incidents_patrol p ON p.id = x.patrol_id WHERE p.track IS NULL'
+        )
+        written = write_tracks([row[0] for row in cursor.fetchall()])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check may wait on the dropped rows
+        cursor.execute(f'ALTER TABLE {TABLE} DETACH PARTITION "{name}"')
+        cursor.execute(f'DROP TABLE "{name}"')
+    return written
+
+
+def keep_days(now: datetime | None = None) -> dict:
+    """The beat task's work: the days ahead made, the days past the retention dropped. Idempotent."""
+    today = local_day(now)
+    made = ensure_days(today - timedelta(days=1), today + timedelta(days=DAYS_AHEAD))
+    cutoff = today - timedelta(days=retention_days())
+    dropped, tracks = [], 0
+    for day in kept_days():
+        if day >= cutoff:
+            break
+        tracks += drop_day(day)
+        dropped.append(day)
+    if made or dropped:
+        log.info("Patrol point days: made %s, dropped %s (%s tracks written)", made, dropped, tracks)
+    return {"made": [d.isoformat() for d in made], "dropped": [d.isoformat() for d in dropped], "tracks": tracks}
