@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import indicator_views, views
 
 app_name = "dispatch"
 urlpatterns = [
@@ -11,6 +11,6 @@ urlpatterns = [
     path("case/<int:pk>/contact/reveal/", views.contact_reveal, name="contact-reveal"),
     path("inbox/", views.inbox, name="inbox"),
     path("checks/", views.checks, name="checks"),
-    path("indicators/", views.indicators_page, name="indicators"),
-    path("indicators/export.xlsx", views.indicators_export, name="indicators-export"),
+    path("indicators/", indicator_views.indicators_page, name="indicators"),
+    path("indicators/export.xlsx", indicator_views.indicators_export, name="indicators-export"),
 ]

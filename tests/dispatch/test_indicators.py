@@ -359,11 +359,15 @@ def test_periods_are_whole_days_and_bad_ones_say_which_parameter(world):
     period = parse_period("2025-03-01", "2025-03-31")
     assert period.start == shanghai(2025, 3, 1, 0, 0) and period.end == shanghai(2025, 4, 1, 0, 0)
     assert period.previous() == Period(datetime(2025, 2, 1).date(), datetime(2025, 2, 28).date())
+    assert parse_period("2025-01-01", "2025-03-31").previous() == Period(
+        datetime(2024, 10, 1).date(), datetime(2024, 12, 31).date()
+    )  # a quarter: the quarter before
+    # Anything else, the default month to date included: as many days just before.
     assert parse_period("2025-03-01", "2025-03-30").previous() == Period(
-        datetime(2025, 2, 1).date(), datetime(2025, 2, 28).date()
+        datetime(2025, 1, 30).date(), datetime(2025, 2, 28).date()
     )
-    assert parse_period("2025-03-01", "2025-03-15").previous() == Period(
-        datetime(2025, 2, 1).date(), datetime(2025, 2, 15).date()
+    assert parse_period(None, None, today=datetime(2025, 3, 3).date()).previous() == Period(
+        datetime(2025, 2, 26).date(), datetime(2025, 2, 28).date()
     )
     assert parse_period("2025-03-10", "2025-03-19").previous() == Period(
         datetime(2025, 2, 28).date(), datetime(2025, 3, 9).date()
