@@ -12,7 +12,8 @@ An area's indicators come from one statement (``AREA_SQL``) that reads the area'
   case when a later deadline replaced it (``missed_deadline``), else its deadline now — and the
   moment it is judged: its closing, if it closed by that deadline, else the deadline;
 - ``per_case``: two kinds of rows. ``r`` (reported): the period's cases, counted as accepted,
-  registered, handled, reworked, on hold. ``d`` (due): the registered cases judged in the period
+  registered, on hold, and handled or reworked by the cut (the timeline's handled and rework
+  entries, two small partial indexes). ``d`` (due): the registered cases judged in the period
   (their judging moment falls in it, by the cut) or carried over into it (judged before it began
   and still open at its start), counted as due, closed (by the cut), closed on time, settled in
   the grid, hours to close;
@@ -38,8 +39,7 @@ INDICATOR_SUMS = """
         COALESCE(sum(n) FILTER (WHERE kind = 'd'), 0)::int AS due,
         COALESCE(sum(n_closed) FILTER (WHERE kind = 'd'), 0)::int AS closed,
         COALESCE(sum(n_on_time) FILTER (WHERE kind = 'd'), 0)::int AS closed_on_time,
-        COALESCE(sum(n) FILTER (WHERE kind = 'r' AND status <> ALL(%(unregistered)s)
-            AND (status IN ('handled', 'verified', 'rework', 'closed') OR reworked)), 0)::int AS handled,
+        COALESCE(sum(n) FILTER (WHERE kind = 'r' AND status <> ALL(%(unregistered)s) AND handled), 0)::int AS handled,
         COALESCE(sum(n) FILTER (WHERE kind = 'r' AND status <> ALL(%(unregistered)s) AND reworked), 0)::int AS reworked,
         COALESCE(sum(n) FILTER (WHERE kind = 'r' AND status = 'deferred'), 0)::int AS deferred,
         COALESCE(sum(n_grid) FILTER (WHERE kind = 'd'), 0)::int AS grid_resolved,
@@ -65,20 +65,26 @@ judged AS (
     FROM base b
 ),
 per_case AS (
-    SELECT 'r' AS kind, j.*, j.created_at AS day_at, r.incident_id IS NOT NULL AS reworked, false AS closed
+    SELECT 'r' AS kind, j.*, j.created_at AS day_at, r.incident_id IS NOT NULL AS reworked,
+        h.incident_id IS NOT NULL OR r.incident_id IS NOT NULL OR (j.status = 'closed' AND j.closed_at < %(cut)s) AS handled,
+        false AS closed
     FROM judged j
     LEFT JOIN (
-        SELECT DISTINCT incident_id FROM incidents_timelineentry WHERE action = 'rework' AND at >= %(start)s
+        SELECT DISTINCT incident_id FROM incidents_timelineentry WHERE action = 'rework' AND at >= %(start)s AND at < %(cut)s
     ) r ON r.incident_id = j.id
+    LEFT JOIN (
+        SELECT DISTINCT incident_id FROM incidents_timelineentry WHERE to_status = 'handled' AND at >= %(start)s AND at < %(cut)s
+    ) h ON h.incident_id = j.id
     WHERE j.reported
     UNION ALL
-    SELECT 'd' AS kind, j.*, j.judged_at AS day_at, false AS reworked, j.status = 'closed' AND j.closed_at < %(cut)s AS closed
+    SELECT 'd' AS kind, j.*, j.judged_at AS day_at, false AS reworked, false AS handled,
+        j.status = 'closed' AND j.closed_at < %(cut)s AS closed
     FROM judged j
     WHERE j.status <> ALL(%(unregistered)s) AND NOT (%(exclude_deferred)s AND j.status = 'deferred' AND NOT j.missed)
         AND j.judged_at < %(cut)s AND (j.judged_at >= %(start)s OR j.status <> 'closed' OR j.closed_at >= %(start)s)
 ),
 counted AS (
-    SELECT {inner_label} AS grouping, i.filed_area_id AS area_id, {inner_key} AS key, i.kind, i.status, i.reworked,
+    SELECT {inner_label} AS grouping, i.filed_area_id AS area_id, {inner_key} AS key, i.kind, i.status, i.reworked, i.handled,
         count(*) AS n,
         count(*) FILTER (WHERE i.closed) AS n_closed,
         count(*) FILTER (WHERE i.closed AND i.closed_at <= i.due_at) AS n_on_time,
@@ -165,7 +171,7 @@ def labelled(names: list[str], expressions: list[str], empty: str) -> str:
 
 def area_sql(groups: Iterable[str]) -> str:
     """The area's statement, computing only the groupings asked for (the total always)."""
-    per_case = "i.kind, i.status, i.reworked"
+    per_case = "i.kind, i.status, i.reworked, i.handled"
     others = [name for name in CASE_KEYS if name in groups]
     if others:
         expressions = ["i.filed_area_id"] + [CASE_KEYS[name][0] for name in others]
