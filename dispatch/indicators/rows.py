@@ -143,6 +143,13 @@ class Change:
         return self.key.endswith("_rate")
 
     @property
+    def arrow(self) -> str:
+        """▲ a rise, ▼ a fall (the colour, not the arrow, says whether that is for the better)."""
+        if not self.delta:
+            return ""
+        return "▲" if self.delta > 0 else "▼"
+
+    @property
     def signed(self) -> str:
         """The change with its sign: +3, -2, +1.25 (points for rates, hours for the handling time), ±0."""
         if self.delta is None:
