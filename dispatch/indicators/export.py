@@ -40,7 +40,7 @@ def workbook(
     sheet.append(safe_row([_("Last period"), *[getattr(before, c) if before else None for c in summary_columns]]))
     # The change in the figure's own unit: percentage points for rates (as a fraction: 0.05 = 5 pts).
     changes = [change(c, total, before).delta for c in summary_columns]
-    sheet.append(safe_row([_("Change"), *[d / 100 if d is not None and c.endswith("_rate") else d for c, d in zip(summary_columns, changes)]]))
+    sheet.append(safe_row([pgettext("indicators", "Change"), *[d / 100 if d is not None and c.endswith("_rate") else d for c, d in zip(summary_columns, changes)]]))
     _formats(sheet, summary_columns, first_column=2)
     for title, rows, earlier, columns in sheets:
         if not title or not rows:
