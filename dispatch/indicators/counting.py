@@ -27,12 +27,7 @@ def prefix(code: str) -> str:
 
 
 def statement_params(area_code: str, period: Period, exclude_deferred: bool, now: datetime | None) -> dict[str, Any]:
-    from incidents.kinds import status_choices
-
-    from ..kinds import CaseStatus
-
     now = now or timezone.now()
-    excluded = set(UNREGISTERED) | ({CaseStatus.DEFERRED.value} if exclude_deferred else set())
     return {
         "start": period.start,
         "end": period.end,
@@ -41,7 +36,6 @@ def statement_params(area_code: str, period: Period, exclude_deferred: bool, now
         "exclude_deferred": exclude_deferred,
         "zone": str(timezone.get_current_timezone()),
         "unregistered": UNREGISTERED,
-        "due_statuses": sorted({value for value, _label in status_choices()} - excluded),
     }
 
 
