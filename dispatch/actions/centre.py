@@ -283,7 +283,12 @@ def decide_extension(
         if claimed != 1:
             raise Conflict(_("Somebody else decided this request just now."))
         if approve:
-            claim_share(share, states=ACTIVE_ASSIGNMENT, deadline=extension.requested_deadline, warn_at=share_warn_at)
+            # A share already late stays judged by the deadline it missed (incidents.deadlines, for shares).
+            missed = share.missed_deadline or (share.deadline if share.deadline < now else None)
+            claim_share(
+                share, states=ACTIVE_ASSIGNMENT, deadline=extension.requested_deadline, warn_at=share_warn_at,
+                missed_deadline=missed,
+            )
     extension.refresh_from_db()
     return entry
 

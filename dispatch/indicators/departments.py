@@ -16,7 +16,8 @@ from .rows import Row
 
 DEPARTMENT_SQL = """
 WITH shares AS MATERIALIZED (
-    SELECT a.id, a.incident_id, a.department_id, a.status, a.deadline, a.dispatched_at, a.first_handled_at, a.handled_at,
+    SELECT a.id, a.incident_id, a.department_id, a.status, COALESCE(a.missed_deadline, a.deadline) AS deadline,
+        a.dispatched_at, a.first_handled_at, a.handled_at,
         a.incident_created_at
     FROM dispatch_assignment a JOIN grids_area ar ON ar.id = a.filed_area_id
     WHERE a.dispatched_at >= %(start)s AND a.dispatched_at < %(end)s AND a.status <> 'cancelled'

@@ -68,6 +68,10 @@ def _figures(world, period, now):
     return asdict(result.total), {name: [asdict(row) for row in rows] for name, rows in result.groups.items()}
 
 
+def _departments(world, period, now):
+    return [asdict(row) for row in indicators.department_indicators(period, area_code=world.district.code, exclude_deferred=True, now=now)]
+
+
 @pytest.fixture
 def may(world):
     cases = {"A": _hotline(world, shanghai(2025, 4, 28, 9), shanghai(2025, 4, 30, 17, 30))}
@@ -97,6 +101,7 @@ def test_may_counts_what_was_due_in_may_carry_over_included(world, may):
 
 def test_a_closed_period_does_not_move_when_the_sweep_and_later_acts_rewrite_deadlines(world, may):
     frozen = _figures(world, MAY, shanghai(2025, 6, 2, 9))
+    frozen_departments = _departments(world, MAY, shanghai(2025, 6, 2, 9))
     # 2 June: the sweep carries G (overdue at grid level since 6 May) up with a deadline in June.
     result = case_acts.escalate_overdue(now=shanghai(2025, 6, 2, 10), workers=1)
     assert result.escalated >= 1
@@ -117,6 +122,7 @@ def test_a_closed_period_does_not_move_when_the_sweep_and_later_acts_rewrite_dea
         case_acts.verify(Incident.objects.get(pk=grid_case.pk), actor=world.community_staff, passed=True)
         case_acts.close(Incident.objects.get(pk=grid_case.pk), actor=world.community_staff)
     assert _figures(world, MAY, shanghai(2025, 7, 1, 9)) == frozen
+    assert _departments(world, MAY, shanghai(2025, 7, 1, 9)) == frozen_departments
     # June is credited with June's work: H3 due and closed on time; H1 and G carried over
     # (overdue since May) and closed in June, late.
     june = indicators.area_indicators(world.district.code, JUNE, exclude_deferred=True, now=shanghai(2025, 7, 1, 9)).total
