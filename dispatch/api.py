@@ -352,9 +352,13 @@ class IndicatorsView(APIView):
             body["computed_at"] = timezone.localtime(found.computed_at).isoformat()
             if len(ids) == 1:
                 department = Department.objects.get(pk=ids[0])
+                before = indicators.cached_department_indicators(
+                    period.previous(), area_code=area.code, department_ids=ids, exclude_deferred=exclude
+                ).rows
                 body.update(
                     department={"id": department.pk, "code": department.code, "name": department.label},
                     indicators=row_data(rows[0]),
+                    previous={"period": period.previous().as_dict(), "indicators": row_data(before[0])},
                 )
             else:
                 body["departments"] = [row_data(row) for row in rows]
@@ -369,9 +373,12 @@ class IndicatorsView(APIView):
         total = result.total
         total.name = area.name
         body["computed_at"] = timezone.localtime(result.computed_at).isoformat()
+        before = indicators.cached_area_indicators(area.code, period.previous(), exclude_deferred=exclude).total
+        before.name = area.name
         body.update(
             area={"code": area.code, "name": area.name, "level": area.level},
             indicators=row_data(total),
+            previous={"period": period.previous().as_dict(), "indicators": row_data(before)},
             breakdown=[row_data(row) for row in result.groups.get(child, [])] if child else [],
         )
         return Response(body)

@@ -74,6 +74,9 @@ class Assignment(CachedChoiceLabels, models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING)
     deadline = models.DateTimeField(_("deadline"))
+    # The share's deadline that had already passed when an approved extension replaced it: the
+    # department's evaluation judges the share by it (docs/domain/indicators.md#departments).
+    missed_deadline = models.DateTimeField(_("first missed deadline"), null=True, blank=True, editable=False)
     # When the share's light turns yellow (clock.due_by on the class's clock); NULL on older rows.
     warn_at = models.DateTimeField(_("turns yellow at"), null=True, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), default=timezone.now)

@@ -109,6 +109,7 @@ class IndicatorRowSerializer(serializers.Serializer):
     due = serializers.IntegerField()
     closed = serializers.IntegerField()
     closed_on_time = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text=_("Due and not closed on time (超期)."))
     handled = serializers.IntegerField()
     reworked = serializers.IntegerField()
     dispatched = serializers.IntegerField()
@@ -150,6 +151,11 @@ class IndicatorDepartmentSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class IndicatorPreviousSerializer(serializers.Serializer):
+    period = IndicatorPeriodSerializer(help_text=_("Last period: the same number of whole months, or of days, just before."))
+    indicators = IndicatorRowSerializer()
+
+
 class IndicatorResponseSerializer(serializers.Serializer):
     period = IndicatorPeriodSerializer()
     computed_at = serializers.DateTimeField(help_text=_("When the figures were computed: they are kept for up to a minute."))
@@ -157,6 +163,7 @@ class IndicatorResponseSerializer(serializers.Serializer):
     area = IndicatorAreaSerializer(required=False)
     department = IndicatorDepartmentSerializer(required=False)
     indicators = IndicatorRowSerializer(help_text=_("The area's (or the department's) own indicators."))
+    previous = IndicatorPreviousSerializer(required=False, help_text=_("The same indicators last period, to compare with."))
     breakdown = IndicatorRowSerializer(
         many=True, required=False, help_text=_("The area's children (streets, communities or cells).")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, workload_views
+from . import indicator_views, views, workload_views
 
 app_name = "dispatch"
 urlpatterns = [
@@ -11,9 +11,9 @@ urlpatterns = [
     path("case/<int:pk>/contact/reveal/", views.contact_reveal, name="contact-reveal"),
     path("inbox/", views.inbox, name="inbox"),
     path("checks/", views.checks, name="checks"),
-    path("indicators/", views.indicators_page, name="indicators"),
+    path("indicators/", indicator_views.indicators_page, name="indicators"),
+    path("indicators/export.xlsx", indicator_views.indicators_export, name="indicators-export"),
     path("workload/", workload_views.workload_page, name="workload"),
     path("workload/data.json", workload_views.workload_data, name="workload-data"),
     path("workload/assign/", workload_views.workload_assign, name="workload-assign"),
-    path("indicators/export.xlsx", views.indicators_export, name="indicators-export"),
 ]

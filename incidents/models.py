@@ -283,6 +283,10 @@ class Incident(CachedChoiceLabels, models.Model):
     # written before it existed: the light then falls back to the wall-clock share.
     warn_at = models.DateTimeField(_("turns yellow at"), null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The first deadline the case missed while registered and running (not on hold), kept when a
+    # later one replaced it (escalation, dispatch, extension): the evaluation judges the case by it
+    # (incidents.deadlines, docs/domain/indicators.md). Every deadline itself is in CaseDeadline.
+    missed_deadline = models.DateTimeField(_("first missed deadline"), null=True, blank=True, editable=False)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -403,6 +407,28 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.incident_id} v{self.version} {self.action}"
+
+
+class CaseDeadline(models.Model):
+    """Append-only history of a case's deadlines: one row each time one is set (report, a change of
+    level by hand or by the sweep, dispatch, resumption, an approved extension), written by the
+    function that sets it (incidents.deadlines), so the deadline that applied at any time is known."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="deadlines")
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    deadline = models.DateTimeField(_("deadline"))
+    started_at = models.DateTimeField(_("clock started at"))
+    set_at = models.DateTimeField(_("set at"))
+    action = models.CharField(_("action"), max_length=20)
+
+    class Meta:
+        ordering = ["incident", "set_at", "id"]
+        verbose_name = _("case deadline")
+        verbose_name_plural = _("case deadlines")
+        indexes = [models.Index(fields=["incident", "set_at"], name="casedeadline_incident_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.incident_id} {self.level} {self.deadline:%Y-%m-%d %H:%M}"
 
 
 class EmailState(models.TextChoices):

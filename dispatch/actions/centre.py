@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Department
 from grids.models import Level
-from incidents import clock
+from incidents import clock, deadlines
 from incidents.actions.machine import ActRequest, check, transition
 from incidents.errors import Conflict, InvalidInput, NotAllowed
 from incidents.models import Incident, NotificationKind, Status, TimelineEntry
@@ -283,7 +283,12 @@ def decide_extension(
         if claimed != 1:
             raise Conflict(_("Somebody else decided this request just now."))
         if approve:
-            claim_share(share, states=ACTIVE_ASSIGNMENT, deadline=extension.requested_deadline, warn_at=share_warn_at)
+            # A share already late stays judged by the deadline it missed (incidents.deadlines, for shares).
+            missed = share.missed_deadline or (share.deadline if share.deadline < now else None)
+            claim_share(
+                share, states=ACTIVE_ASSIGNMENT, deadline=extension.requested_deadline, warn_at=share_warn_at,
+                missed_deadline=missed,
+            )
     extension.refresh_from_db()
     return entry
 
@@ -316,8 +321,10 @@ def request_verification(
 def defer(
     incident: Incident, *, actor, reason: str, expected_version: int | None = None, now: datetime | None = None
 ) -> TimelineEntry:
-    """Put a registered case on hold (缓办): out of the clock until resumed."""
+    """Put a registered case on hold (缓办): out of the clock until resumed (a deadline it has
+    already missed stays missed: incidents.deadlines)."""
     check(incident, "defer", actor, expected_version=expected_version, note=reason)
+    now = now or timezone.now()
     return transition(
         incident,
         action="defer",
@@ -326,6 +333,7 @@ def defer(
         expected_status=incident.status,
         expected_version=expected_version,
         note=reason,
+        changes=deadlines.stop_clock(incident, status=incident.status, now=now),
         now=now,
     )
 

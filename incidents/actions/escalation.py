@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .. import clock
+from .. import clock, deadlines
 from ..kinds import OPEN_STATUSES, SETTLED_OWN_STATUSES, TAKEN_STATUSES, NotificationKind
 from ..levels import LEVEL_CHAIN, LEVEL_CODE_LENGTH, LEVEL_ROLE, NEXT_LEVEL, STATUS_AFTER_TAKEN
 from ..models import Category
@@ -102,6 +102,7 @@ moved AS (
         warn_at = t.new_warn_at,
         deadline_started_at = %(now)s,
         overdue_notified_at = NULL,
+        missed_deadline = {missed},
         status = CASE WHEN i.status IN ({taken}) THEN {after_taken} ELSE i.status END,
         assignee_id = NULL,
         escalations = i.escalations + 1,
@@ -109,7 +110,11 @@ moved AS (
         updated_at = %(now)s
     FROM target t
     WHERE i.id = t.id AND i.level = t.old_level AND i.version = t.old_version
-    RETURNING i.id, i.version, i.level, i.area_id, i.status, t.old_level, t.old_status
+    RETURNING i.id, i.version, i.level, i.area_id, i.status, i.deadline, t.old_level, t.old_status
+),
+history AS (
+    {history}
+    RETURNING 1
 ),
 timeline AS (
     INSERT INTO incidents_timelineentry (incident_id, version, at, actor_id, action, from_status, to_status, from_level, to_level, to_area_id, params, note)
@@ -167,6 +172,11 @@ def escalation_statement() -> str:
         after_taken=_literal(STATUS_AFTER_TAKEN),
         escalate=_literal(ESCALATE),
         escalated=_literal(NotificationKind.ESCALATED),
+        missed=deadlines.SWEEP_MISSED_SQL,
+        history=deadlines.history_insert_sql(
+            "moved m", incident="m.id", level="m.level", deadline="m.deadline", started_at="%(now)s", set_at="%(now)s",
+            action=_literal(ESCALATE),
+        ),
         level_role=_case("m.level", {level: LEVEL_ROLE[level] for level in LEVEL_CHAIN[1:]}),
     )
 

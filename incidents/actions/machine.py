@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from grids.models import Area
 
-from .. import clock, rules, timeline
+from .. import clock, deadlines, rules, timeline
 from ..errors import Conflict, Forbidden, InvalidInput, NotAllowed
 from ..levels import is_higher, status_after_level_change
 from ..models import Incident, IncidentPhoto, PhotoStage, Status, TimelineEntry
@@ -180,16 +180,13 @@ def save_photos(incident: Incident, entry: TimelineEntry | None, photos: Sequenc
         row.save()
 
 
-def _level_change_fields(incident: Incident, to_level: str, to_area: Area, now: datetime) -> dict[str, Any]:
+def _level_change_fields(incident: Incident, to_level: str, to_area: Area, status: str, now: datetime) -> dict[str, Any]:
     due = clock.due_for(incident.category_id, to_level, incident.urgency, now)
     fields: dict[str, Any] = {
         "level": to_level,
         "area": to_area,
         "assignee": None,
-        "deadline": due.deadline,
-        "warn_at": due.warn_at,
-        "deadline_started_at": now,
-        "overdue_notified_at": None,
+        **deadlines.new_deadline(incident, status=status, deadline=due.deadline, warn_at=due.warn_at, now=now),
     }
     if is_higher(to_level, than=incident.level):
         fields["escalations"] = F("escalations") + 1
@@ -231,7 +228,10 @@ def transition(
         new_level, new_area = to_level, to_area
         if to_status is None:
             new_status = status_after_level_change(expected_status)
-        fields.update(_level_change_fields(incident, to_level, to_area, now))
+        fields.update(_level_change_fields(incident, to_level, to_area, expected_status, now))
+    if "deadline" in fields and "missed_deadline" not in fields:
+        # Whoever gives the case a new deadline keeps the one it missed (incidents.deadlines).
+        fields["missed_deadline"] = deadlines.missed_after(incident, expected_status, now)
     fields["status"] = new_status
     if new_status in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE):
         fields.setdefault("closed_at", now)
@@ -249,6 +249,11 @@ def transition(
         )
         save_photos(incident, entry, photos, photo_stage, actor)
         incident.refresh_from_db()
+        if "deadline" in fields:
+            deadlines.record(
+                incident, level=incident.level, deadline=incident.deadline, started_at=incident.deadline_started_at, now=now,
+                action=action,
+            )
         if new_level != from_level:
             for hook in _LEVEL_CHANGE_HOOKS:
                 hook(incident, from_level=from_level, actor=actor, now=now)

@@ -20,7 +20,7 @@ from accounts.capabilities import Capability, can, role_can
 from grids.models import Area, Level
 from grids.queries import lookup_point, served_district
 
-from .. import clock
+from .. import clock, deadlines
 from ..errors import Forbidden, InvalidInput
 from ..models import Category, Incident, Patrol, PhotoStage, Source, Status, TimelineEntry, Urgency
 from .acts import area_at_level, resolve_at_grid
@@ -74,14 +74,18 @@ def _insert_report(incident: Incident, entry: TimelineEntry) -> TimelineEntry:
     compiler = query.get_compiler(using="default")
     compiler.returning_fields = [Incident._meta.pk]
     (case_sql, case_params), = compiler.as_sql()
+    # The first deadline joins the case's deadline history in the same statement (incidents.deadlines).
+    history = deadlines.history_insert_sql(
+        "new_case", incident="new_case.id", level="%s", deadline="%s", started_at="%s", set_at="%s", action="'report'"
+    )
     sql = (
-        f"WITH new_case AS ({case_sql}) "
+        f"WITH new_case AS ({case_sql}), first_deadline AS ({history}) "
         "INSERT INTO incidents_timelineentry (incident_id, version, at, actor_id, action, from_status, to_status, "
         "from_level, to_level, to_area_id, params, note) "
         "SELECT new_case.id, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}'::jsonb, %s FROM new_case RETURNING incident_id, id"
     )
     params = [
-        *case_params, entry.version, entry.at, entry.actor_id, entry.action, entry.from_status, entry.to_status,
+        *case_params, incident.level, incident.deadline, incident.deadline_started_at, incident.created_at, entry.version, entry.at, entry.actor_id, entry.action, entry.from_status, entry.to_status,
         entry.from_level, entry.to_level, entry.to_area_id, entry.note,
     ]
     with connection.cursor() as cursor:

@@ -224,7 +224,8 @@ def test_the_district_counts_follow_the_definitions(world, month):
     assert total.due == 5  # A B J closed, C and H past their deadline; D not yet due; G on hold
     assert total.closed == 3  # A B J; H closed after the period
     assert total.closed_on_time == 2  # A J
-    assert total.handled == 5 and total.reworked == 2  # A B C H J handled (so far); B C reworked
+    assert total.overdue == 3  # B closed late, C and H still open past their deadline at the cut
+    assert total.handled == 4 and total.reworked == 2  # A B C J handled by the cut (H only in April); B C reworked
     assert (total.dispatched, total.returned) == (4, 1)  # the withdrawn share is not counted
     assert total.deferred == 1 and total.grid_resolved == 1
     assert total.avg_handling_hours == pytest.approx((48 + 144 + 24) / 3)
@@ -235,7 +236,7 @@ def test_each_rate_is_its_numerator_over_its_denominator(world, month):
     assert total.filing_rate == pytest.approx(7 / 10)  # registered ÷ accepted
     assert total.closure_rate == pytest.approx(3 / 5)  # closed ÷ due
     assert total.on_time_rate == pytest.approx(2 / 5)  # closed on time ÷ due
-    assert total.rework_rate == pytest.approx(2 / 5)  # reworked ÷ handled
+    assert total.rework_rate == pytest.approx(2 / 4)  # reworked ÷ handled
     assert total.return_rate == pytest.approx(1 / 4)  # returned ÷ dispatched
     assert total.grid_resolution_rate == pytest.approx(round(1 / 3, 4))  # settled in the grid ÷ closed
 
@@ -260,10 +261,11 @@ def test_streets_communities_cells_and_grid_workers_each_get_their_share(world, 
     result = indicators.area_indicators(
         world.district.code,
         MARCH,
-        groups=["street", "community", "cell", "worker", "category", "day"],
+        groups=["street", "community", "cell", "worker", "category", "source", "day"],
         exclude_deferred=True,
         now=NOW,
     )
+    assert [(row.key, row.name, row.accepted) for row in result.groups["source"]] == [("patrol", "巡查", 10)]
     streets = {row.key: row for row in result.groups["street"]}
     one, two = streets[world.street_1.code], streets[world.street_2.code]
     assert counts(one, "accepted", "registered", "due", "closed", "closed_on_time") == (6, 5, 4, 3, 2)
@@ -296,7 +298,7 @@ def test_streets_communities_cells_and_grid_workers_each_get_their_share(world, 
 def test_a_street_looks_only_at_its_own_ground(world, month):
     total = indicators.area_indicators(world.street_2.code, MARCH, exclude_deferred=True, now=NOW).total
     assert (total.accepted, total.registered, total.due, total.closed) == (4, 2, 1, 0)
-    assert (total.handled, total.rework_rate) == (1, 0.0)  # H, never reworked
+    assert (total.handled, total.rework_rate) == (0, None)  # H was handled after the period: nothing to rate
     assert total.return_rate is None  # nothing dispatched: no rate rather than 0 %
     assert total.grid_resolution_rate is None  # nothing closed in the period
 
@@ -364,11 +366,15 @@ def test_periods_are_whole_days_and_bad_ones_say_which_parameter(world):
     period = parse_period("2025-03-01", "2025-03-31")
     assert period.start == shanghai(2025, 3, 1, 0, 0) and period.end == shanghai(2025, 4, 1, 0, 0)
     assert period.previous() == Period(datetime(2025, 2, 1).date(), datetime(2025, 2, 28).date())
+    assert parse_period("2025-01-01", "2025-03-31").previous() == Period(
+        datetime(2024, 10, 1).date(), datetime(2024, 12, 31).date()
+    )  # a quarter: the quarter before
+    # Anything else, the default month to date included: as many days just before.
     assert parse_period("2025-03-01", "2025-03-30").previous() == Period(
-        datetime(2025, 2, 1).date(), datetime(2025, 2, 28).date()
+        datetime(2025, 1, 30).date(), datetime(2025, 2, 28).date()
     )
-    assert parse_period("2025-03-01", "2025-03-15").previous() == Period(
-        datetime(2025, 2, 1).date(), datetime(2025, 2, 15).date()
+    assert parse_period(None, None, today=datetime(2025, 3, 3).date()).previous() == Period(
+        datetime(2025, 2, 26).date(), datetime(2025, 2, 28).date()
     )
     assert parse_period("2025-03-10", "2025-03-19").previous() == Period(
         datetime(2025, 2, 28).date(), datetime(2025, 3, 9).date()
@@ -401,6 +407,9 @@ def test_the_api_answers_an_area_with_its_children_and_a_department(world, month
         0.25,
     )
     assert {row["key"] for row in body["breakdown"]} == {world.street_1.code, world.street_2.code}
+    # Last period beside it: February, which had case I (reported, closed on time: due when it closed).
+    assert body["previous"]["period"] == {"from": "2025-02-01", "to": "2025-02-28"}
+    assert (body["previous"]["indicators"]["accepted"], body["previous"]["indicators"]["due"]) == (1, 1)
     department = (
         api_as(world.leader)
         .get("/api/v1/indicators/", {"department": world.other_department.pk, "from": "2025-03-01", "to": "2025-03-31"})
@@ -454,7 +463,15 @@ def test_the_dashboard_shows_the_setting_and_exports_the_tables_to_excel(world, 
     values = dict(zip(headers, [cell.value for cell in summary[3]]))
     assert values[str(indicators.LABELS["accepted"])] == 10
     assert values[str(indicators.LABELS["closure_rate"])] == 0.6
+    # Last period (February: case I, closed the day after it was reported) and the change, in the same columns.
+    assert summary.cell(row=4, column=1).value == "上期" and summary.cell(row=5, column=1).value == "变化"
+    before = dict(zip(headers, [cell.value for cell in summary[4]]))
+    change = dict(zip(headers, [cell.value for cell in summary[5]]))
+    assert before[str(indicators.LABELS["accepted"])] == 1 and change[str(indicators.LABELS["accepted"])] == 9
     assert len(book.worksheets) >= 3
+    streets = book.worksheets[1]
+    street_headers = [cell.value for cell in streets[2]]
+    assert street_headers[-2:] == ["上期按期结案率", "变化（百分点）"]
 
 
 def test_a_department_handler_sees_only_their_departments_numbers(world, month, client, time_machine):

@@ -40,6 +40,11 @@
     tooltip: { trigger: "item" },
     series: [{ type: "pie", radius: ["35%", "65%"], top: 30, data: data.categories }],
   });
+  chart("chart-sources", {
+    title: { text: L.sources, left: "center", textStyle: { fontSize: 14 } },
+    tooltip: { trigger: "item" },
+    series: [{ type: "pie", radius: ["35%", "65%"], top: 30, data: data.sources }],
+  });
   chart("chart-days", {
     title: { text: L.days, left: "center", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" }, legend: { bottom: 0 }, grid: { top: 40, bottom: 50, left: 45, right: 15 },

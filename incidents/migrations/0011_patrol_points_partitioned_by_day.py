@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grids', '0004_draft_undo'),
-        ('incidents', '0009_notification_act_db_default'),
+        ('incidents', '0010_category_name_en'),
     ]
 
     operations = [
