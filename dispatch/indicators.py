@@ -61,6 +61,7 @@ from gridgov.dates import DateError, parse_day
 from grids.models import Area, Level
 from incidents.models import Category
 
+from . import satisfaction
 from .models import IndicatorSettings
 
 MAX_PERIOD_DAYS = 731
@@ -178,6 +179,8 @@ LABELS = {
     "rework_rate": pgettext_lazy("indicator", "Rework rate"),
     "return_rate": pgettext_lazy("indicator", "Return rate"),
     "grid_resolution_rate": pgettext_lazy("indicator", "Grid-level resolution"),
+    "verdicts": pgettext_lazy("indicator", "Verdicts given"),
+    "satisfaction_rate": pgettext_lazy("indicator", "Satisfaction rate"),  # dispatch.satisfaction
 }
 
 
@@ -203,6 +206,8 @@ class Row:
     rework_rate: float | None = field(default=None)
     return_rate: float | None = field(default=None)
     grid_resolution_rate: float | None = field(default=None)
+    verdicts: int = 0
+    satisfaction_rate: float | None = field(default=None)
 
     def finish(self) -> "Row":
         self.filing_rate = rate(self.registered, self.accepted) if self.registered is not None else None
@@ -521,10 +526,13 @@ def area_indicators(
         elif key:  # no key: cases filed above the grouping (no community or cell)
             value = int(key) if grouping in ("worker", "category") else date.fromisoformat(key) if grouping == "day" else key
             items[grouping].append((value, row))
-    return AreaResult(
+    result = AreaResult(
         total=total.finish(),
         groups={name: _named(name, items[name]) for name in (*AREA_GROUPS, *OTHER_GROUPS) if name in wanted},
     )
+    for kind, rows in [("total", [result.total]), *result.groups.items()]:
+        satisfaction.attach(rows, period, area_code, kind)
+    return result
 
 
 def _named(kind: str, items: list[tuple[Any, Row]]) -> list[Row]:
@@ -592,6 +600,7 @@ def department_indicators(
                 **found[department_id],
             ).finish()
         )
+    satisfaction.attach(rows, period, area_code, "department")
     return rows
 
 

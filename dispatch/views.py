@@ -350,7 +350,8 @@ def _indicator_context(request):
 
 
 SUMMARY = ["accepted", "registered", "due", "closed", "closed_on_time", "reworked", "returned", "avg_handling_hours"]
-SUMMARY_RATES = ["filing_rate", "closure_rate", "on_time_rate", "rework_rate", "return_rate", "grid_resolution_rate"]
+SUMMARY_RATES = ["filing_rate", "closure_rate", "on_time_rate", "rework_rate", "return_rate", "grid_resolution_rate",
+                 "satisfaction_rate"]
 TABLE_COLUMNS = [
     "accepted",
     "registered",
@@ -368,6 +369,7 @@ TABLE_COLUMNS = [
     "rework_rate",
     "return_rate",
     "grid_resolution_rate",
+    "satisfaction_rate",
 ]
 DEPARTMENT_COLUMNS = [
     "accepted",
@@ -382,6 +384,7 @@ DEPARTMENT_COLUMNS = [
     "on_time_rate",
     "rework_rate",
     "return_rate",
+    "satisfaction_rate",
 ]
 CHILD_LABELS = {"street": _("Street offices"), "community": _("Communities"), "cell": _("Grid cells")}
 
