@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 class Moderation(models.TextChoices):
     NONE = "none", _("Not needed")
     HELD = "held", _("Waiting for moderation")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", _("Approved by the intake")
     SPAM = "spam", _("Marked as spam")
 
 
