@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('public_note_at', models.DateTimeField(blank=True, null=True, verbose_name='public note written at')),
                 ('reporter_key', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
                 ('ip_key', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('moderation', models.CharField(choices=[('none', 'Not needed'), ('held', 'Waiting for moderation'), ('approved', 'Approved'), ('spam', 'Marked as spam')], default='none', max_length=10, verbose_name='moderation')),
+                ('moderation', models.CharField(choices=[('none', 'Not needed'), ('held', 'Waiting for moderation'), ('approved', 'Approved by the intake'), ('spam', 'Marked as spam')], default='none', max_length=10, verbose_name='moderation')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
                 ('incident', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='public', to='incidents.incident', verbose_name='case')),
                 ('public_photo', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='incidents.incidentphoto', verbose_name='public photo')),
