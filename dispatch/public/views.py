@@ -7,6 +7,7 @@ limited in size, and a reporter once marked as spam waits for moderation (``acti
 """
 from __future__ import annotations
 
+import json
 import re
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from grids.models import Area, Level
 from incidents import clock
 from incidents.actions import machine
 from incidents.errors import IncidentError, InvalidInput
@@ -42,6 +44,17 @@ def _categories():
     return groups
 
 
+def _districts() -> dict:
+    """The outlines of the districts served (public geography), so the map shows where to tap
+    even without a base map."""
+    features = [
+        {"type": "Feature", "properties": {"name": area.name},
+         "geometry": json.loads(area.boundary.simplify(0.0002, preserve_topology=True).geojson)}
+        for area in Area.objects.current().filter(level=Level.DISTRICT).only("name", "boundary")[:50]
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
 def _form(request, *, error: IncidentError | None = None, status: int = 200, values=None):
     question, token = challenge.new_challenge()
     return render(request, "dispatch/public/report.html", {
@@ -49,6 +62,7 @@ def _form(request, *, error: IncidentError | None = None, status: int = 200, val
         "values": values or {}, "max_photos": settings.GRIDGOV_PUBLIC_MAX_PHOTOS,
         "max_photo_mb": settings.GRIDGOV_PHOTO_MAX_BYTES // (1024 * 1024),
         "tile_url": settings.GRIDGOV_TILE_URL, "tile_attribution": settings.GRIDGOV_TILE_ATTRIBUTION,
+        "districts": _districts(),
     }, status=status)
 
 

@@ -7,6 +7,12 @@
   var where = document.getElementById("where");
   if (!el || !window.L || !window.gridgov) return;
   var map = gridgov.maps.create(el, { zoom: 13 });
+  var outlines = document.getElementById("districts");
+  if (outlines) {
+    gridgov.maps.boundaries(map, JSON.parse(outlines.textContent), {
+      fit: function () { return !lat.value; }, interactive: false, style: { color: gridgov.maps.colours.district, weight: 2, fillOpacity: 0.04 }
+    });
+  }
   var pin = gridgov.maps.pin(map, function (latlng) { set(latlng); return true; });
   function set(latlng) {
     lat.value = latlng.lat.toFixed(6);
