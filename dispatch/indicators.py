@@ -381,7 +381,7 @@ _DEPARTMENT_COLUMNS = [
 
 AREA_GROUPS = ("street", "community", "cell")
 OTHER_GROUPS = ("worker", "category", "day")
-UNREGISTERED = ["reported", "rejected", "duplicate"]
+UNREGISTERED = ["reported", "rejected", "duplicate", "held"]  # held: a report waiting for moderation
 
 
 def _prefix(code: str) -> str:
