@@ -165,3 +165,21 @@ def test_staff_publish_a_note_and_choose_the_public_photo(world):
     assert "已安排维修，预计明天修好" in page and "/open311/v2/media/" in page
     with pytest.raises(actions.InvalidInput):
         machine.run("publish", Incident.objects.get(), actor=world.grid_worker_a, data={"public_photo": "999999"})
+
+
+def test_the_console_offers_the_call_back_verdict_and_records_it(world, hotline_case):
+    from django.test import Client as PageClient
+
+    call = hotline_case()
+    actions.handle(Incident.objects.get(pk=call.pk), actor=world.dispatcher, photos=[photo()])
+    actions.verify(Incident.objects.get(pk=call.pk), actor=world.dispatcher, passed=True)
+    actions.close(Incident.objects.get(pk=call.pk), actor=world.dispatcher)
+    page = PageClient()
+    page.force_login(world.dispatcher)
+    html = page.get(f"/dispatch/case/{call.pk}/").content.decode()
+    assert 'id="verdict-form"' in html and 'id="publish-form"' in html
+    answer = page.post(f"/dispatch/case/{call.pk}/act/verdict/", {"verdict": "unsatisfied", "note": "来电人说还在漏水"},
+                       HTTP_ACCEPT="application/json")
+    assert answer.json().get("ok") is True
+    assert Incident.objects.get(pk=call.pk).status == Status.REWORK
+    assert Verdict.objects.get().channel == "callback" and Verdict.objects.get().recorded_by == world.dispatcher
