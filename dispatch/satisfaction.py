@@ -79,3 +79,24 @@ def attach(rows: Iterable[Any], period, area_code: str, kind: str) -> None:
 def counts(period, area_code: str) -> Counter:
     """How many verdicts of each value were given (the dashboard's breakdown)."""
     return Counter(_verdicts(period, area_code).values_list("value", flat=True))
+
+
+AWAITED_DAYS = 30  # a grid worker is reminded of her closed reports for a month
+
+
+def verdicts_awaited(user):
+    """The user's own reports closed in the last month that still wait for her verdict, oldest first."""
+    from datetime import timedelta
+
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    from incidents.models import Incident, Source, Status
+
+    judged = Verdict.objects.filter(incident_id=OuterRef("pk"), closed_at=OuterRef("closed_at"))
+    return (
+        Incident.objects.filter(reporter_id=user.pk, source__in=[Source.PATROL, Source.SELF_REPORT], status=Status.CLOSED,
+                                closed_at__gte=timezone.now() - timedelta(days=AWAITED_DAYS))
+        .exclude(Exists(judged))
+        .order_by("closed_at")
+    )

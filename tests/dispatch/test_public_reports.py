@@ -183,3 +183,20 @@ def test_the_console_offers_the_call_back_verdict_and_records_it(world, hotline_
     assert answer.json().get("ok") is True
     assert Incident.objects.get(pk=call.pk).status == Status.REWORK
     assert Verdict.objects.get().channel == "callback" and Verdict.objects.get().recorded_by == world.dispatcher
+
+
+def test_a_grid_worker_is_reminded_of_her_closed_reports_until_she_judges_them(world):
+    from django.test import Client as PageClient
+
+    from incidents.models import Category
+
+    own, _ = actions.report_incident(reporter=world.grid_worker_a, category=Category.objects.get(code="C0102"),
+                                     location=inside(world.cell_a))
+    _close(world, own)
+    page = PageClient()
+    page.force_login(world.grid_worker_a)
+    assert f"/incidents/{own.pk}/" in page.get("/").content.decode()
+    assert 'name="verdict"' in page.get(f"/incidents/{own.pk}/").content.decode()
+    page.post(f"/incidents/{own.pk}/act/verdict/", {"verdict": "satisfied"})
+    assert Verdict.objects.get().channel == "app"
+    assert f"/incidents/{own.pk}/" not in page.get("/").content.decode()
