@@ -167,6 +167,7 @@ local paths = {PATHS}
 local i = 0
 {SETUP}
 request = function()
+  if custom_request then return custom_request() end  -- a setup that makes each request itself
   i = i + 1
   if #paths > 0 then return wrk.format(nil, paths[(i % #paths) + 1]) end
   return wrk.format()

@@ -42,6 +42,7 @@ from bench.harness import (  # noqa: E402,F401  (re-exported: bench/soak.py and 
     sequential, session_cookie, summary, table, tile_xy, token, wrk,
 )
 from bench import patrols  # noqa: E402
+from bench import public_report  # noqa: E402
 
 
 # --- the measurements ------------------------------------------------------------------------
@@ -91,6 +92,7 @@ class Bench:
             self.measure("vector tiles", self.tiles, "p95 cold <= 100 ms, every tile <= 500 KB")
             self.measure("report without photo", self.report_json, ">= 0.3x trivial token POST")
             self.measure("report with photo", self.report_photo, "p95 < 300 ms at 32 clients and >= 50/s")
+            self.measure("resident report with photo", lambda: public_report.measure(self), public_report.TARGET)
             self.measure("indicators", self.indicators, "district, one year: p95 < 500 ms")
             self.measure("console queue", self.console, "p95 < 200 ms")
             self.measure("scoped resident list", self.residents, "list page p95 < 200 ms; last-4 search p95 < 300 ms")

@@ -40,5 +40,6 @@ class DispatchConfig(AppConfig):
         register_home_card(Capability.RUN_COMMAND_CENTRE, home.console_card)
         register_home_card(Capability.WORK_DEPARTMENT_SHARES, home.department_card)
         register_home_card(Capability.WORK_CELLS, home.checks_card)
+        register_home_card(Capability.WORK_CELLS, home.verdicts_card)
         register_home_card(Capability.EVALUATE, home.indicators_card)
         register_home_card(Capability.ASSIGN_CELLS, home.workload_card)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .queries import centre_queue, checks_for, department_open_count, stage_counts
+from .satisfaction import verdicts_awaited
 
 
 def _cached(request, name: str, compute):
@@ -52,6 +53,20 @@ def checks_card(request) -> dict | None:
 
 def checks_badge(request) -> int | None:
     return _cached(request, "checks", lambda: checks_for(request.user).count()) or None
+
+
+def verdicts_card(request) -> dict | None:
+    """A grid worker's closed reports waiting for her verdict (回访), the oldest linked."""
+    awaited = list(verdicts_awaited(request.user).values_list("pk", flat=True)[:100])
+    if not awaited:
+        return None
+    body = ngettext(
+        "%(count)d of your reports was closed: say whether you are satisfied.",
+        "%(count)d of your reports were closed: say whether you are satisfied.",
+        len(awaited),
+    ) % {"count": len(awaited)}
+    return {"title": _("Your verdict"), "body": body, "url": reverse("incidents:detail", args=[awaited[0]]),
+            "link_label": _("Give the verdict")}
 
 
 def indicators_card(request) -> dict | None:

@@ -16,6 +16,9 @@ class CaseStatus(models.TextChoices):
     DISPATCHED = "dispatched", _("Dispatched to a department")
     # Put on hold (缓办): out of the clock until resumed.
     DEFERRED = "deferred", _("Deferred")
+    # A resident's report from a reporter once marked as spam: waits for the intake's moderation,
+    # off the clock and off every public list, until approved (then reported) or marked as spam.
+    HELD = "held", _("Waiting for moderation")
 
 
 class DispatchKind(models.TextChoices):
@@ -31,5 +34,6 @@ def register_vocabulary() -> None:
     # A dispatched case is the departments' work: a change of level hands it back as registered.
     register_status(CaseStatus.DISPATCHED, CaseStatus.DISPATCHED.label, open=True, taken=True)
     register_status(CaseStatus.DEFERRED, CaseStatus.DEFERRED.label)
+    register_status(CaseStatus.HELD, CaseStatus.HELD.label)
     for kind in DispatchKind:
         register_notification_kind(kind.value, kind.label, email=kind == DispatchKind.SUPERVISED)

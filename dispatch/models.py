@@ -352,3 +352,7 @@ class ContactReveal(models.Model):
         from residents.policy import can_read_audit
 
         return queryset if can_read_audit(user) else queryset.none()
+
+
+# What the public sees of a case and the reporter's verdicts: in a module of their own.
+from .public_models import Moderation, PublicCase, SpamMark, Verdict, VerdictValue  # noqa: E402,F401

@@ -16,4 +16,6 @@ urlpatterns = [
     re_path(r"^tokens/(?P<token>[^/.]+)" + FORMAT, views.token_detail, name="open311-token"),
     # The public copy of a photo a request publishes (not part of the spec; media_url points here).
     re_path(r"^media/(?P<token>[\w:-]+)\.jpg$", media.media, name="open311-media"),
+    # Anything else (an unknown path or format, requests.html): the spec's errors[], not HTML.
+    re_path(r"^(?P<path>.*)$", views.not_found, name="open311-not-found"),
 ]

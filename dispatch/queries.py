@@ -54,7 +54,7 @@ def department_cases(queryset: QuerySet, user) -> QuerySet:
 
 # What the centre must do next, by the case's status.
 STAGES: dict[str, tuple[str, ...]] = {
-    "register": (Status.REPORTED,),
+    "register": (Status.REPORTED, CaseStatus.HELD),  # a held report waits for the intake's moderation
     "dispatch": (Status.REGISTERED, Status.ASSIGNED),
     "departments": (CaseStatus.DISPATCHED, Status.IN_PROGRESS, Status.REWORK),
     "verify": (Status.HANDLED,),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.capabilities import Capability, role_can
-from incidents.rules import holds_level
+from incidents.rules import holds_level, may_verify
 
 from .models import Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus
 from .shares import live_share, share_state
@@ -53,3 +53,39 @@ def refusal(user, incident) -> str:
     if role_can(user, Capability.WORK_DEPARTMENT_SHARES):
         return _("Case #%(id)s is not with your department for that now.") % {"id": incident.pk}
     return _("Only the command centre that holds case #%(id)s can do that.") % {"id": incident.pk}
+
+
+# --- the public side: publishing, moderation, verdicts ------------------------------------------
+
+class PublicReporter:
+    """A resident who reported without an account, acting through the status page's token: an
+    actor of the machine with no user behind it (the timeline shows the act, no name)."""
+
+    pk = None
+    is_authenticated = False
+    is_active = False
+    is_superuser = False
+
+    def __init__(self, incident_id: int):
+        self.incident_id = incident_id
+
+
+def may_publish(user, incident) -> bool:
+    """The public note and photo: whoever holds the case, or the cell's grid worker who checks it."""
+    return not isinstance(user, PublicReporter) and may_verify(user, incident)
+
+
+def may_give_verdict(user, incident) -> bool:
+    """The reporter judges the closure: a resident by the status page (their own case only), a grid
+    worker her own report in her app, the command centre a hotline or Open311 caller's call-back."""
+    from incidents.models import Source
+
+    if isinstance(user, PublicReporter):
+        return user.incident_id == incident.pk and incident.source == Source.RESIDENT
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if incident.source in (Source.PATROL, Source.SELF_REPORT):
+        return incident.reporter_id == user.pk
+    if incident.source in (Source.HOTLINE, Source.OPEN311):
+        return role_can(user, Capability.RUN_COMMAND_CENTRE) and holds_level(user, incident)
+    return False

@@ -347,3 +347,10 @@ GRIDGOV_OFFICE_HOURS = tuple(
 # Database connections the escalation sweep writes on side by side (one per core of PostgreSQL
 # is right; 1 runs it on the caller's connection only).
 GRIDGOV_SWEEP_WORKERS = int(os.environ.get("GRIDGOV_SWEEP_WORKERS", "2"))
+
+# --- Residents' reports (随手拍): abuse limits, counted in Redis (dispatch.public.limits) ------
+GRIDGOV_PUBLIC_REPORTS_PER_IP_HOUR = int(os.environ.get("GRIDGOV_PUBLIC_REPORTS_PER_IP_HOUR", "10"))
+GRIDGOV_PUBLIC_REPORTS_PER_PHONE_DAY = int(os.environ.get("GRIDGOV_PUBLIC_REPORTS_PER_PHONE_DAY", "5"))
+# Wrong status-page links tried from one address in ten minutes before it is refused for a while.
+GRIDGOV_PUBLIC_TOKEN_MISSES_PER_IP = int(os.environ.get("GRIDGOV_PUBLIC_TOKEN_MISSES_PER_IP", "20"))
+GRIDGOV_PUBLIC_MAX_PHOTOS = int(os.environ.get("GRIDGOV_PUBLIC_MAX_PHOTOS", "3"))

@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("open311/v2/", include("dispatch.open311_urls")),
+    path("public/", include("dispatch.public_urls")),
     path("healthz", healthz, name="healthz"),
 ]
 # No /media/ route, in development either: photos are sent by views that check scope (gridgov/media.py).

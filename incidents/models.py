@@ -39,6 +39,7 @@ class Source(models.TextChoices):
     HOTLINE = "hotline", _("Hotline 12345")
     API = "api", _("API")
     OPEN311 = "open311", _("Open311")
+    RESIDENT = "resident", _("Resident (随手拍)")
 
 
 # The statuses, their groups and the level chain are defined in ``kinds`` and ``levels`` (other apps

@@ -17,6 +17,7 @@ from gridgov.api import BoundedDateTimeField, StrictFloatField
 
 from . import clock
 from .actions.machine import act_label, allowed_acts
+from .actions.reporting import DESCRIPTION_MAX_LENGTH
 from .models import Incident, Patrol, Source, Urgency
 from .timeline import describe
 
@@ -42,7 +43,7 @@ class ReportSerializer(serializers.Serializer):
     category = CategoryField()
     lat = StrictFloatField(required=False, min_value=-90, max_value=90)
     lng = StrictFloatField(required=False, min_value=-180, max_value=180)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     source = serializers.ChoiceField(choices=[Source.PATROL, Source.SELF_REPORT, Source.API], required=False)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)

@@ -7,6 +7,7 @@
 | ``shares``      | share changes that ride inside an act; who owns a category           |
 | ``inputs``      | reading the acts' fields (departments, deadlines, extension requests) |
 | ``open311``     | Open311 clients and their requests                                   |
+| ``public``      | residents' reports, what is published, moderation, verdicts          |
 
 The acts join the case machine (``incidents.actions.machine``): ``DispatchConfig.ready()``
 registers ``acts()`` with it, with the statuses and notification kinds of ``dispatch.kinds``,
@@ -18,6 +19,7 @@ from incidents.errors import Conflict, Forbidden, IncidentError, InvalidInput, N
 
 from . import centre as _centre
 from . import departments as _departments
+from . import public as _public
 from .centre import (
     decide_extension,
     defer,
@@ -30,6 +32,7 @@ from .centre import (
 )
 from .departments import MAX_EXTENSION, accept, feedback, request_extension, return_case
 from .inputs import parse_deadline
+from .public import approve_report, file_resident_report, give_verdict, mark_spam, publish, verdict_pending
 from .open311 import create_open311_client, file_open311_request, hash_key, open311_client_for, rotate_open311_key
 from .shares import set_default_departments, withdraw_shares_leaving_centre
 
@@ -39,9 +42,10 @@ __all__ = [
     "file_open311_request", "hash_key", "open311_client_for", "parse_deadline", "request_extension",
     "request_verification", "resume", "return_case", "rotate_open311_key", "set_default_departments",
     "set_indicator_settings", "supervise", "withdraw_shares_leaving_centre",
+    "approve_report", "file_resident_report", "give_verdict", "mark_spam", "publish", "verdict_pending",
 ]
 
 
 def acts():
     """The centre's and the departments' rows of the case machine's table."""
-    return [*_centre.ACTS, *_departments.ACTS]
+    return [*_centre.ACTS, *_departments.ACTS, *_public.ACTS]

@@ -13,12 +13,13 @@ from accounts.models import User
 from grids.models import Area
 from incidents.models import Category, Source
 
+from .. import satisfaction
 from ..models import IndicatorSettings
 from .area_sql import AREA_COLUMNS, AREA_GROUPS, OTHER_GROUPS, area_sql
 from .periods import Period
 from .rows import AreaResult, Row
 
-UNREGISTERED = ["reported", "rejected", "duplicate"]
+UNREGISTERED = ["reported", "rejected", "duplicate", "held"]  # held: a report waiting for moderation
 
 
 def prefix(code: str) -> str:
@@ -98,10 +99,13 @@ def area_indicators(
             if grouping == "day" and not (period.first <= value <= period.last):
                 continue  # cases carried over into the period: judged on a day before it
             items[grouping].append((value, row))
-    return AreaResult(
+    result = AreaResult(
         total=total.finish(),
         groups={name: named(name, items[name]) for name in (*AREA_GROUPS, *OTHER_GROUPS) if name in wanted},
     )
+    for kind, rows in [("total", [result.total]), *result.groups.items()]:
+        satisfaction.attach(rows, period, area_code, kind)
+    return result
 
 
 def _key_value(grouping: str, key: str) -> Any:

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from accounts.models import Department
 
+from .. import satisfaction
 from ..models import IndicatorSettings
 from .counting import statement_params, tune
 from .periods import Period
@@ -107,4 +108,5 @@ def department_indicators(
                 **found[department_id],
             ).finish()
         )
+    satisfaction.attach(rows, period, area_code, "department")
     return rows

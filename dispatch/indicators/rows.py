@@ -35,7 +35,8 @@ COUNTS = (
 )
 # The satisfaction rate (满意率, from the reporters' verdicts) joins here, with its label in
 # LABELS, its direction in BETTER (+1) and its formula in Row.finish and docs/domain/indicators.md.
-RATES = ("filing_rate", "closure_rate", "on_time_rate", "rework_rate", "return_rate", "grid_resolution_rate")
+RATES = ("filing_rate", "closure_rate", "on_time_rate", "rework_rate", "return_rate", "grid_resolution_rate",
+         "satisfaction_rate")
 
 LABELS = {
     "accepted": pgettext_lazy("indicator", "Accepted"),
@@ -57,6 +58,8 @@ LABELS = {
     "rework_rate": pgettext_lazy("indicator", "Rework rate"),
     "return_rate": pgettext_lazy("indicator", "Return rate"),
     "grid_resolution_rate": pgettext_lazy("indicator", "Grid-level resolution"),
+    "verdicts": pgettext_lazy("indicator", "Verdicts given"),
+    "satisfaction_rate": pgettext_lazy("indicator", "Satisfaction rate"),  # dispatch.satisfaction
 }
 
 # Which way is better: +1 a rise is good, -1 a rise is bad (more overdue, more returns, slower),
@@ -81,6 +84,8 @@ BETTER = {
     "rework_rate": -1,
     "return_rate": -1,
     "grid_resolution_rate": 1,
+    "verdicts": 0,
+    "satisfaction_rate": 1,
 }
 
 
@@ -107,6 +112,9 @@ class Row:
     rework_rate: float | None = field(default=None)
     return_rate: float | None = field(default=None)
     grid_resolution_rate: float | None = field(default=None)
+    # Set after finish() by dispatch.satisfaction.attach (verdicts are counted apart, in Python).
+    verdicts: int = 0
+    satisfaction_rate: float | None = field(default=None)
 
     def finish(self) -> "Row":
         # Overdue (超期): due to close and not closed on time — closed late, or still open past the deadline.

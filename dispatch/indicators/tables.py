@@ -31,6 +31,7 @@ TABLE_COLUMNS = [
     "rework_rate",
     "return_rate",
     "grid_resolution_rate",
+    "satisfaction_rate",
 ]
 DEPARTMENT_COLUMNS = [
     "accepted",
@@ -46,6 +47,7 @@ DEPARTMENT_COLUMNS = [
     "on_time_rate",
     "rework_rate",
     "return_rate",
+    "satisfaction_rate",
 ]
 SOURCE_COLUMNS = [
     "accepted",

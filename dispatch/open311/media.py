@@ -1,17 +1,13 @@
-"""The one photo an Open311 request publishes, as a public copy of its own.
+"""The one photo a case publishes, as a public copy of its own.
 
 Case photos are internal (faces, number plates, the inside of homes; the staff's after-photos):
-they are sent only to users who may see the case (incidents' photo view). Open311 is public, so
-a request's ``media_url`` is
-
-- the URL the client sent with the request, if any (its own picture, hosted by the city app), or
-- the reporter's own before-photo filed with the request itself (the photo of the first timeline
-  entry, uploaded by the case's reporter — for an Open311 case, the client's service account) —
-  never a photo added later or by anybody else;
-
-and that photo is served from a separate, smaller derivative at an unguessable signed URL under
-/open311/v2/media/. The rule is checked again on every fetch, so a photo that stops qualifying
-(the case was deleted) stops being served; the derivative never leads back to the original.
+they are sent only to users who may see the case (incidents' photo view). A case's public photo is
+the one the staff chose with the ``publish`` act (``PublicCase.public_photo``); by default there is
+none — the reporter's before-photo stays private. Open311's ``media_url`` (besides the URL a client
+sent with its own request) and the residents' status page show it from a separate, smaller
+derivative at an unguessable signed URL under /open311/v2/media/. The rule is checked again on
+every fetch, so a photo that stops being public (another chosen, the case hidden as spam) stops
+being served; the derivative never leads back to the original.
 """
 from __future__ import annotations
 
@@ -21,44 +17,35 @@ import io
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from PIL import Image
 
 from gridgov.media import file_response
-from incidents.models import IncidentPhoto, PhotoStage
+from incidents.models import IncidentPhoto
 
-SALT = "open311-media"
+from ..models import Moderation, PublicCase
+from ..public.present import PHOTO_SALT as SALT
+from ..public.present import photo_url
+
 PUBLIC_SIDE = 1024  # pixels: enough to see the problem, less than the internal original
 PUBLIC_FOLDER = "public/open311"
 
 
 def published_photos(incident_ids) -> dict[int, IncidentPhoto]:
-    """{case id: the photo its Open311 request may show} for the given cases (one query)."""
-    found: dict[int, IncidentPhoto] = {}
+    """{case id: its public photo} for the given cases (one query)."""
     rows = (
-        IncidentPhoto.objects.filter(
-            incident_id__in=list(incident_ids),
-            incident__open311__isnull=False,
-            incident__reporter__isnull=False,
-            uploaded_by_id=F("incident__reporter_id"),
-            stage=PhotoStage.BEFORE,
-            entry__version=1,
-            entry__action="report",
-        )
-        .only("id", "incident_id", "image")
-        .order_by("incident_id", "uploaded_at", "id")
+        PublicCase.objects.filter(incident_id__in=list(incident_ids), public_photo__isnull=False)
+        .exclude(moderation__in=[Moderation.HELD, Moderation.SPAM])
+        .select_related("public_photo")
+        .only("incident_id", "public_photo__id", "public_photo__incident_id", "public_photo__image")
     )
-    for photo in rows:
-        found.setdefault(photo.incident_id, photo)
-    return found
+    return {row.incident_id: row.public_photo for row in rows if row.public_photo.incident_id == row.incident_id}
 
 
 def public_url(request, photo: IncidentPhoto) -> str:
-    token = signing.dumps(photo.pk, salt=SALT, compress=False)
-    return request.build_absolute_uri(reverse("open311-media", kwargs={"token": token}))
+    return photo_url(request, photo.pk)
 
 
 def _derivative_name(photo: IncidentPhoto) -> str:

@@ -35,7 +35,11 @@ START_LEVEL = {
     Source.API: Level.GRID,
     Source.OPEN311: Level.GRID,
     Source.HOTLINE: Level.DISTRICT,
+    Source.RESIDENT: Level.GRID,
 }
+
+# One limit for every channel: GeoReport v2's 4,000 characters (Open311 clients send that much).
+DESCRIPTION_MAX_LENGTH = 4000
 
 
 def _check_location(location) -> Point:
@@ -130,8 +134,11 @@ def _check_report(reporter, category, location, urgency, source, patrol, descrip
     if source not in Source.values:
         raise InvalidInput(_("Unknown source “%(value)s”.") % {"value": source}, field="source")
     description = (description or "").strip()
-    if len(description) > 2000:
-        raise InvalidInput(_("The description is too long (at most 2,000 characters)."), field="description")
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise InvalidInput(
+            _("The description is too long (at most %(count)s characters).") % {"count": f"{DESCRIPTION_MAX_LENGTH:,}"},
+            field="description",
+        )
     return category, location, urgency, source, description
 
 

@@ -198,20 +198,29 @@ PUBLIC_ROUTES: dict[str, Public] = {
     ),
     "incident-categories": Public("the category list is reference data"),
     "residents-tags": Public("the care-tag list is reference data"),
-    # Open311 GeoReport v2 is a public API by its specification; only requests filed through Open311
-    # are published (dispatch.open311), so every other case must stay invisible there — the marker
-    # check proves it, and a case of ours asked for by id must be 404.
+    # Open311 GeoReport v2 is a public API by its specification; every public case of every channel is
+    # listed, but only through dispatch.public.present: never a staff member's or reporter's words
+    # (the markers are in the internal description, address and note), so the marker check proves it.
     "open311-discovery": Public("Open311 discovery (public by the GeoReport v2 spec)", anonymous=True,
                                 kwargs=lambda places, place: {"fmt": "json"}),
     "open311-services": Public("Open311 service list: the categories", anonymous=True, kwargs=lambda places, place: {"fmt": "json"}),
     "open311-service": Public("Open311 service definition", anonymous=True,
                               kwargs=lambda places, place: {"fmt": "json", "service_code": places.category().code}),
-    "open311-requests": Public("Open311 requests filed through Open311 only", anonymous=True,
+    "open311-requests": Public("Open311 requests: every public case, public fields only", anonymous=True,
                                kwargs=lambda places, place: {"fmt": "json"}),
     "open311-request": Public(
-        "Open311 request by id: a case not filed through Open311 must be 404", anonymous=True,
-        kwargs=lambda places, place: {"fmt": "json", "service_request_id": places.get("incident", place).pk}, must_be_404=True,
+        "Open311 request by id: a public case, its internal words never shown", anonymous=True,
+        kwargs=lambda places, place: {"fmt": "json", "service_request_id": places.get("incident", place).pk},
     ),
+    "open311-not-found": Public("any other Open311 path answers the spec's error list", anonymous=True, must_be_404=True,
+                                kwargs=lambda places, place: {"path": "nothing.json"}),
+    # The residents' pages (随手拍): the form is public on purpose; a case's page opens only with the
+    # unguessable token its reporter got — a made-up one is 404, and the verdict is POST only.
+    "public:report": Public("the residents' report form (no account)", anonymous=True),
+    "public:case": Public("a resident's status page: a made-up token is 404", anonymous=True, must_be_404=True,
+                          kwargs=lambda places, place: {"token": "made-up-token-0000000000000"}),
+    "public:verdict": Public("a resident's verdict: POST only, by the token", anonymous=True,
+                             kwargs=lambda places, place: {"token": "made-up-token-0000000000000"}),
     "open311-token": Public("Open311 token lookup: an unknown token is 404", anonymous=True, must_be_404=True,
                             kwargs=lambda places, place: {"fmt": "json", "token": "00000000-0000-4000-8000-000000000000"}),
     # The public copy of a photo an Open311 request publishes: an unsigned or forged token is 404.

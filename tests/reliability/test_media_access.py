@@ -123,7 +123,7 @@ def _media_url(incident) -> str:
     return item["media_url"]
 
 
-def test_open311_never_publishes_a_staff_photo(world, open311_case):
+def test_open311_never_publishes_a_photo_the_staff_did_not_choose(world, open311_case):
     # Photos added by the staff (the department's after-photo, a dispatcher's added information).
     _photo(open311_case, by=world.department_handler, stage="after")
     later = TimelineEntry.objects.filter(incident=open311_case).order_by("-version").first()
@@ -136,9 +136,11 @@ def test_open311_never_publishes_a_staff_photo(world, open311_case):
     assert Client().get(f"/open311/v2/media/{forged}.jpg").status_code == 404, "a staff photo is never public"
 
 
-def test_open311_publishes_the_reporters_own_photo_as_a_separate_smaller_copy(world, open311_case):
+def test_open311_publishes_the_photo_the_staff_chose_as_a_separate_smaller_copy(world, open311_case):
     first = TimelineEntry.objects.get(incident=open311_case, version=1)
     own = _photo(open311_case, by=open311_case.reporter, entry=first)
+    assert _media_url(open311_case) == ""  # the reporter's before-photo is private by default
+    dispatch_actions.publish(open311_case, actor=world.grid_worker_a, public_photo=own)
     url = _media_url(open311_case)
     assert "/open311/v2/media/" in url and own.image.name not in url and "/api/" not in url
     response = Client().get(url.split("testserver", 1)[1])
