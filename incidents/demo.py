@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import GridAssignment, Role, User
 from grids.models import Area, Level
 
-from . import clock
+from . import clock, numbering
 from .models import (
     Category,
     Incident,
@@ -121,6 +121,7 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
             reporter=reporter, created_at=created, updated_at=created,
         ))
         plans.append((final, level, area_at, created, reporter))
+    _number(incidents)
     Incident.objects.bulk_create(incidents, batch_size=500)
 
     entries: list[TimelineEntry] = []
@@ -182,6 +183,16 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
     _seed_patrols(worker, worker_cells, rng, now)
     if stdout:
         stdout.write(f"Demo cases: {len(incidents)} with {len(entries)} timeline entries.")
+
+
+def _number(incidents: list[Incident]) -> None:
+    """Case numbers in the order the cases were reported, from the districts' counters."""
+    by_day: dict[tuple[str, object], list[Incident]] = {}
+    for incident in sorted(incidents, key=lambda i: i.created_at):
+        by_day.setdefault((incident.filed_area.code[:6], timezone.localdate(incident.created_at)), []).append(incident)
+    for (district_code, day), cases in by_day.items():
+        for incident, number in zip(cases, numbering.take_numbers(district_code, day, len(cases))):
+            incident.number = number
 
 
 def _seed_patrols(worker, cells, rng: random.Random, now) -> None:

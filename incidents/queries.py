@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from accounts.capabilities import Capability, role_can
@@ -19,6 +19,7 @@ from accounts.models import GridAssignment
 from accounts.scope import scoped
 from grids.models import Area, Level
 
+from . import numbering
 from .clock import annotate_light
 from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol, PatrolPoint
 
@@ -169,3 +170,15 @@ def unread_count(user) -> int:
     if not user or not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def text_condition(text: str) -> Q:
+    """What a search box finds: a case number (20261203-0042), a case id (#123), or words of the
+    description or the address."""
+    text = text.strip()
+    if numbering.looks_like_number(text):
+        return Q(number=text.lstrip("#").strip())
+    condition = Q(description__icontains=text) | Q(address__icontains=text)
+    if text.lstrip("#").isdigit() and len(text.lstrip("#")) <= 12:
+        condition |= Q(pk=int(text.lstrip("#")))
+    return condition

@@ -28,6 +28,7 @@ from grids.models import Area, Level
 from grids.queries import lookup_point
 from incidents.actions import IncidentError
 from incidents.models import Category, Incident, Status, TimelineEntry, Urgency
+from incidents.numbering import parse_number
 
 from .. import actions
 from ..models import ACTIVE_ASSIGNMENT, Assignment, Open311Client, Open311Request
@@ -169,6 +170,8 @@ def _request_data(item: Open311Request, departments: dict[int, list[str]], photo
         media = public_media_url(request, photos[incident.pk])
     return {
         "service_request_id": str(incident.pk),
+        # Our extension: the number a caller quotes on the phone (YYYYMMDD-NNNN).
+        "case_number": incident.number,
         "status": "closed" if incident.status in CLOSED else "open",
         "status_notes": _status_notes(incident),
         "service_name": incident.category.name,
@@ -240,6 +243,13 @@ def _list_requests(request, fmt: str):
         if not all(value.isdigit() for value in ids):
             raise Open311Error(400, _("service_request_id must be numbers separated by commas."))
         return _render_requests(request, fmt, list(queryset.filter(incident_id__in=[int(v) for v in ids])[:MAX_RESULTS]))
+    if (raw := params.get("case_number")) is not None:
+        # Our extension, an identifier like service_request_id: the other parameters are ignored.
+        try:
+            number = parse_number(raw, field="case_number")
+        except IncidentError as exc:
+            raise Open311Error(400, exc.message)
+        return _render_requests(request, fmt, list(queryset.filter(incident__number=number)[:MAX_RESULTS]))
     codes = [value.strip() for value in (params.get("service_code") or "").split(",") if value.strip()]
     if codes:
         known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
@@ -354,6 +364,7 @@ def _create_request(request, fmt: str):
     body = [
         {
             "service_request_id": str(filed.incident_id),
+            "case_number": filed.incident.number,
             "token": str(filed.token),
             "service_notice": _("Received; the district command centre follows it up."),
             "account_id": filed.account_id or None,

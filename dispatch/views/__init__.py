@@ -9,10 +9,11 @@
 | ``common``     | what they share (who may open the console, where a page leads back to) |
 """
 from .case import case_act, case_page, contact_reveal
-from .console import console, queue_json
+from .console import console, intake_json, queue_json
 from .desks import checks, inbox
 from .evaluation import indicators_export, indicators_page
 
 __all__ = [
-    "case_act", "case_page", "checks", "console", "contact_reveal", "indicators_export", "indicators_page", "inbox", "queue_json",
+    "case_act", "case_page", "checks", "console", "contact_reveal", "indicators_export", "indicators_page", "inbox",
+    "intake_json", "queue_json",
 ]

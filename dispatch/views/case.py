@@ -33,7 +33,7 @@ from incidents.timeline import entry_text
 
 from .. import contact, queries
 from ..models import AssignmentStatus
-from ..shares import default_departments, locality_of, share_state
+from ..shares import locality_of, returned_department_ids, share_state, suggested_departments
 from .common import desk_url, map_settings, wants_json
 
 
@@ -55,7 +55,8 @@ def case_page(request, pk: int):
     )
     timeline = list(incident.timeline.select_related("actor", "to_area").prefetch_related("photos").order_by("-version"))
     allowed = {act.name: act for act in machine.allowed_acts(request.user, incident)}
-    suggested = [d.pk for d in default_departments(incident.category)]
+    suggested = [d.pk for d in suggested_departments(incident)]
+    live_ids = {s.department_id for s in view.live_shares}
     now = timezone.now()
     own = view.own_share
     context = {
@@ -77,6 +78,9 @@ def case_page(request, pk: int):
         "allowed": allowed,
         "departments": Department.objects.filter(active=True).order_by("code"),
         "suggested": suggested,
+        "returned_ids": returned_department_ids(incident),
+        # The correction form ticks the departments the case is with now.
+        "live_department_ids": live_ids,
         "locality": locality_of(incident) if "to_locality" in allowed else None,
         "default_deadline": _default_deadline_value(incident),
         "nearby": queries.nearby_cases(request.user, incident),
@@ -147,6 +151,8 @@ def case_act(request, pk: int, action: str):
         return redirect(_next_url(request, pk))
     done = _("Done: %(action)s.") % {"action": label}
     if wants_json(request):
-        return JsonResponse({"ok": True, "detail": done})
+        # The case as it is now: after "register" the console goes on to the dispatch form with
+        # this version, unless the routing rule has dispatched the case already.
+        return JsonResponse({"ok": True, "detail": done, **current_state(incident)})
     messages.success(request, done)
     return redirect(_next_url(request, pk))

@@ -28,10 +28,12 @@ def console(request):
         "overdue": _("overdue"),
         "returned": _("returned"),
         "extension": _("asks for more time"),
-        "dispatchTitle": _("Dispatch case #%(id)s"),
+        "dispatchTitle": _("Dispatch case %(label)s"),
         "none": _("No department owns this " "category: use “Hand to the locality” on the case page."),
         "done": _("Done: %(action)s."),
         "urgent": _("urgent"),
+        "returnedIt": _("returned it"),
+        "registering": _("Registering %(label)s…"),
         "address": _("Address"),
         "deadline": pgettext("queue", "Deadline"),
         "minutes": _("%(n)d min"),
@@ -64,6 +66,8 @@ def console(request):
             "strings": strings,
             "config": {
                 "queueUrl": reverse("dispatch:queue-json"),
+                "intakeUrl": reverse("dispatch:intake-json"),
+                "intakeSeconds": 1,
                 "heatUrl": reverse("dispatch-heat"),
                 "heatSeconds": 30,
                 "caseUrl": reverse("dispatch:case", kwargs={"pk": 0}),
@@ -76,6 +80,13 @@ def console(request):
             },
         },
     )
+
+
+@login_required
+def intake_json(request):
+    """The console's one-second pulse: has anything arrived in the intake (受理)?"""
+    require_centre(request.user)
+    return JsonResponse(queries.intake_pulse(request.user))
 
 
 @login_required

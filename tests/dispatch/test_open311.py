@@ -23,6 +23,7 @@ BASE = "/open311/v2"
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
 REQUEST_FIELDS = {
     "service_request_id",
+    "case_number",
     "status",
     "status_notes",
     "service_name",
@@ -123,14 +124,16 @@ def test_a_request_enters_the_same_workflow_and_answers_an_id_and_a_token(city_a
     response = file(city_app, app_key, world, **{"attribute[urgency]": "urgent"})
     assert response.status_code == 201, response.content
     [answer] = response.json()
-    assert set(answer) >= {"service_request_id", "token", "service_notice"}
+    assert set(answer) >= {"service_request_id", "case_number", "token", "service_notice"}
     incident = Incident.objects.get(pk=int(answer["service_request_id"]))
+    # Routed like every report: an urgent manhole cover goes to the command centre's intake at once.
     assert (incident.source, incident.status, incident.level, incident.cell) == (
         Source.OPEN311,
         Status.REPORTED,
-        "grid",
+        "district",
         world.cell_a,
     )
+    assert answer["case_number"] == incident.number
     assert incident.category.code == "C0101" and incident.urgency == "urgent" and incident.address == "东四北大街1号"
     assert incident.timeline.get(version=1).action == "report"
     stored = Open311Request.objects.get(incident=incident)
@@ -187,13 +190,11 @@ def test_the_app_follows_its_request_to_closing_with_the_centres_notes(city_app,
     assert item["lat"] == pytest.approx(incident.location.y, abs=1e-6) and item["media_url"] == "https://img.example.cn/cover.jpg"
     assert "resident@example.cn" not in str(item) and "13800000000" not in str(item)
 
-    # The grid worker asks for help up to the centre, which dispatches to 市政.
+    # Routed to the centre's intake at once (no three "ask for help" clicks): registered, dispatched to 市政.
     from incidents import actions as case_actions
 
-    case_actions.register(incident, actor=world.grid_worker_a)
-    for _ in range(3):
-        case_actions.request_help(incident, actor=world.dispatcher, reason="需要部门处理")
     assert incident.level == "district"
+    case_actions.register(incident, actor=world.dispatcher)
     actions.dispatch(incident, actor=world.dispatcher, departments=[world.department])
     [item] = city_app.get(f"{BASE}/requests/{pk}.json").json()
     assert item["agency_responsible"] == "市政" and item["expected_datetime"] == timezone.localtime(incident.deadline).isoformat()
