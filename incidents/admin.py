@@ -53,7 +53,7 @@ def _route_label(category: Category, urgency: str) -> str:
         return "—"
     route = routing.rule_for(category, urgency)
     label = str(dict(RoutingRule._meta.get_field("start_level").choices)[route.level])
-    return f"{label} · {_('automatic dispatch')}" if route.auto_dispatch else label
+    return "{} · {}".format(label, _("automatic dispatch")) if route.auto_dispatch else label
 
 
 @admin.register(Category)
