@@ -13,6 +13,7 @@ after taking its number leaves a gap; numbers are never reused (docs/domain/case
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from django.db import connection
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
 
-NUMBER_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{4,6})$")
+NUMBER_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{4,6})$", re.ASCII)
 
 _UPSERT = (
     "INSERT INTO incidents_casenumbercounter (district_code, day, last) VALUES (%s, %s, %s) "
@@ -58,9 +59,15 @@ def number_expression(day: date) -> RawSQL:
     )
 
 
+def _typed(value) -> str:
+    # A Chinese input method may type full-width digits and dash (２０２６１２０３－００４２): NFKC makes them ASCII.
+    return unicodedata.normalize("NFKC", str(value or ""))[:64].strip().lstrip("#").strip()
+
+
 def parse_number(value, *, field: str = "number") -> str:
-    """A case number as typed (spaces and a leading # forgiven); a malformed one is a 400 naming ``field``."""
-    text = str(value or "").strip().lstrip("#").strip()
+    """A case number as typed (spaces, a leading # and full-width digits forgiven); a malformed one
+    is a 400 naming ``field``."""
+    text = _typed(value)
     found = NUMBER_RE.match(text)
     valid = False
     if found:
@@ -79,4 +86,4 @@ def parse_number(value, *, field: str = "number") -> str:
 
 
 def looks_like_number(value) -> bool:
-    return bool(NUMBER_RE.match(str(value or "").strip().lstrip("#").strip()))
+    return bool(NUMBER_RE.match(_typed(value)))

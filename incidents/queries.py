@@ -177,7 +177,7 @@ def text_condition(text: str) -> Q:
     description or the address."""
     text = text.strip()
     if numbering.looks_like_number(text):
-        return Q(number=text.lstrip("#").strip())
+        return Q(number=numbering.parse_number(text))
     condition = Q(description__icontains=text) | Q(address__icontains=text)
     if text.lstrip("#").isdigit() and len(text.lstrip("#")) <= 12:
         condition |= Q(pk=int(text.lstrip("#")))
