@@ -25,6 +25,7 @@ from ..errors import InvalidInput
 from ..models import Category, Incident, Patrol, PhotoStage, Source, Status, TimelineEntry, Urgency
 from ..routing import route_for
 from .acts import area_at_level, resolve_at_grid
+from ..photos import PreparedPhoto
 from .machine import Act, prepare, save_photos
 
 
@@ -169,6 +170,25 @@ def _where_filed(location: Point, category: Category, urgency: str, source: str,
     return cell, filed, level, area, filed.code[:6]
 
 
+def _write(incident: Incident, first_entry: TimelineEntry, prepared: Sequence[PreparedPhoto], district_code: str,
+           *, in_transaction: bool) -> None:
+    """Insert the case with its number, its first timeline entry and its photos."""
+    if prepared or in_transaction:
+        if not connection.in_atomic_block:
+            # The number first, in its own statement: the counter's row lock then ends at once
+            # instead of lasting while the photos are written.
+            incident.number = numbering.take_numbers(district_code, timezone.localdate(incident.created_at))[0]
+        # Photos join the same transaction; inside a caller's transaction a savepoint keeps a
+        # duplicate client_id from spoiling it.
+        with transaction.atomic():
+            entry = _insert_report(incident, first_entry, district_code)
+            save_photos(incident, entry, prepared, PhotoStage.BEFORE, incident.reporter)
+    else:
+        # One statement takes the number and inserts the case and its first timeline entry:
+        # atomic by itself, and one round trip on the hottest write path (a report without photos).
+        _insert_report(incident, first_entry, district_code)
+
+
 def report_incident(
     *,
     reporter,
@@ -241,20 +261,7 @@ def report_incident(
         to_level=level, to_area=area, note=description[:500],
     )
     try:
-        if prepared or (client_id and connection.in_atomic_block):
-            if not connection.in_atomic_block:
-                # The number first, in its own statement: the counter's row lock then ends at once
-                # instead of lasting while the photos are written.
-                incident.number = numbering.take_numbers(district_code, timezone.localdate(now))[0]
-            # Photos join the same transaction; inside a caller's transaction a savepoint keeps a
-            # duplicate client_id from spoiling it.
-            with transaction.atomic():
-                entry = _insert_report(incident, first_entry, district_code)
-                save_photos(incident, entry, prepared, PhotoStage.BEFORE, reporter)
-        else:
-            # One statement takes the number and inserts the case and its first timeline entry:
-            # atomic by itself, and one round trip on the hottest write path (a report without photos).
-            _insert_report(incident, first_entry, district_code)
+        _write(incident, first_entry, prepared, district_code, in_transaction=bool(client_id and connection.in_atomic_block))
     except IntegrityError:
         if client_id:
             existing = Incident.objects.filter(reporter=reporter, client_id=client_id).first()
