@@ -259,8 +259,8 @@ class IncidentGeoJSONView(APIView):
                 "type": "Feature",
                 "id": incident.pk,
                 "geometry": {"type": "Point", "coordinates": [round(incident.location.x, 6), round(incident.location.y, 6)]},
-                "properties": {"id": incident.pk, "category": incident.category.name, "status": incident.get_status_display(),
-                               "level": incident.level, "light": incident.light or None},
+                "properties": {"id": incident.pk, "number": incident.number, "category": incident.category.name,
+                               "status": incident.get_status_display(), "level": incident.level, "light": incident.light or None},
             }
             for incident in queryset
         ]
