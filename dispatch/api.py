@@ -33,7 +33,8 @@ from incidents.models import Category, Incident, Source
 from . import contact, indicators
 from .indicators import CHILD_GROUP, PeriodError, parse_period
 from .models import DepartmentCategory, IndicatorSettings
-from .queries import AGES, HEAT_MAX_POINTS, STAGES, case_view, department_inbox, heat_payload, queue_payload
+from .heat import HEAT_MAX_POINTS, heat_payload
+from .queries import AGES, STAGES, case_view, department_inbox, queue_payload
 from .serializers import ContactRevealRequestSerializer, DispatchActionSerializer, IndicatorResponseSerializer, case_data, inbox_item, row_data
 
 PARSERS = API_PARSERS  # the API's JSON limits, and files

@@ -24,6 +24,9 @@ class DispatchConfig(AppConfig):
         register_vocabulary()
         machine.register_acts(actions.acts())
         machine.on_level_change(actions.withdraw_shares_leaving_centre)
+        # A case the routing rule says to dispatch automatically goes to its default departments
+        # as soon as the centre registers it (incidents.routing; dispatch.actions.routed).
+        machine.after_act(actions.dispatch_when_routed)
 
         # A department handler (who may not see every department's work) sees exactly the cases
         # that were ever dispatched to their department.

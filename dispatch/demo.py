@@ -181,9 +181,9 @@ def seed_cases(district: Area, *, now: datetime | None = None) -> int:
     close_loop(case, at + timedelta(hours=6), worker_of(cells[0]))
     filed += 1
     # 2. Returned by 市政 ("not ours"), re-dispatched to 水务, closed on time.
-    case = file(1, "C0103", 15, "消防栓漏水", "朝阳门内大街88号")
+    case = file(1, "C0101", 15, "井盖松动，车辆经过有响声", "朝阳门内大街88号")
     at = dispatch(case, shizheng, register(case))
-    actions.return_case(case, actor=handler, reason="消防栓归水务部门管理", now=at + timedelta(hours=1))
+    actions.return_case(case, actor=handler, reason="该井盖属于水务公司", now=at + timedelta(hours=1))
     at = dispatch(case, shuiwu, at + timedelta(hours=1, minutes=10))
     actions.accept(case, actor=water, now=at + timedelta(minutes=20))
     actions.feedback(case, actor=water, note="已更换阀门", photos=[_photo()], now=at + timedelta(hours=8))
@@ -209,17 +209,19 @@ def seed_cases(district: Area, *, now: datetime | None = None) -> int:
     at = dispatch(case, shizheng, register(case), hours=24)
     actions.supervise(case, actor=dispatcher, note="已超期，请今日处置", now=at + timedelta(days=2))
     filed += 1
-    # 6. In progress at 市政, with a request for more time waiting for the centre.
-    case = file(5, "E0401", 2, "路面塌陷约一平方米", "景山前街3号")
-    at = dispatch(case, shizheng, register(case), hours=48)
-    actions.accept(case, actor=handler, now=at + timedelta(hours=1))
+    # 6. Dispatched automatically to 市政 (the routing rule of 路面塌陷), corrected by the dispatcher
+    #    to 水务 (a leaking main under it); in progress there, with a request for more time waiting.
+    case = file(5, "E0401", 2, "路面塌陷约一平方米，下方有水渗出", "景山前街3号")
+    at = register(case) + timedelta(minutes=10)
+    actions.correct_dispatch(case, actor=dispatcher, departments=[shuiwu], note="塌陷由供水管道渗漏引起", now=at)
+    actions.accept(case, actor=water, now=at + timedelta(hours=1))
     actions.request_extension(
-        case, actor=handler, deadline=at + timedelta(days=7), reason="需协调管线单位联合施工", now=at + timedelta(hours=3)
+        case, actor=water, deadline=at + timedelta(days=7), reason="需协调管线单位联合施工", now=at + timedelta(hours=3)
     )
     filed += 1
-    # 7. With 水务, not yet accepted.
+    # 7. With 水务, not yet accepted: dispatched automatically when registered (供水管道爆裂).
     case = file(6, "E0402", 1, "供水管道爆裂，路面积水", "安定门外大街15号")
-    dispatch(case, shuiwu, register(case), hours=24)
+    register(case)
     filed += 1
     # 8. Handled by 市政, waiting for the on-site check.
     case = file(7, "C0202", 1, "道路护栏被撞坏", "建国门内大街40号")

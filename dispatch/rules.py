@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from accounts.capabilities import Capability, role_can
 from incidents.rules import holds_level, may_verify
 
-from .models import Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus
+from .models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus
 from .shares import live_share, share_state
 
 OPEN_SHARE = (AssignmentStatus.PENDING, AssignmentStatus.ACCEPTED)
@@ -47,6 +47,20 @@ def centre_with_pending_extension(user, incident) -> bool:
 
 def centre_with_late_share(user, incident) -> bool:
     return centre(user, incident) and Assignment.objects.filter(incident_id=incident.pk, status__in=OPEN_SHARE).exists()
+
+
+def extension_refusal(user, incident) -> str:
+    """A department asks for more time only on a case it has accepted (签收 first, then 延期)."""
+    if role_can(user, Capability.WORK_DEPARTMENT_SHARES):
+        share = live_share(incident, user.department_id)
+        if share is not None and share_state(share, incident) == AssignmentStatus.PENDING:
+            return _("Accept case #%(id)s before asking for more time.") % {"id": incident.pk}
+    return refusal(user, incident)
+
+
+def centre_with_open_share(user, incident) -> bool:
+    """The centre, on a case some department still has open (what a correction withdraws)."""
+    return centre(user, incident) and Assignment.objects.filter(incident_id=incident.pk, status__in=ACTIVE_ASSIGNMENT).exists()
 
 
 def refusal(user, incident) -> str:

@@ -14,6 +14,7 @@ from incidents.serializers import NOTE_MAX_LENGTH, ActSerializer, incident_detai
 from .indicators import Row
 from .models import Assignment, ExtensionRequest
 from .queries import CaseView, share_data
+from .shares import returned_department_ids, suggested_departments
 
 
 class DispatchActionSerializer(ActSerializer):
@@ -30,7 +31,7 @@ class DispatchActionSerializer(ActSerializer):
     departments = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        help_text=_("dispatch: department ids or codes (a comma-separated string is accepted too)."),
+        help_text=_("dispatch, correct_dispatch: department ids or codes (a comma-separated string is accepted too)."),
     )
     deadline = serializers.CharField(
         required=False,
@@ -70,6 +71,9 @@ def case_data(view: CaseView, user, request=None) -> dict[str, Any]:
     now = timezone.now()
     data["departments"] = [share_data(share, now) for share in view.shares]
     data["extensions"] = [extension_data(extension) for extension in view.extensions]
+    # What a dispatch form ticks (the class's default departments, less those that returned it).
+    data["suggested_departments"] = [d.pk for d in suggested_departments(view.incident)]
+    data["returned_departments"] = sorted(returned_department_ids(view.incident))
     return data
 
 
@@ -82,6 +86,7 @@ def inbox_item(share: Assignment, now=None) -> dict[str, Any]:
         "light": share_light(share, now),
         "incident": {
             "id": incident.pk,
+            "number": incident.number,
             "version": incident.version,
             "status": incident.status,
             "status_label": incident.get_status_display(),

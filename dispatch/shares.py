@@ -80,6 +80,20 @@ def default_departments(category: Category) -> list[Department]:
     return []
 
 
+def returned_department_ids(incident: Incident) -> set[int]:
+    """Departments that returned the case (退回) at some point: not suggested for it again."""
+    return set(
+        Assignment.objects.filter(incident_id=incident.pk, status=AssignmentStatus.RETURNED).values_list("department_id", flat=True)
+    )
+
+
+def suggested_departments(incident: Incident) -> list[Department]:
+    """The departments a dispatch form ticks: the class's default departments, less those that
+    returned the case (a re-dispatch after a return goes elsewhere unless the dispatcher insists)."""
+    returned = returned_department_ids(incident)
+    return [d for d in default_departments(incident.category) if d.pk not in returned]
+
+
 def locality_of(incident: Incident) -> Area | None:
     """The street office whose ground the case lies on (属地)."""
     code = code_at_level(incident.filed_area.code, Level.STREET)

@@ -6,6 +6,7 @@ app_name = "dispatch"
 urlpatterns = [
     path("", views.console, name="console"),
     path("queue.json", views.queue_json, name="queue-json"),
+    path("intake.json", views.intake_json, name="intake-json"),
     path("case/<int:pk>/", views.case_page, name="case"),
     path("case/<int:pk>/act/<str:action>/", views.case_act, name="act"),
     path("case/<int:pk>/contact/reveal/", views.contact_reveal, name="contact-reveal"),

@@ -9,7 +9,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from residents import privacy
 
-from . import seeds
+from . import routing, seeds
 from .models import (
     Category,
     Incident,
@@ -18,6 +18,7 @@ from .models import (
     Patrol,
     PatrolCheckIn,
     PatrolPoint,
+    RoutingRule,
     TimeLimit,
     TimelineEntry,
     WorkingCalendar,
@@ -42,12 +43,48 @@ class TimeLimitInline(admin.TabularInline):
     extra = 0
 
 
+class RoutingRuleInline(admin.TabularInline):
+    model = RoutingRule
+    extra = 0
+
+
+def _route_label(category: Category, urgency: str) -> str:
+    if category.parent_id is None:
+        return "—"
+    route = routing.rule_for(category, urgency)
+    label = str(dict(RoutingRule._meta.get_field("start_level").choices)[route.level])
+    return "{} · {}".format(label, _("automatic dispatch")) if route.auto_dispatch else label
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "name_en", "kind", "parent", "default_urgency", "grid_resolvable", "duplicate_radius_m", "active")
+    list_display = (
+        "code", "name", "name_en", "kind", "parent", "default_urgency", "grid_resolvable", "starts_normal", "starts_urgent",
+        "duplicate_radius_m", "active",
+    )
     list_filter = ("kind", "active", "grid_resolvable", "parent")
     search_fields = ("code", "name", "name_en")
-    inlines = [TimeLimitInline]
+    inlines = [TimeLimitInline, RoutingRuleInline]
+
+    @admin.display(description=_("a normal case starts at"))
+    def starts_normal(self, obj: Category) -> str:
+        return _route_label(obj, "normal")
+
+    @admin.display(description=_("an urgent case starts at"))
+    def starts_urgent(self, obj: Category) -> str:
+        return _route_label(obj, "urgent")
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Where a new case starts (incidents.routing): the minor class's rule, else its major class's,
+    else the rule of every class; the category list shows the outcome for every minor class."""
+
+    list_display = ("category", "condition", "start_level", "auto_dispatch")
+    list_editable = ("start_level", "auto_dispatch")
+    list_filter = ("start_level", "auto_dispatch", "condition")
+    search_fields = ("category__code", "category__name")
+    list_select_related = ("category__parent",)
 
 
 @admin.register(TimeLimit)

@@ -29,7 +29,7 @@ from accounts.capabilities import Capability, role_can
 from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area
 
-from . import actions, queries
+from . import actions, numbering, queries
 from .actions import IncidentError
 from .channels import api_run, error_response
 from .timeline import notification_text
@@ -56,7 +56,8 @@ def _detail_queryset():
 
 
 def filter_incidents(queryset, params, user):
-    """The list filters shared by the API and the list page."""
+    """The list filters shared by the API and the list page. A malformed ``number`` is a 400
+    naming it (``InvalidInput``)."""
     def listed(name):
         return [v for v in (params.get(name) or "").split(",") if v]
 
@@ -80,11 +81,10 @@ def filter_incidents(queryset, params, user):
         queryset = queryset.filter(Q(assignee=user) | Q(reporter=user))
     if params.get("waiting") in ("1", "true"):
         queryset = queryset.filter(pk__in=queries.waiting_for_level(user).values("pk"))
+    if (number := params.get("number")) is not None:
+        queryset = queryset.filter(number=numbering.parse_number(number))
     if text := (params.get("q") or "").strip():
-        condition = Q(description__icontains=text) | Q(address__icontains=text)
-        if text.lstrip("#").isdigit():
-            condition |= Q(pk=int(text.lstrip("#")))
-        queryset = queryset.filter(condition)
+        queryset = queryset.filter(queries.text_condition(text))
     ordering = params.get("ordering") or "deadline"
     allowed = {"deadline": ("deadline", "id"), "-created_at": ("-created_at", "-id"), "created_at": ("created_at", "id"),
                "-updated_at": ("-updated_at", "-id")}
@@ -102,7 +102,8 @@ LIST_PARAMETERS = [
     OpenApiParameter("area", OpenApiTypes.STR, description="Area code: cases filed under it"),
     OpenApiParameter("mine", OpenApiTypes.BOOL, description="Reported by me or assigned to me"),
     OpenApiParameter("waiting", OpenApiTypes.BOOL, description="Held at my level in my area"),
-    OpenApiParameter("q", OpenApiTypes.STR, description="Case number or words of the description or address"),
+    OpenApiParameter("number", OpenApiTypes.STR, description="The case number, e.g. 20261203-0042 (malformed: 400)"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Case number, #id or words of the description or address"),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=["deadline", "-created_at", "created_at", "-updated_at"]),
 ]
 
@@ -112,7 +113,10 @@ class IncidentListView(APIView):
 
     @extend_schema(operation_id="incidents_list", parameters=LIST_PARAMETERS, responses={200: OpenApiTypes.OBJECT}, description="Cases in your jurisdiction, with their light.")
     def get(self, request):
-        queryset = filter_incidents(queries.incidents_for(request.user), request.query_params, request.user)
+        try:
+            queryset = filter_incidents(queries.incidents_for(request.user), request.query_params, request.user)
+        except IncidentError as exc:
+            return error_response(exc)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         now = timezone.now()
@@ -246,14 +250,17 @@ class IncidentGeoJSONView(APIView):
     @extend_schema(operation_id="incidents_geojson", parameters=LIST_PARAMETERS, responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
                    description="Cases as GeoJSON points for the map (at most 2,000).")
     def get(self, request):
-        queryset = filter_incidents(queries.incidents_for(request.user), request.query_params, request.user)[:2000]
+        try:
+            queryset = filter_incidents(queries.incidents_for(request.user), request.query_params, request.user)[:2000]
+        except IncidentError as exc:
+            return error_response(exc)
         features = [
             {
                 "type": "Feature",
                 "id": incident.pk,
                 "geometry": {"type": "Point", "coordinates": [round(incident.location.x, 6), round(incident.location.y, 6)]},
-                "properties": {"id": incident.pk, "category": incident.category.label, "status": incident.get_status_display(),
-                               "level": incident.level, "light": incident.light or None},
+                "properties": {"id": incident.pk, "number": incident.number, "category": incident.category.label,
+                               "status": incident.get_status_display(), "level": incident.level, "light": incident.light or None},
             }
             for incident in queryset
         ]

@@ -15,9 +15,9 @@ class IncidentsConfig(AppConfig):
         from gridgov.context_processors import register_nav
         from grids.registry import register_cell_occupant
 
-        from . import clock, home
+        from . import clock, home, routing
         from .actions import machine, own_acts
-        from .models import Category, Incident, OPEN_STATUSES, TimeLimit, WorkingCalendar
+        from .models import Category, Incident, OPEN_STATUSES, RoutingRule, TimeLimit, WorkingCalendar
         from .queries import unread_count
         from .tasks import BEAT_SCHEDULE
 
@@ -58,3 +58,10 @@ class IncidentsConfig(AppConfig):
         for model in (WorkingCalendar, TimeLimit, Category):
             post_save.connect(_forget, sender=model, dispatch_uid=f"incidents-clock-{model.__name__}-save")
             post_delete.connect(_forget, sender=model, dispatch_uid=f"incidents-clock-{model.__name__}-delete")
+
+        def _forget_routes(**kwargs):
+            routing.clear_cache()
+
+        for model in (RoutingRule, Category):
+            post_save.connect(_forget_routes, sender=model, dispatch_uid=f"incidents-routing-{model.__name__}-save")
+            post_delete.connect(_forget_routes, sender=model, dispatch_uid=f"incidents-routing-{model.__name__}-delete")

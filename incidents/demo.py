@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import GridAssignment, Role, User
 from grids.models import Area, Level
 
-from . import clock
+from . import clock, numbering
 from .actions.patrol_days import TRACK_TOLERANCE_DEG, ensure_days
 from .models import (
     Category,
@@ -135,6 +135,7 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
             reporter=reporter, created_at=created, updated_at=created,
         ))
         plans.append((final, level, area_at, created, reporter, cell_worker or worker))
+    _number(incidents)
     Incident.objects.bulk_create(incidents, batch_size=500)
 
     entries: list[TimelineEntry] = []
@@ -196,6 +197,16 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
     _seed_patrols(district, now)
     if stdout:
         stdout.write(f"Demo cases: {len(incidents)} with {len(entries)} timeline entries.")
+
+
+def _number(incidents: list[Incident]) -> None:
+    """Case numbers in the order the cases were reported, from the districts' counters."""
+    by_day: dict[tuple[str, object], list[Incident]] = {}
+    for incident in sorted(incidents, key=lambda i: i.created_at):
+        by_day.setdefault((incident.filed_area.code[:6], timezone.localdate(incident.created_at)), []).append(incident)
+    for (district_code, day), cases in by_day.items():
+        for incident, number in zip(cases, numbering.take_numbers(district_code, day, len(cases))):
+            incident.number = number
 
 
 def _covering(district: Area) -> dict[int, list[tuple]]:

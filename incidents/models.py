@@ -131,6 +131,60 @@ class TimeLimit(models.Model):
         return f"{self.category or _('default')} · {self.get_level_display()} · {self.amount} {self.get_clock_display()}"
 
 
+class RoutingRule(models.Model):
+    """Where a new case of a class starts under a condition, and whether the command centre
+    dispatches it to the class's default departments as soon as it is registered.
+
+    Looked up like the time limits: the minor class, then its major class, then the row with no
+    class (the default for every class); with no row at all a case starts at grid level. The
+    routing function is ``incidents.routing.route_for`` (docs/domain/cases.md#routing)."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, null=True, blank=True, related_name="routing_rules",
+        help_text=_("A minor or a major class; empty: every class without a rule of its own."),
+    )
+    condition = models.CharField(_("condition"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    start_level = models.CharField(
+        _("starts at"), max_length=10, choices=Level.choices,
+        help_text=_("Grid: the cell's grid worker; community or street: their staff; district: the command centre's intake (受理)."),
+    )
+    auto_dispatch = models.BooleanField(
+        _("dispatch automatically"), default=False,
+        help_text=_("When the command centre registers such a case, it goes to the class's default departments at once; "
+                    "the dispatcher may correct it."),
+    )
+
+    class Meta:
+        ordering = ["category__code", "condition"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "condition"], name="one_routing_rule_per_class_condition", nulls_distinct=False),
+            # Only the command centre dispatches: a case dispatched automatically starts there.
+            models.CheckConstraint(
+                condition=Q(auto_dispatch=False) | Q(start_level="district"), name="routing_auto_dispatch_at_centre",
+                violation_error_message=_("Only the command centre dispatches: a rule that dispatches automatically starts at district level."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or _('every class')} · {self.get_condition_display()} → {self.get_start_level_display()}"
+
+
+class CaseNumberCounter(models.Model):
+    """The last case number given in a district on a local day (``incidents.numbering``): taken by
+    one conditional upsert, so two reports filed at the same moment never get the same number."""
+
+    district_code = models.CharField(_("district code"), max_length=6)
+    day = models.DateField(_("day"))
+    last = models.PositiveIntegerField(_("last number"))
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+        constraints = [models.UniqueConstraint(fields=["district_code", "day"], name="one_case_counter_per_district_day")]
+
+
 class WorkingCalendar(models.Model):
     """Exceptions to the weekday rule: public holidays on weekdays and make-up working days (调休)
     on weekends. Seeded from ``chinese-calendar`` for the years it knows; administrators add the
@@ -245,6 +299,8 @@ class Incident(CachedChoiceLabels, models.Model):
     SCOPE_AREA_PATH = "filed_area"
 
     client_id = models.UUIDField(_("client id"), null=True, blank=True, help_text=_("Made by the phone, so a re-sent report is filed once."))
+    # The number people quote (YYYYMMDD-NNNN): unique per district and local day (incidents.numbering).
+    number = models.CharField(_("case number"), max_length=16, blank=True, default="", db_default="", editable=False)
     cell = models.ForeignKey(
         "grids.Area", verbose_name=_("grid cell as filed"), on_delete=models.PROTECT, null=True, blank=True, related_name="incidents_filed"
     )
@@ -327,6 +383,7 @@ class Incident(CachedChoiceLabels, models.Model):
                 condition=~Q(status__in=[s.value for s in SETTLED_OWN_STATUSES]) & Q(level="district", overdue_notified_at__isnull=True),
             ),
             models.Index(fields=["status", "level"], name="incident_status_level_idx"),
+            models.Index(fields=["number"], name="incident_number_idx", condition=~Q(number="")),
             models.Index(fields=["area", "status"], name="incident_area_status_idx"),
             models.Index(fields=["category", "status"], name="incident_category_status_idx"),
             models.Index(fields=["assignee"], name="incident_assignee_idx", condition=Q(assignee__isnull=False)),
@@ -335,7 +392,12 @@ class Incident(CachedChoiceLabels, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.category.label if self.category_id else ''}"
+        return f"{self.label} {self.category.label if self.category_id else ''}"
+
+    @property
+    def label(self) -> str:
+        """How a case is named to people: its number, or #id for a row that has none."""
+        return self.number or f"#{self.pk}"
 
     @property
     def is_open(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from accounts.capabilities import Capability, role_can
@@ -20,6 +20,7 @@ from accounts.models import GridAssignment
 from accounts.scope import scoped
 from grids.models import Area, AreaFragment, Level
 
+from . import numbering
 from .actions.patrol_days import day_start, first_kept_day, points_kept_for
 from .clock import annotate_light
 from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol
@@ -210,3 +211,15 @@ def unread_count(user) -> int:
     if not user or not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def text_condition(text: str) -> Q:
+    """What a search box finds: a case number (20261203-0042), a case id (#123), or words of the
+    description or the address."""
+    text = text.strip()
+    if numbering.looks_like_number(text):
+        return Q(number=numbering.parse_number(text))
+    condition = Q(description__icontains=text) | Q(address__icontains=text)
+    if text.lstrip("#").isdigit() and len(text.lstrip("#")) <= 12:
+        condition |= Q(pk=int(text.lstrip("#")))
+    return condition

@@ -107,6 +107,30 @@ CLASS_LIMITS = [
     ("E0401", "district", "urgent", "urgent_hours", "4"),
 ]
 
+# Where a new case starts (docs/domain/cases.md#routing): (class code or None for every class,
+# level when normal, level when urgent, dispatched automatically when registered). Minor matters
+# stay with the grid worker (小事不出网格); what a department must fix, and whatever is urgent or a
+# danger, goes to the command centre's intake at once. Dispatched automatically: the classes whose
+# owner is beyond doubt (a fire hydrant, gas, a burst main, a collapsed road); not a manhole cover,
+# which may be 市政's or 水务's (a dispatcher chooses).
+ROUTING = [
+    (None, "grid", "district", False),
+    ("C01", "district", "district", False),  # 公用设施: a department's repair
+    ("C0103", "district", "district", True),  # 消防栓 → 水务
+    ("C0105", "district", "district", True),  # 燃气 → 燃气公司
+    ("C02", "district", "district", False),  # 道路交通
+    ("C0302", "district", "district", False),  # 公厕
+    ("C0304", "district", "district", False),  # 行道树倒伏
+    ("E0102", "district", "district", False),  # 积存渣土
+    ("E02", "district", "district", False),  # 街面秩序: law enforcement
+    ("E0204", "grid", "district", False),  # 共享单车乱停放: the grid worker tidies them
+    ("E03", "district", "district", False),  # 施工管理
+    ("E04", "district", "district", False),  # 突发事件与社会治理
+    ("E0401", "district", "district", True),  # 路面塌陷 → 市政
+    ("E0402", "district", "district", True),  # 供水管道爆裂 → 水务
+    ("E0404", "community", "district", False),  # 邻里纠纷: the community mediates
+]
+
 
 # The package names holidays in English; the table shows them as people in China say them.
 HOLIDAY_NAMES = {
@@ -114,6 +138,31 @@ HOLIDAY_NAMES = {
     "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
+
+
+def ensure_routing(apps=None) -> int:
+    """The default routing rules, on an installation that has none (rules an administrator
+    deleted are not put back once the table holds any)."""
+    if apps is None:
+        from .models import Category, RoutingRule
+    else:
+        Category = apps.get_model("incidents", "Category")
+        try:
+            RoutingRule = apps.get_model("incidents", "RoutingRule")
+        except LookupError:  # a migration older than the table: the table's own migration seeds it
+            return 0
+    if RoutingRule.objects.exists():
+        return 0
+    by_code = {c.code: c for c in Category.objects.filter(code__in=[row[0] for row in ROUTING if row[0]])}
+    rows = []
+    for code, normal, urgent, auto in ROUTING:
+        if code is not None and code not in by_code:
+            continue
+        for condition, level in (("normal", normal), ("urgent", urgent)):
+            rows.append(RoutingRule(category=by_code.get(code), condition=condition, start_level=level,
+                                    auto_dispatch=auto and level == "district"))
+    RoutingRule.objects.bulk_create(rows)
+    return len(rows)
 
 
 def _models(apps=None):
@@ -196,6 +245,7 @@ def sync_calendar(apps=None) -> int:
 
 def ensure_reference_data(apps=None) -> None:
     ensure_taxonomy(apps)
+    ensure_routing(apps)
     _, _, WorkingCalendar = _models(apps)
     if not WorkingCalendar.objects.filter(from_package=True).exists():
         sync_calendar(apps)

@@ -150,6 +150,7 @@ def incident_summary(incident: Incident, now=None) -> dict[str, Any]:
     category = incident.category
     return {
         "id": incident.pk,
+        "number": incident.number,
         "status": incident.status,
         "status_label": incident.get_status_display(),
         "level": incident.level,

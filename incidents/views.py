@@ -60,7 +60,11 @@ def _user_cells(user) -> list[Area]:
 
 @login_required
 def incident_list(request):
-    queryset = filter_incidents(queries.incidents_for(request.user), request.GET, request.user)
+    try:
+        queryset = filter_incidents(queries.incidents_for(request.user), request.GET, request.user)
+    except IncidentError as exc:
+        messages.error(request, exc.message)
+        queryset = Incident.objects.none()
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -156,7 +160,7 @@ def _report_strings() -> dict[str, str]:
         "distance": _("%(m)s m away"),
         "waiting": _("waiting to send"),
         "sending": _("sending…"),
-        "sent": _("Sent: case #%(id)s"),
+        "sent": _("Sent: case %(number)s"),
         "refused": _("Refused: %(reason)s"),
         "queue_title": _("Reports waiting to send"),
         "offline": _("No connection: the report is kept on this phone and sent by itself when the connection returns."),
@@ -209,7 +213,8 @@ def hotline(request):
             except IncidentError as exc:
                 errors = {exc.field or "general": [exc.message]}
             else:
-                messages.success(request, _("Hotline case #%(id)s filed.") % {"id": incident.pk})
+                # The number to tell the caller, who may quote it when calling again.
+                messages.success(request, _("Hotline case %(number)s filed.") % {"number": incident.label})
                 return redirect("incidents:detail", pk=incident.pk)
         else:
             errors = {key: [str(m) for m in value] for key, value in serializer.errors.items()}

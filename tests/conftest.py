@@ -39,7 +39,7 @@ def committed_world(transactional_db) -> World:
 def _reference_data(request):
     """Categories, time limits and the calendar come from incidents' data migration; a
     transactional test flushes them, so put them back when missing (one query when present)."""
-    from incidents import clock
+    from incidents import clock, routing
     from incidents.models import Category
     from incidents.seeds import ensure_reference_data
 
@@ -53,8 +53,10 @@ def _reference_data(request):
     if names and not Category.objects.filter(code="E0405").exists():
         ensure_reference_data()
     clock.clear_cache()
+    routing.clear_cache()
     yield
     clock.clear_cache()
+    routing.clear_cache()
 
 
 @pytest.fixture(autouse=True)

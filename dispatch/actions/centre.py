@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from incidents.actions.machine import ActRequest, check, transition
 from incidents.errors import Conflict, InvalidInput, NotAllowed
 from incidents.models import Incident, NotificationKind, Status, TimelineEntry
 from incidents.rules import level_staff
-from incidents.timeline import joined, local_time, names, when
+from incidents.timeline import names, when
 
 from .. import rules
 from ..kinds import CaseStatus, DispatchKind
@@ -51,8 +51,8 @@ from ..models import (
 )
 from ..rules import OPEN_SHARE
 from ..shares import WITH_DEPARTMENTS, department_staff, district_clock, locality_of
-from .inputs import departments_from, parse_deadline, pending_extension
-from .shares import claim_share
+from .inputs import chosen_departments, departments_from, dispatch_deadline, parse_deadline, pending_extension
+from .shares import claim_share, create_shares, restart_clock
 from .table import district_act
 
 # The longest extension the centre can grant in one step; beyond it the case needs a new dispatch.
@@ -79,22 +79,8 @@ def dispatch(
     """
     check(incident, "dispatch", actor, expected_version=expected_version, note=note)
     now = now or timezone.now()
-    chosen: list[Department] = []
-    for department in departments or []:
-        if department not in chosen:
-            chosen.append(department)
-    if not chosen:
-        raise InvalidInput(_("Choose at least one department."), field="departments")
-    inactive = [d.name for d in chosen if not d.active]
-    if inactive:
-        raise InvalidInput(_("%(names)s no longer takes cases.") % {"names": joined(inactive)}, field="departments")
-    if deadline is None:
-        deadline, warn_at = clock.due_for(incident.category_id, Level.DISTRICT, incident.urgency, now)
-    else:
-        # A chosen deadline turns yellow on the class's own clock, like the default one.
-        deadline, warn_at = clock.due_by(now, deadline, district_clock(incident))
-    if deadline <= now:
-        raise InvalidInput(_("The deadline %(deadline)s has already passed.") % {"deadline": local_time(deadline)}, field="deadline")
+    chosen = chosen_departments(departments)
+    deadline, warn_at = dispatch_deadline(incident, deadline, now)
     params = {"departments": names(d.name for d in chosen), "deadline": when(deadline)}
     with transaction.atomic():
         entry = transition(
@@ -106,39 +92,14 @@ def dispatch(
             expected_version=expected_version,
             note=note,
             params=params,
-            changes={
-                "deadline": deadline,
-                "warn_at": warn_at,
-                "deadline_started_at": now,
-                "overdue_notified_at": None,
-                "assignee": None,
-            },
+            changes=restart_clock(deadline, warn_at, now),
             notifications=[(department_staff(d.pk for d in chosen), DispatchKind.DISPATCHED)],
             now=now,
         )
         Assignment.objects.filter(incident_id=incident.pk, status__in=ACTIVE_ASSIGNMENT).update(
             status=AssignmentStatus.CANCELLED, closed_at=now
         )
-        try:
-            with transaction.atomic():
-                Assignment.objects.bulk_create(
-                    [
-                        Assignment(
-                            incident=incident,
-                            department=department,
-                            deadline=deadline,
-                            warn_at=warn_at,
-                            dispatched_at=now,
-                            filed_area_id=incident.filed_area_id,
-                            incident_created_at=incident.created_at,
-                            dispatched_by=actor if getattr(actor, "pk", None) else None,
-                            note=(note or "").strip(),
-                        )
-                        for department in chosen
-                    ]
-                )
-        except IntegrityError as exc:  # another dispatch got in first (the constraint is the last guard)
-            raise Conflict(_("Case #%(id)s was dispatched by somebody else just now.") % {"id": incident.pk}) from exc
+        create_shares(incident, chosen, deadline=deadline, warn_at=warn_at, actor=actor, note=note, now=now)
     return entry
 
 

@@ -7,7 +7,7 @@ act                    case status from                      case status to     
 accept (签收)           dispatched, in progress               in progress          the department
 return (退回)           dispatched, in progress, rework       from the shares      the department, reason
 feedback (反馈)         dispatched, in progress, rework       from the shares      the department, photo
-request_extension      dispatched, in progress, rework       (unchanged)          the department, reason
+request_extension      in progress, rework (share accepted)  (unchanged)          the department, reason
 =====================  ====================================  ===================  ====================
 
 "From the shares": see ``dispatch.shares.case_status_for``. When a case comes back for rework,
@@ -214,7 +214,10 @@ ACTS = [
     district_act("feedback", gettext_lazy("Report back as handled"), WITH_DEPARTMENTS, None, rules.department_may(*OPEN_SHARE),
          lambda incident, r: feedback(incident, note=r.note, photos=r.photos(), **r.acting()),
          message=gettext_lazy("%(department)s reports it handled.")),
-    district_act("request_extension", gettext_lazy("Ask for more time"), WITH_DEPARTMENTS, None, rules.department_may(*OPEN_SHARE),
+    # Only after acceptance: a department that has not taken the case on cannot yet know it needs more time.
+    district_act("request_extension", gettext_lazy("Ask for more time"), WITH_DEPARTMENTS, None,
+         rules.department_may(AssignmentStatus.ACCEPTED),
          lambda incident, r: request_extension(incident, deadline=r.data.get("deadline"), reason=r.note, **r.acting()),
-         note_required=True, message=gettext_lazy("%(department)s asks for more time, until %(deadline)s")),
+         note_required=True, refusal=rules.extension_refusal,
+         message=gettext_lazy("%(department)s asks for more time, until %(deadline)s")),
 ]

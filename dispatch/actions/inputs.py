@@ -7,11 +7,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department
 from gridgov.dates import DateError, check_moment, parse_moment
+from grids.models import Level
 from incidents import clock
 from incidents.errors import InvalidInput, NotAllowed
 from incidents.models import Incident
+from incidents.timeline import joined, local_time
 
 from ..models import ExtensionRequest, ExtensionStatus
+from ..shares import district_clock
 
 
 def parse_deadline(value, *, field: str = "deadline") -> datetime | None:
@@ -50,6 +53,32 @@ def departments_from(raw) -> list[Department]:
     if missing:
         raise InvalidInput(_("No department “%(value)s”.") % {"value": ", ".join(missing)}, field="departments")
     return [by_id[pk] for pk in ids]
+
+
+def chosen_departments(departments) -> list[Department]:
+    """The departments an act sends the case to: at least one, each once, every one taking cases."""
+    chosen: list[Department] = []
+    for department in departments or []:
+        if department not in chosen:
+            chosen.append(department)
+    if not chosen:
+        raise InvalidInput(_("Choose at least one department."), field="departments")
+    inactive = [d.name for d in chosen if not d.active]
+    if inactive:
+        raise InvalidInput(_("%(names)s no longer takes cases.") % {"names": joined(inactive)}, field="departments")
+    return chosen
+
+
+def dispatch_deadline(incident: Incident, deadline: datetime | None, now: datetime) -> tuple[datetime, datetime | None]:
+    """(deadline, turns yellow at) of a dispatch: by default the district's time limit for the
+    class; a chosen one turns yellow on the class's own clock. A deadline passed already is a 400."""
+    if deadline is None:
+        deadline, warn_at = clock.due_for(incident.category_id, Level.DISTRICT, incident.urgency, now)
+    else:
+        deadline, warn_at = clock.due_by(now, deadline, district_clock(incident))
+    if deadline <= now:
+        raise InvalidInput(_("The deadline %(deadline)s has already passed.") % {"deadline": local_time(deadline)}, field="deadline")
+    return deadline, warn_at
 
 
 def pending_extension(incident: Incident, data: dict) -> ExtensionRequest:

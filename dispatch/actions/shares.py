@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -58,6 +58,39 @@ def claim_share(share: Assignment, *, states: Sequence[str], **changes: Any) -> 
             _("The share of %(department)s was changed by somebody else just now; reload and try again.")
             % {"department": share.department.name}
         )
+
+
+def restart_clock(deadline: datetime, warn_at: datetime | None, now: datetime) -> dict[str, Any]:
+    """The case's changes when departments get it with a new deadline (a dispatch)."""
+    return {"deadline": deadline, "warn_at": warn_at, "deadline_started_at": now, "overdue_notified_at": None, "assignee": None}
+
+
+def create_shares(
+    incident: Incident, departments: Sequence[Department], *, deadline: datetime, warn_at: datetime | None, actor, note: str,
+    now: datetime,
+) -> list[Assignment]:
+    """One pending share per department, inside the dispatching act's transaction; the constraint
+    of one live share per case and department is the last guard against a double dispatch (409)."""
+    try:
+        with transaction.atomic():
+            return Assignment.objects.bulk_create(
+                [
+                    Assignment(
+                        incident=incident,
+                        department=department,
+                        deadline=deadline,
+                        warn_at=warn_at,
+                        dispatched_at=now,
+                        filed_area_id=incident.filed_area_id,
+                        incident_created_at=incident.created_at,
+                        dispatched_by=actor if getattr(actor, "pk", None) else None,
+                        note=(note or "").strip(),
+                    )
+                    for department in departments
+                ]
+            )
+    except IntegrityError as exc:  # another dispatch got in first
+        raise Conflict(_("Case #%(id)s was dispatched by somebody else just now.") % {"id": incident.pk}) from exc
 
 
 def set_default_departments(category: Category, departments: Iterable[Department]) -> list[DepartmentCategory]:

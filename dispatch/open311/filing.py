@@ -114,6 +114,7 @@ def create_request(request, fmt: str):
     body = [
         {
             "service_request_id": str(filed.incident_id),
+            "case_number": filed.incident.number,
             "service_notice": _("Received; the district command centre follows it up."),
             "account_id": filed.account_id or None,
         }

@@ -21,7 +21,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.dates import DateError, check_day
+from incidents.errors import IncidentError
 from incidents.models import Category, Incident, Source, Status
+from incidents.numbering import parse_number
 from residents import privacy
 
 from ..public.present import PublicView, photo_url, present_many, public_cases
@@ -44,6 +46,8 @@ def _request_data(view: PublicView, request) -> dict[str, Any]:
     own_words = incident.source in OWN_WORDS
     return {
         "service_request_id": str(incident.pk),
+        # Our extension: the number a caller quotes on the phone (YYYYMMDD-NNNN).
+        "case_number": incident.number,
         "status": "closed" if incident.status in CLOSED else "open",
         "status_notes": view.latest_note or view.status,
         "service_name": incident.category.label,
@@ -127,6 +131,13 @@ def list_requests(request, fmt: str):
         if not all(value.isdigit() and len(value) < 13 for value in ids):
             raise Open311Error(400, _("service_request_id must be numbers separated by commas."))
         return render_requests(request, fmt, list(queryset.filter(pk__in=[int(v) for v in ids])[:MAX_RESULTS]))
+    if (raw := params.get("case_number")) is not None:
+        # Our extension, an identifier like service_request_id: the other parameters are ignored.
+        try:
+            number = parse_number(raw, field="case_number")
+        except IncidentError as exc:
+            raise Open311Error(400, exc.message)
+        return render_requests(request, fmt, list(queryset.filter(number=number)[:MAX_RESULTS]))
     codes = [value.strip() for value in (params.get("service_code") or "").split(",") if value.strip()]
     if codes:
         known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))

@@ -35,11 +35,11 @@ from .escalation import SweepResult, escalate_overdue
 from .machine import ACTS, Act, ActRequest, act_label, allowed_acts, check, on_level_change, register_acts, run, transition
 from .notifications import mark_notifications_read, notify
 from .patrols import DISTANCE_ACCURACY_M, MAX_BATCH, PointIn, check_in, end_patrol, record_points, start_patrol
-from .reporting import START_LEVEL, check_category, report_incident, report_settled_at_grid
+from .reporting import check_category, report_incident, report_settled_at_grid
 
 __all__ = [
     "ACTS", "Act", "ActRequest", "Conflict", "DISTANCE_ACCURACY_M", "Forbidden", "IncidentError", "InvalidInput", "MAX_BATCH",
-    "NotAllowed", "PointIn", "START_LEVEL", "SweepResult", "act_label", "add_info", "allowed_acts", "area_at_level",
+    "NotAllowed", "PointIn", "SweepResult", "act_label", "add_info", "allowed_acts", "area_at_level",
     "assign", "check", "check_category", "check_in", "close", "end_patrol", "escalate_overdue", "handle",
     "link_duplicate", "mark_notifications_read", "notify", "on_level_change", "record_points", "register",
     "register_acts", "reject", "report_incident", "report_settled_at_grid", "request_help", "resolvable",

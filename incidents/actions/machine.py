@@ -19,8 +19,9 @@ The writer, ``transition()``:
    first and ``Conflict`` is raised (HTTP 409);
 2. writes one ``TimelineEntry`` whose version is the case's new version — (incident, version)
    is unique, so no change can be lost or written twice;
-3. attaches photos, runs the level-change hooks and writes notifications, in the same
-   transaction.
+3. attaches photos, runs the level-change hooks, writes notifications and runs the after-act
+   hooks (an act that follows another, e.g. the automatic dispatch of a registered case), in the
+   same transaction.
 """
 from __future__ import annotations
 
@@ -88,6 +89,7 @@ class Act:
 
 ACTS: dict[str, Act] = {}
 _LEVEL_CHANGE_HOOKS: list[Callable[..., None]] = []
+_AFTER_ACT_HOOKS: list[Callable[..., None]] = []
 
 
 def register_acts(acts: Iterable[Act]) -> None:
@@ -103,6 +105,16 @@ def on_level_change(hook: Callable[..., None]) -> None:
     Called as hook(incident, from_level=…, actor=…, now=…), the incident already at its new level."""
     if hook not in _LEVEL_CHANGE_HOOKS:
         _LEVEL_CHANGE_HOOKS.append(hook)
+
+
+def after_act(hook: Callable[..., None]) -> None:
+    """Let an app follow an act with one of its own, inside the same transaction (e.g. dispatch
+    sends a case registered at the command centre to its default departments when the routing
+    says so). Called as hook(incident, action=…, entry=…, actor=…, now=…) after the act's entry,
+    photos, level-change hooks and notifications are written; a hook that runs an act goes
+    through ``transition()`` again, so it is claimed, versioned and on the timeline like any other."""
+    if hook not in _AFTER_ACT_HOOKS:
+        _AFTER_ACT_HOOKS.append(hook)
 
 
 def act_label(name: str) -> str:
@@ -259,6 +271,8 @@ def transition(
                 hook(incident, from_level=from_level, actor=actor, now=now)
         for users, kind in notifications:
             notify(users, incident, kind, text=note, action=action, params=params, exclude=actor, now=now)
+        for hook in _AFTER_ACT_HOOKS:
+            hook(incident, action=action, entry=entry, actor=actor, now=now)
     return entry
 
 

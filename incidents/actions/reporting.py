@@ -20,23 +20,14 @@ from accounts.capabilities import Capability, can, role_can
 from grids.models import Area, Level
 from grids.queries import lookup_point, served_district
 
-from .. import clock, deadlines
+from .. import clock, deadlines, numbering
 from ..errors import Forbidden, InvalidInput
 from ..models import Category, Incident, Patrol, PhotoStage, Source, Status, TimelineEntry, Urgency
+from ..routing import route_for
 from .acts import area_at_level, resolve_at_grid
+from ..photos import PreparedPhoto
 from .machine import Act, prepare, save_photos
 
-
-# Where a case starts: grid workers and residents' reports at the grid (小事不出网格), a hotline
-# call at the command centre, which may send it down.
-START_LEVEL = {
-    Source.PATROL: Level.GRID,
-    Source.SELF_REPORT: Level.GRID,
-    Source.API: Level.GRID,
-    Source.OPEN311: Level.GRID,
-    Source.HOTLINE: Level.DISTRICT,
-    Source.RESIDENT: Level.GRID,
-}
 
 # One limit for every channel: GeoReport v2's 4,000 characters (Open311 clients send that much).
 DESCRIPTION_MAX_LENGTH = 4000
@@ -67,34 +58,43 @@ def _area_from_lookup(found: dict, level: str) -> Area:
     return area
 
 
-def _insert_report(incident: Incident, entry: TimelineEntry) -> TimelineEntry:
+def _insert_report(incident: Incident, entry: TimelineEntry, district_code: str) -> TimelineEntry:
     """INSERT the case and its first timeline entry in one statement (a data-modifying CTE); the
-    INSERT of the case is compiled by Django from the model, so it follows the model's fields."""
+    INSERT of the case is compiled by Django from the model, so it follows the model's fields.
+    A case without its number yet takes it from the district's counter in the same statement."""
     from django.db.models.sql import InsertQuery
 
     fields = [f for f in Incident._meta.concrete_fields if not f.primary_key]
+    number_sql, number_params = "", []
+    if not incident.number:
+        day = timezone.localdate(incident.created_at)
+        number_sql, number_params = numbering.number_cte(district_code, day)
+        number_sql += ", "
+        incident.number = numbering.number_expression(day)
     query = InsertQuery(Incident)
     query.insert_values(fields, [incident])
     compiler = query.get_compiler(using="default")
-    compiler.returning_fields = [Incident._meta.pk]
+    compiler.returning_fields = [Incident._meta.pk, Incident._meta.get_field("number")]
     (case_sql, case_params), = compiler.as_sql()
     # The first deadline joins the case's deadline history in the same statement (incidents.deadlines).
     history = deadlines.history_insert_sql(
         "new_case", incident="new_case.id", level="%s", deadline="%s", started_at="%s", set_at="%s", action="'report'"
     )
     sql = (
-        f"WITH new_case AS ({case_sql}), first_deadline AS ({history}) "
+        f"WITH {number_sql}new_case AS ({case_sql}), first_deadline AS ({history}) "
         "INSERT INTO incidents_timelineentry (incident_id, version, at, actor_id, action, from_status, to_status, "
         "from_level, to_level, to_area_id, params, note) "
-        "SELECT new_case.id, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}'::jsonb, %s FROM new_case RETURNING incident_id, id"
+        "SELECT new_case.id, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}'::jsonb, %s FROM new_case "
+        "RETURNING incident_id, id, (SELECT number FROM new_case)"
     )
     params = [
-        *case_params, incident.level, incident.deadline, incident.deadline_started_at, incident.created_at, entry.version, entry.at, entry.actor_id, entry.action, entry.from_status, entry.to_status,
+        *number_params, *case_params, incident.level, incident.deadline, incident.deadline_started_at, incident.created_at,
+        entry.version, entry.at, entry.actor_id, entry.action, entry.from_status, entry.to_status,
         entry.from_level, entry.to_level, entry.to_area_id, entry.note,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        incident.pk, entry.pk = cursor.fetchone()
+        incident.pk, entry.pk, incident.number = cursor.fetchone()
     incident._state.adding = False
     incident._state.db = "default"
     entry.incident = incident
@@ -156,11 +156,12 @@ def _served_district(location: Point) -> Area:
     return _area_from_lookup({Level.DISTRICT: {**served, "area_m2": None}}, Level.DISTRICT)
 
 
-def _where_filed(location: Point, reporter, source: str) -> tuple[Area | None, Area, str, Area]:
-    """(cell, filed under, starting level, area holding it) for a report at ``location``.
+def _where_filed(location: Point, category: Category, urgency: str, source: str, settled: bool) -> tuple[Area | None, Area, str, Area, str]:
+    """(cell, filed under, starting level, area holding it, district code) for a report at ``location``.
 
-    Outside every cell the case is still accepted, at district level, filed under the smallest
-    area holding the point, or else under the served district within GPS error of it.
+    The starting level is the routing's (``incidents.routing.route_for``). Outside every cell the
+    case is still accepted, at district level, filed under the smallest area holding the point, or
+    else under the served district within GPS error of it.
     """
     found = lookup_point(location.x, location.y)
     cell = filed = None
@@ -173,16 +174,35 @@ def _where_filed(location: Point, reporter, source: str) -> tuple[Area | None, A
                 break
         if filed is None:
             filed = _served_district(location)
-    level = START_LEVEL[source] if cell is not None else Level.DISTRICT
+    level = route_for(category, urgency, source=source, in_cell=cell is not None, settled=settled).level
     if level == Level.GRID:
         area = cell
-    elif Level.DISTRICT in found:
-        area = _area_from_lookup(found, Level.DISTRICT)
+    elif level in found:
+        area = _area_from_lookup(found, level)
     else:
-        area = area_at_level(filed, Level.DISTRICT)
+        area = area_at_level(filed, level)
     if area is None:
         raise InvalidInput(_("No current district holds this location."), field="location")
-    return cell, filed, level, area
+    return cell, filed, level, area, filed.code[:6]
+
+
+def _write(incident: Incident, first_entry: TimelineEntry, prepared: Sequence[PreparedPhoto], district_code: str,
+           *, in_transaction: bool) -> None:
+    """Insert the case with its number, its first timeline entry and its photos."""
+    if prepared or in_transaction:
+        if not connection.in_atomic_block:
+            # The number first, in its own statement: the counter's row lock then ends at once
+            # instead of lasting while the photos are written.
+            incident.number = numbering.take_numbers(district_code, timezone.localdate(incident.created_at))[0]
+        # Photos join the same transaction; inside a caller's transaction a savepoint keeps a
+        # duplicate client_id from spoiling it.
+        with transaction.atomic():
+            entry = _insert_report(incident, first_entry, district_code)
+            save_photos(incident, entry, prepared, PhotoStage.BEFORE, incident.reporter)
+    else:
+        # One statement takes the number and inserts the case and its first timeline entry:
+        # atomic by itself, and one round trip on the hottest write path (a report without photos).
+        _insert_report(incident, first_entry, district_code)
 
 
 def report_incident(
@@ -198,6 +218,7 @@ def report_incident(
     contact: str = "",
     patrol: Patrol | None = None,
     client_id: uuid.UUID | str | None = None,
+    settled: bool = False,
     now: datetime | None = None,
 ) -> tuple[Incident, bool]:
     """File a case; answers (incident, created). A report re-sent with the same ``client_id`` by the
@@ -206,7 +227,10 @@ def report_incident(
     1. Check category, location, urgency, source and patrol; clean the photos — before any write.
     2. Find the cell by point lookup. Outside every cell the case is still accepted, flagged, at
        district level, filed under the smallest area holding the point (or the reporter's district).
-    3. Start the clock of the starting level, insert the case, its first timeline entry and photos.
+    3. Route it: the starting level from the class, the condition and the source (``routing``);
+       ``settled`` (a grid worker settled it already) keeps it at the grid.
+    4. Start the clock of the starting level; insert the case with its number (``numbering``), its
+       first timeline entry and photos.
     """
     if client_id:
         try:
@@ -221,7 +245,7 @@ def report_incident(
     )
     prepared = prepare(photos)
 
-    cell, filed, level, area = _where_filed(location, reporter, source)
+    cell, filed, level, area, district_code = _where_filed(location, category, urgency, source, settled)
     now = now or timezone.now()
     due = clock.due_for(category.pk, level, urgency, now)
     incident = Incident(
@@ -253,16 +277,7 @@ def report_incident(
         to_level=level, to_area=area, note=description[:500],
     )
     try:
-        if prepared or (client_id and connection.in_atomic_block):
-            # Photos join the same transaction; inside a caller's transaction a savepoint keeps a
-            # duplicate client_id from spoiling it.
-            with transaction.atomic():
-                entry = _insert_report(incident, first_entry)
-                save_photos(incident, entry, prepared, PhotoStage.BEFORE, reporter)
-        else:
-            # One statement inserts the case and its first timeline entry: atomic by itself, and one
-            # round trip instead of four on the hottest write path (a report without photos).
-            _insert_report(incident, first_entry)
+        _write(incident, first_entry, prepared, district_code, in_transaction=bool(client_id and connection.in_atomic_block))
     except IntegrityError:
         if client_id:
             existing = Incident.objects.filter(reporter=reporter, client_id=client_id).first()
@@ -279,7 +294,7 @@ def report_settled_at_grid(*, reporter, after_photos: Sequence, note: str = "", 
     if not after:
         raise InvalidInput(_("Add a photo of the place after the work."), field="after_photos")
     with transaction.atomic():
-        incident, created = report_incident(reporter=reporter, **report)
+        incident, created = report_incident(reporter=reporter, settled=True, **report)
         if created:
             resolve_at_grid(incident, actor=reporter, after_photos=after, note=note)
     return incident, created

@@ -98,18 +98,21 @@ def test_a_case_goes_round_the_loop_and_the_dashboard_counts_the_return(
     shizheng = browser.new_context().new_page()
     login(shizheng, world.department_handler)
     shizheng.goto(f"{live_server.url}/dispatch/inbox/")
-    shizheng.get_by_role("link", name=f"#{pk} 井盖缺失或破损").click()
+    shizheng.get_by_role("link", name=f"{hotline_case.number} 井盖缺失或破损").click()
     shizheng.fill("#return-note", "井盖属于水务公司")
     shizheng.get_by_role("button", name="退回", exact=True).click()
     expect(shizheng.locator(".messages")).to_contain_text("已完成")
     assert Assignment.objects.get(incident_id=pk, department=world.department).status == "returned"
     assert _status(pk) == Status.REGISTERED
 
-    # The dispatcher re-dispatches from the case page, by keyboard: d, untick 市政 (2), tick 水务 (1), Enter.
+    # The dispatcher re-dispatches from the case page, by keyboard: 市政, which returned it, is not
+    # ticked again and is marked; d, tick 水务 (1), Enter.
     centre.goto(f"{live_server.url}/dispatch/case/{pk}/")
     expect(centre.locator(".timeline")).to_contain_text("井盖属于水务公司")
+    form = centre.locator("#dispatch-form")
+    expect(form.get_by_label("市政")).not_to_be_checked()
+    expect(form.locator("label.returned")).to_contain_text("退回过")
     centre.keyboard.press("d")
-    centre.keyboard.press("2")
     centre.keyboard.press("1")
     centre.keyboard.press("Enter")
     expect(centre.locator(".messages")).to_contain_text("派遣")

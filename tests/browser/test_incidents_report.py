@@ -53,10 +53,10 @@ def test_a_grid_worker_files_a_report_with_a_photo_and_gps_and_sees_it_on_the_ma
     assert max(photo.width, photo.height) == 1600  # made smaller on the phone before sending
 
     page.goto(f"{live_server.url}/incidents/?view=map")
-    expect(page.locator("#cases")).to_contain_text(f"#{incident.pk} 暴露垃圾")
+    expect(page.locator("#cases")).to_contain_text(f"{incident.number} 暴露垃圾")
     expect(page.locator("#casemap")).to_have_attribute("data-loaded", "1")
     page.locator("#casemap path.leaflet-interactive").first.click(force=True)
-    expect(page.locator(".leaflet-popup-content")).to_contain_text(f"#{incident.pk}")
+    expect(page.locator(".leaflet-popup-content")).to_contain_text(incident.number)
 
 
 def test_a_report_made_offline_waits_on_the_phone_and_goes_when_the_connection_returns(reporting_phone, phone_context):

@@ -142,11 +142,15 @@ def test_the_department_inbox_and_case_page_offer_accept_return_and_feedback(wor
     incident = dispatched_case()
     client = browser_for(world.department_handler)
     inbox = client.get("/dispatch/inbox/")
-    assert inbox.status_code == 200 and f"#{incident.pk}".encode() in inbox.content
+    assert inbox.status_code == 200 and incident.number.encode() in inbox.content
     page = client.get(f"/dispatch/case/{incident.pk}/").content.decode()
-    for action in ("accept", "return", "feedback", "request_extension"):
+    for action in ("accept", "return", "feedback"):
         assert f"/act/{action}/" in page
     assert "/act/dispatch/" not in page
+    assert "/act/request_extension/" not in page  # more time only once accepted
+    actions.accept(incident, actor=world.department_handler)
+    incident.refresh_from_db()
+    assert "/act/request_extension/" in client.get(f"/dispatch/case/{incident.pk}/").content.decode()
     client.post(f"/dispatch/case/{incident.pk}/act/return/", {"note": "不归我们", "version": incident.version})
     assert Assignment.objects.get(incident=incident).status == "returned"
 
@@ -156,8 +160,8 @@ def test_the_grid_worker_sees_the_checks_asked_of_them_and_answers_from_the_list
     actions.feedback(incident, actor=world.department_handler, photos=[photo()])
     actions.request_verification(incident, actor=world.dispatcher)
     client = browser_for(world.grid_worker_a)
-    assert f"#{incident.pk}".encode() in client.get("/dispatch/checks/").content
-    assert f"#{incident.pk}".encode() not in browser_for(world.grid_worker_b).get("/dispatch/checks/").content
+    assert incident.number.encode() in client.get("/dispatch/checks/").content
+    assert incident.number.encode() not in browser_for(world.grid_worker_b).get("/dispatch/checks/").content
     client.post(
         f"/dispatch/case/{incident.pk}/act/verify/", {"passed": "true", "version": incident.version, "next": "/dispatch/checks/"}
     )
@@ -188,6 +192,7 @@ def test_the_case_page_renders_at_every_stage_for_the_centre_and_the_department(
     actions.dispatch(incident, actor=world.dispatcher, departments=[world.department])
     with time_machine.travel(timezone.now() + timedelta(days=20), tick=False):  # the department is late
         pages("supervise")
+    actions.accept(incident, actor=world.department_handler)
     actions.request_extension(
         incident, actor=world.department_handler, deadline=timezone.now() + timedelta(days=40), reason="等配件"
     )

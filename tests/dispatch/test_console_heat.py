@@ -9,7 +9,7 @@ from shapely.geometry import box
 
 from accounts.models import Role, User
 from dispatch import actions
-from dispatch.queries import heat_payload
+from dispatch.heat import heat_payload
 from incidents.actions import report_incident
 from incidents.models import Category, Incident
 

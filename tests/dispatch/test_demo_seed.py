@@ -7,7 +7,7 @@ import time
 
 from dispatch import demo, indicators
 from dispatch.models import Assignment, DepartmentCategory, ExtensionRequest, Supervision
-from incidents.models import Incident, Status
+from incidents.models import Incident, Status, TimelineEntry
 from dispatch.kinds import CaseStatus
 
 
@@ -31,7 +31,11 @@ def test_the_demo_fills_every_stage_once_and_quickly(world):
         Status.REGISTERED,
         Status.REJECTED,
     } <= statuses
-    assert Assignment.objects.filter(status="returned", return_reason="消防栓归水务部门管理").count() == 1
+    assert Assignment.objects.filter(status="returned", return_reason="该井盖属于水务公司").count() == 1
+    # The routing rule dispatched the collapsed road and the burst main at registration; the
+    # dispatcher corrected the first.
+    acts = list(TimelineEntry.objects.filter(incident__in=cases).values_list("action", flat=True))
+    assert acts.count("auto_dispatch") == 2 and acts.count("correct_dispatch") == 1
     assert Supervision.objects.exists() and ExtensionRequest.objects.filter(status="pending").exists()
     assert cases.filter(level="street").exists()  # handed to the locality
 

@@ -66,7 +66,7 @@ def test_only_a_registered_case_at_the_centre_can_be_dispatched(world, hotline_c
     from incidents.actions import report_incident
     from .conftest import inside
 
-    at_grid, _ = report_incident(reporter=world.grid_worker_a, category=category("C0102"), location=inside(world.cell_a))
+    at_grid, _ = report_incident(reporter=world.grid_worker_a, category=category("E0103"), location=inside(world.cell_a))
     case_acts.register(at_grid, actor=world.grid_worker_a)
     with pytest.raises(NotAllowed) as error:
         actions.dispatch(at_grid, actor=world.dispatcher, departments=[world.department])
@@ -156,6 +156,7 @@ def test_an_extension_approved_moves_the_deadlines_and_a_refusal_needs_a_reason(
     incident = dispatched_case()
     share = Assignment.objects.get(incident=incident)
     old = share.deadline
+    actions.accept(incident, actor=world.department_handler)  # more time only once accepted
     with pytest.raises(InvalidInput) as error:
         actions.request_extension(incident, actor=world.department_handler, deadline=old, reason="配件需订购")
     assert error.value.field == "deadline"

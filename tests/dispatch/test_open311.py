@@ -23,6 +23,7 @@ BASE = "/open311/v2"
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
 REQUEST_FIELDS = {
     "service_request_id",
+    "case_number",
     "status",
     "status_notes",
     "service_name",
@@ -123,15 +124,17 @@ def test_a_request_enters_the_same_workflow_and_answers_its_id_without_a_token(c
     response = file(city_app, app_key, world, **{"attribute[urgency]": "urgent"})
     assert response.status_code == 201, response.content
     [answer] = response.json()
-    # The spec: service_request_id or token — the case exists at once, so the id alone.
-    assert set(answer) >= {"service_request_id", "service_notice"} and "token" not in answer
+    # The spec: service_request_id or token — the case exists at once, so the id alone (and our case number).
+    assert set(answer) >= {"service_request_id", "case_number", "service_notice"} and "token" not in answer
     incident = Incident.objects.get(pk=int(answer["service_request_id"]))
+    # Routed like every report: an urgent manhole cover goes to the command centre's intake at once.
     assert (incident.source, incident.status, incident.level, incident.cell) == (
         Source.OPEN311,
         Status.REPORTED,
-        "grid",
+        "district",
         world.cell_a,
     )
+    assert answer["case_number"] == incident.number
     assert incident.category.code == "C0101" and incident.urgency == "urgent" and incident.address == "东四北大街1号"
     assert incident.timeline.get(version=1).action == "report"
     stored = Open311Request.objects.get(incident=incident)
@@ -190,13 +193,11 @@ def test_the_app_follows_its_request_to_closing_with_the_centres_notes(city_app,
     assert item["lat"] == pytest.approx(incident.location.y, abs=3e-4) and item["media_url"] == "https://img.example.cn/cover.jpg"
     assert "resident@example.cn" not in str(item) and "13800000000" not in str(item)
 
-    # The grid worker asks for help up to the centre, which dispatches to 市政.
+    # Routed to the centre's intake at once (no three "ask for help" clicks): registered, dispatched to 市政.
     from incidents import actions as case_actions
 
-    case_actions.register(incident, actor=world.grid_worker_a)
-    for _ in range(3):
-        case_actions.request_help(incident, actor=world.dispatcher, reason="需要部门处理")
     assert incident.level == "district"
+    case_actions.register(incident, actor=world.dispatcher)
     actions.dispatch(incident, actor=world.dispatcher, departments=[world.department])
     [item] = city_app.get(f"{BASE}/requests/{pk}.json").json()
     assert item["agency_responsible"] == "市政" and item["expected_datetime"] == timezone.localtime(incident.deadline).isoformat()

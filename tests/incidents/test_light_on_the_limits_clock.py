@@ -66,10 +66,11 @@ def test_a_working_hours_case_filed_on_friday_afternoon_stays_green_over_the_wee
 
 
 def test_a_working_days_limit_stays_green_through_the_national_day_holidays(world, file_case, api_as):
-    # The lamp class has 1 working day at grid level. Filed on Monday 30 September 2024: 1–7 October
-    # are holidays, so the day counted is Tuesday 8 October, due at its close.
+    # Dirty roads (a minor matter, starting at the grid) have 1 working day at grid level. Filed on
+    # Monday 30 September 2024: 1–7 October are holidays, so the day counted is Tuesday 8 October,
+    # due at its close.
     with time_machine.travel(shanghai(2024, 9, 30, 10, 0), tick=False):
-        incident = file_case(code="C0102")
+        incident = file_case(code="E0103")
     assert incident.deadline == shanghai(2024, 10, 8, 17, 30)
     # 75 % of that day's 7 office hours: 5.25 h after 9:00 on the 8th, lunch excluded.
     assert incident.warn_at == shanghai(2024, 10, 8, 15, 45)

@@ -37,7 +37,7 @@ def test_the_list_shows_lights_and_hides_cases_outside_the_jurisdiction(world, b
     mine = file_case()
     theirs = file_case(reporter=world.grid_worker_b, where=world.cell_b)
     html = browser_as(world.grid_worker_a).get("/incidents/").content.decode()
-    assert f"#{mine.pk} " in html and f"#{theirs.pk} " not in html
+    assert f"{mine.number} " in html and f"{theirs.number} " not in html
     assert 'class="light green"' in html
     assert browser_as(world.grid_worker_a).get(f"/incidents/{theirs.pk}/").status_code == 404
 
@@ -67,7 +67,7 @@ def test_the_community_inbox_lists_cases_at_its_level_and_unpatrolled_cells(worl
     actions.request_help(incident, actor=world.grid_worker_a, reason="需要协调")
     page = browser_as(world.community_staff).get("/incidents/inbox/")
     html = page.content.decode()
-    assert f"#{incident.pk} " in html
+    assert f"{incident.number} " in html
     assert world.cell_a.code in html and len(page.context["unpatrolled"]) == len(page.context["coverage"]) > 1
 
 

@@ -1,7 +1,11 @@
 /* The dispatchers' console: a queue that refreshes itself, a map, and the keyboard.
  *
  * The queue is polled from queue.json every few seconds (no websockets: a poll is cheap and
- * survives proxies and reconnections). The selection is kept by case number across refreshes.
+ * survives proxies and reconnections), and the intake (受理) is asked every second whether a report
+ * arrived (intake.json, a narrow count), so a new report shows within a second. The selection is
+ * kept by case across refreshes. Register + dispatch is two keys: "d" on a case waiting in the
+ * intake registers it and opens the dispatch form with its default departments ticked (less any
+ * that returned it), and Enter dispatches.
  * Acts are POSTed to the same endpoint the case page uses, asking for JSON; a 409 (somebody
  * else acted first) is shown as a message and the queue is reloaded at once.
  */
@@ -121,7 +125,7 @@
       marker.light = item.light;
       marker.selected = selected;
       marker.setStyle(markerStyle(item));
-      marker.setTooltipContent("#" + item.id + " " + esc(item.category));
+      marker.setTooltipContent(esc(item.label) + " " + esc(item.category));
       if (selected && marker._map) marker.bringToFront();
       seen[item.id] = true;
       bounds.push(latlng);
@@ -270,7 +274,7 @@
         return '<li class="case-row' + (item.id === state.selected ? " selected" : "") + '" data-id="' + item.id + '" aria-selected="' +
           (item.id === state.selected) + '">' +
           '<span class="light ' + esc(item.light || "") + '"></span>' +
-          '<a class="case-no" href="' + config.caseUrl.replace("/0/", "/" + item.id + "/") + '">#' + item.id + "</a> " +
+          '<a class="case-no" href="' + config.caseUrl.replace("/0/", "/" + item.id + "/") + '">' + esc(item.label) + "</a> " +
           '<strong>' + esc(item.category) + "</strong>" +
           (item.urgent ? ' <span class="tag urgent">' + esc(T.urgent) + "</span>" : "") +
           (item.returns ? ' <span class="tag">' + esc(T.returned) + " ×" + item.returns + "</span>" : "") +
@@ -295,13 +299,13 @@
   function renderPreview() {
     var item = current();
     if (!item) { previewEl.innerHTML = ""; return; }
-    previewEl.innerHTML = "<h2>#" + item.id + " " + esc(item.category) + "</h2>" +
+    previewEl.innerHTML = "<h2>" + esc(item.label) + " " + esc(item.category) + "</h2>" +
       '<p><span class="light ' + esc(item.light || "") + '"></span> ' + esc(item.status_label) + "</p>" +
       "<dl><dt>" + esc(item.major) + "</dt><dd>" + esc(item.area) + "</dd>" +
       (item.address ? "<dt>" + esc(T.address) + "</dt><dd>" + esc(item.address) + "</dd>" : "") +
       "<dt>" + esc(T.deadline) + "</dt><dd>" + shortTime(item.deadline) + "</dd></dl>" +
       '<p class="desc">' + esc(item.description) + "</p>" +
-      '<p><a class="button primary" href="' + config.caseUrl.replace("/0/", "/" + item.id + "/") + '">#' + item.id + " ↵</a></p>";
+      '<p><a class="button primary" href="' + config.caseUrl.replace("/0/", "/" + item.id + "/") + '">' + esc(item.label) + " ↵</a></p>";
   }
 
   function select(id, scroll) {
@@ -348,22 +352,61 @@
     act(item, "register").then(function (data) { flash(data.detail, !data.ok); load(); });
   }
 
+  // "d": a case still waiting in the intake is registered first; the form opens on the version the
+  // registration answered, unless the routing rule dispatched the case at once.
+  function registerAndDispatch(item) {
+    if (item.status !== "reported") { openDispatch(item); return; }
+    flash(fmt(T.registering, { label: item.label }), false);
+    state.registering = true;
+    state.enterQueued = false;
+    act(item, "register").then(function (data) {
+      state.registering = false;
+      if (!data.ok) { flash(data.detail, true); load(); return; }
+      item.version = data.version;
+      item.status = data.status;
+      flash(data.detail, false);
+      if (data.status === "registered") {
+        openDispatch(item);
+        // Enter typed while the registration was on its way dispatches as ticked.
+        if (state.enterQueued && dialog.open) document.getElementById("dispatch-form").requestSubmit();
+      }
+      state.enterQueued = false;
+      load();
+    });
+  }
+
   function openDispatch(item) {
     if (item.status !== "registered") { flash(item.status_label, true); return; }
-    document.getElementById("dispatch-title").textContent = fmt(T.dispatchTitle, { id: item.id });
+    document.getElementById("dispatch-title").textContent = fmt(T.dispatchTitle, { label: item.label });
     document.getElementById("dispatch-case").textContent = item.category + " · " + item.area;
     document.getElementById("dispatch-version").value = item.version;
     document.getElementById("dispatch-error").textContent = "";
     document.getElementById("dispatch-note").value = "";
-    var wanted = defaults[item.category_code] || [];
+    // A department that returned the case is not ticked again, and is marked.
+    var returned = item.returned_departments || [];
+    var wanted = (defaults[item.category_code] || []).filter(function (id) { return returned.indexOf(id) < 0; });
     Array.prototype.forEach.call(dialog.querySelectorAll("[name=departments]"), function (box) {
       box.checked = wanted.indexOf(Number(box.value)) >= 0;
+      var label = box.closest("label"), isReturned = returned.indexOf(Number(box.value)) >= 0;
+      label.classList.toggle("returned", isReturned);
+      var tag = label.querySelector(".returned-tag");
+      if (isReturned && !tag) {
+        tag = document.createElement("span");
+        tag.className = "tag returned-tag";
+        tag.textContent = T.returnedIt;
+        label.appendChild(tag);
+      } else if (!isReturned && tag) {
+        tag.parentNode.removeChild(tag);
+      }
     });
     var none = document.getElementById("dispatch-none");
     none.hidden = wanted.length > 0;
     none.textContent = T.none;
     document.getElementById("dispatch-deadline").value = "";
     dialog.dataset.id = item.id;
+    // The dialog keeps its own case: a refresh may take the case out of the list shown (e.g. out of
+    // the intake once registered) while the form is open.
+    dialog.item = { id: item.id, version: item.version };
     dialog.showModal();
     var first = dialog.querySelector("[name=departments]:checked") || dialog.querySelector("[name=departments]");
     if (first) first.focus();
@@ -371,7 +414,7 @@
 
   document.getElementById("dispatch-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    var item = current();
+    var item = dialog.item;
     if (!item || String(item.id) !== dialog.dataset.id) { dialog.close(); return; }
     var chosen = Array.prototype.map.call(dialog.querySelectorAll("[name=departments]:checked"), function (box) { return box.value; });
     var fields = { departments: chosen, note: document.getElementById("dispatch-note").value };
@@ -399,6 +442,7 @@
   var stageKeys = { Digit1: "", Digit2: "register", Digit3: "dispatch", Digit4: "departments", Digit5: "verify", Digit6: "close" };
   document.addEventListener("keydown", function (event) {
     if (dialog.open || helpDialog.open) return;
+    if (state.registering && event.key === "Enter") { state.enterQueued = true; event.preventDefault(); return; }
     var typing = /^(INPUT|SELECT|TEXTAREA)$/.test(event.target.tagName);
     if (typing) {
       if (event.key === "Escape") { event.target.blur(); queueEl.focus(); }
@@ -412,7 +456,7 @@
       case "k": case "ArrowUp": move(-1); break;
       case "Enter": case "o": if (item) window.location.href = config.caseUrl.replace("/0/", "/" + item.id + "/"); break;
       case "r": if (item) register(item); break;
-      case "d": if (item) openDispatch(item); break;
+      case "d": if (item) registerAndDispatch(item); break;
       case "/": document.getElementById("f-q").focus(); break;
       case "?": helpDialog.showModal(); break;
       default: return;
@@ -442,8 +486,24 @@
     typingTimer = setTimeout(load, 300);
   });
 
+  // The intake's pulse: reload the queue as soon as a report arrives or changes there.
+  var pulse = { stamp: null, busy: false };
+  function checkIntake() {
+    if (pulse.busy || document.hidden) return;
+    pulse.busy = true;
+    H.getJSON(config.intakeUrl)
+      .then(function (data) {
+        if (pulse.stamp !== null && data.stamp !== pulse.stamp) load();
+        pulse.stamp = data.stamp;
+      })
+      .catch(function () {})
+      .then(function () { pulse.busy = false; });
+  }
+
   statusEl.textContent = T.loading;
   load();
+  checkIntake();
   state.timer = setInterval(function () { if (!document.hidden) load(); }, (config.pollSeconds || 5) * 1000);
+  setInterval(checkIntake, (config.intakeSeconds || 1) * 1000);
   queueEl.focus();
 })();

@@ -17,7 +17,7 @@
         onEachFeature: function (f, lyr) {
           var a = document.createElement("a");
           a.href = detail.replace("/0/", "/" + f.properties.id + "/");
-          a.textContent = "#" + f.properties.id + " " + f.properties.category + " · " + f.properties.status;
+          a.textContent = (f.properties.number || "#" + f.properties.id) + " " + f.properties.category + " · " + f.properties.status;
           lyr.bindPopup(a);
         }
       }).addTo(map);

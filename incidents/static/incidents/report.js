@@ -246,7 +246,7 @@
         return queue.remove(item.id).then(function () {
           var link = document.createElement("a");
           link.href = form.dataset.detail.replace("/0/", "/" + res.body.id + "/");
-          link.textContent = O.fmt(t.sent, { id: res.body.id });
+          link.textContent = O.fmt(t.sent, { number: res.body.number || "#" + res.body.id });
           $("result").className = "sent";
           $("result").innerHTML = "";
           $("result").appendChild(link);

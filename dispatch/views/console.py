@@ -1,0 +1,96 @@
+"""The dispatchers' console (a large screen, keyboard first) and the queue it polls."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from accounts.models import Department
+from incidents.models import Source
+
+from .. import queries
+from .common import require_centre
+
+
+@login_required
+def console(request):
+    require_centre(request.user)
+    strings = {
+        "empty": _("No case waits here."),
+        "loading": _("Loading…"),
+        "updated": _("Updated %(time)s"),
+        "offline": _("The queue could not be refreshed; retrying."),
+        "overdue": _("overdue"),
+        "returned": _("returned"),
+        "extension": _("asks for more time"),
+        "dispatchTitle": _("Dispatch case %(label)s"),
+        "none": _("No department owns this " "category: use “Hand to the locality” on the case page."),
+        "done": _("Done: %(action)s."),
+        "urgent": _("urgent"),
+        "returnedIt": _("returned it"),
+        "registering": _("Registering %(label)s…"),
+        "address": _("Address"),
+        "deadline": pgettext("queue", "Deadline"),
+        "minutes": _("%(n)d min"),
+        "hours": _("%(n)d h"),
+        "days": _("%(n)d d"),
+        "layerCases": pgettext("map layer", "Cases"),
+        "layerHeat": pgettext("map layer", "Heatmap"),
+        "clusterTitle": _("%(n)s cases here: click to zoom in"),
+        "heatTotal": _("Heat map: %(n)s cases"),
+    }
+    departments = list(Department.objects.filter(active=True).order_by("code"))
+    return render(
+        request,
+        "dispatch/console.html",
+        {
+            "streets": queries.street_choices(request.user),
+            "categories": queries.category_choices(),
+            "sources": Source.choices,
+            "stages": [
+                ("", _("All stages")),
+                ("register", _("To register")),
+                ("dispatch", _("To dispatch")),
+                ("departments", _("With departments")),
+                ("verify", _("To verify")),
+                ("close", _("To close")),
+                ("deferred", _("On hold")),
+            ],
+            "departments": departments,
+            "defaults": queries.default_department_map(),
+            "strings": strings,
+            "config": {
+                "queueUrl": reverse("dispatch:queue-json"),
+                "intakeUrl": reverse("dispatch:intake-json"),
+                "intakeSeconds": 1,
+                "heatUrl": reverse("dispatch-heat"),
+                "heatSeconds": 30,
+                "caseUrl": reverse("dispatch:case", kwargs={"pk": 0}),
+                "actUrl": reverse("dispatch:act", kwargs={"pk": 0, "action": "ACTION"}),
+                "streetsUrl": reverse("area-list") + "?level=street",
+                "defaultsUrl": reverse("dispatch-defaults"),
+                "tileUrl": settings.GRIDGOV_TILE_URL,
+                "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION,
+                "pollSeconds": 5,
+            },
+        },
+    )
+
+
+@login_required
+def intake_json(request):
+    """The console's one-second pulse: has anything arrived in the intake (受理)?"""
+    require_centre(request.user)
+    return JsonResponse(queries.intake_pulse(request.user))
+
+
+@login_required
+def queue_json(request):
+    require_centre(request.user)
+    payload = queries.queue_payload(request.user, request.GET)
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
