@@ -1,9 +1,40 @@
 """Writes to users' jurisdiction go through these functions."""
 from __future__ import annotations
 
-from django.utils import timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from .models import GridAssignment
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.models import Area, Level
+
+from .capabilities import Capability, can, roles_with
+from .models import GridAssignment, User
+from .scope import scoped
+
+# Bumped after every change of who covers which cell, so that cached views of coverage (the
+# assignment map of a large area, dispatch.workload) are recomputed at once rather than within the minute.
+ASSIGNMENTS_VERSION_KEY = "accounts:assignments:version"
+
+
+def assignments_version() -> float:
+    try:
+        return float(cache.get(ASSIGNMENTS_VERSION_KEY) or 0)
+    except Exception:  # the cache is a speed-up only
+        return 0
+
+
+def _changed() -> None:
+    def bump() -> None:
+        try:
+            cache.set(ASSIGNMENTS_VERSION_KEY, timezone.now().timestamp(), None)
+        except Exception:
+            pass
+
+    transaction.on_commit(bump)
 
 
 def move_assignments(occupant, moves) -> None:
@@ -25,3 +56,88 @@ def move_assignments(occupant, moves) -> None:
             held.add(key)
             fresh.append(GridAssignment(user_id=row.user_id, cell_id=key[1], started_at=now))
     GridAssignment.objects.bulk_create(fresh)
+    _changed()
+
+
+class AssignmentRefused(Exception):
+    """A reassignment that cannot be made; ``field`` names what was wrong (cells, worker)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class Cover:
+    ended: int
+    started: int
+
+
+# Concurrent reassignments of one cell queue behind each other (a lock per cell id, for the transaction).
+_CELL_LOCK = 16_016
+
+
+def cover_cells(actor, cover: dict[int, int | None], *, at: datetime | None = None) -> Cover:
+    """Each cell of ``cover`` is from now on covered by exactly the worker given (None: by nobody).
+
+    The one write of who covers which cell (the map page, the roster import, the demo): the
+    history is kept — a worker's assignment of the cell ends (``ended_at``), the new one starts
+    (``started_at``), a worker who already covers the cell keeps their row. ``actor`` None is the
+    system (the demo); otherwise the actor must be allowed to assign cells, and every cell and
+    worker must lie in their jurisdiction (``accounts.scope.scoped``, the one scoping function):
+    a community's staff assigns only inside her community. ``at`` backdates the change (the
+    demo's history); it may not lie in the future.
+    """
+    at = at or timezone.now()
+    if at > timezone.now() + timedelta(minutes=1):
+        raise AssignmentRefused(_("A reassignment cannot take effect in the future."), "at")
+    cell_ids = sorted({int(cell_id) for cell_id in cover})
+    worker_ids = sorted({int(worker_id) for worker_id in cover.values() if worker_id is not None})
+    _check(actor, cell_ids, worker_ids)
+    wanted = {int(cell_id): (None if worker_id is None else int(worker_id)) for cell_id, worker_id in cover.items()}
+    cells = cell_ids
+    users = [wanted[cell_id] for cell_id in cells]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, id::int) FROM unnest(%s::bigint[]) AS id ORDER BY id", [_CELL_LOCK, cells])
+        cursor.execute(
+            """
+            UPDATE accounts_gridassignment g SET ended_at = GREATEST(g.started_at, %s)
+            FROM unnest(%s::bigint[], %s::bigint[]) AS t (cell_id, user_id)
+            WHERE g.cell_id = t.cell_id AND g.ended_at IS NULL AND g.user_id IS DISTINCT FROM t.user_id
+            """,
+            [at, cells, users],
+        )
+        ended = cursor.rowcount
+        cursor.execute(
+            """
+            INSERT INTO accounts_gridassignment (user_id, cell_id, started_at)
+            SELECT t.user_id, t.cell_id, %s FROM unnest(%s::bigint[], %s::bigint[]) AS t (cell_id, user_id)
+            WHERE t.user_id IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """,
+            [at, cells, users],
+        )
+        started = cursor.rowcount
+        _changed()
+    return Cover(ended=ended, started=started)
+
+
+def _check(actor, cell_ids: list[int], worker_ids: list[int]) -> None:
+    if actor is None:
+        return
+    if not (can(actor, Capability.ASSIGN_CELLS) or can(actor, Capability.IMPORT_ROSTER)):
+        raise AssignmentRefused(_("You may not assign grid cells."), "cells")
+    grid = Area.objects.current().filter(level=Level.GRID)
+    found = set(scoped(grid.filter(pk__in=cell_ids), actor).values_list("pk", flat=True))
+    missing = [cell_id for cell_id in cell_ids if cell_id not in found]
+    if missing:
+        raise AssignmentRefused(
+            _("No such grid cell in your jurisdiction: %(ids)s.") % {"ids": ", ".join(str(i) for i in missing[:10])}, "cells"
+        )
+    workers = User.objects.filter(pk__in=worker_ids, is_active=True, role__in=roles_with(Capability.WORK_CELLS))
+    areas = dict(workers.values_list("pk", "area_id"))
+    visible = set(scoped(Area.objects.filter(pk__in=[a for a in areas.values() if a]), actor).values_list("pk", flat=True))
+    strangers = [worker_id for worker_id in worker_ids if areas.get(worker_id) not in visible]
+    if strangers:
+        raise AssignmentRefused(_("No such grid worker in your jurisdiction."), "worker")

@@ -1,12 +1,22 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import passwords
-from .capabilities import Capability, capabilities_of
+from . import passwords, roster
+from .capabilities import Capability, can, capabilities_of
 from .models import ApiToken, Department, GridAssignment, User
+
+
+class RosterForm(forms.Form):
+    file = forms.FileField(label=_("Roster file (.xlsx or .csv)"))
+    dry_run = forms.BooleanField(label=_("Check only (write nothing)"), required=False, initial=True)
 
 
 class TemporaryPasswordForm(AdminPasswordChangeForm):
@@ -30,6 +40,42 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("role_capabilities",)
     change_password_form = TemporaryPasswordForm
     actions = ["send_reset_links", "set_temporary_passwords"]
+    change_list_template = "admin/accounts/user/change_list.html"
+
+    def get_urls(self):
+        own = [
+            path("import-roster/", self.admin_site.admin_view(self.import_roster_view), name="accounts_user_import_roster"),
+            path("roster-template.xlsx", self.admin_site.admin_view(self.roster_template_view), name="accounts_user_roster_template"),
+        ]
+        return own + super().get_urls()
+
+    def import_roster_view(self, request):
+        """The roster page: upload, check (dry run) or import; every problem per row and column, or the one-time passwords once."""
+        if not can(request.user, Capability.IMPORT_ROSTER):
+            raise PermissionDenied
+        form = RosterForm(request.POST or None, request.FILES or None)
+        context = {**self.admin_site.each_context(request), "title": _("Import the roster"), "form": form, "opts": self.model._meta,
+                   "columns": roster.COLUMNS}
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = roster.import_roster(actor=request.user, filename=upload.name, content=upload.read(),
+                                              dry_run=form.cleaned_data["dry_run"])
+            except roster.RosterRejected as exc:
+                context.update(errors=exc.plan.errors, summary=exc.plan.summary())
+            else:
+                context.update(result=result, summary=result.summary, dry_run=form.cleaned_data["dry_run"])
+        response = TemplateResponse(request, "admin/accounts/user/import_roster.html", context)
+        response["Cache-Control"] = "no-store"  # the page may show one-time passwords
+        return response
+
+    def roster_template_view(self, request):
+        if not can(request.user, Capability.IMPORT_ROSTER):
+            raise PermissionDenied
+        response = HttpResponse(roster.template_workbook(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
+        return response
 
     @admin.action(description=_("Email a one-time link to choose a new password"), permissions=["change"])
     def send_reset_links(self, request, queryset):

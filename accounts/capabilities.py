@@ -30,6 +30,9 @@ from .models import Role
 class Capability(models.TextChoices):
     # grids
     EDIT_BOUNDARIES = "edit_boundaries", _("Redraw and import boundaries")
+    # accounts: the roster and who covers which cell
+    IMPORT_ROSTER = "import_roster", _("Import the roster of staff (grid workers, community and street staff, handlers, dispatchers)")
+    ASSIGN_CELLS = "assign_cells", _("Assign the grid cells of their jurisdiction to grid workers")
     # incidents
     BROWSE_CASES = "browse_cases", _("Browse the cases of their jurisdiction")
     REPORT_CASES = "report_cases", _("Report problems")
@@ -67,6 +70,8 @@ C = Capability
 #   street staff. The command centre does not need them to dispatch a case.
 # * import: community and street staff and GIS administrators.
 # * the reveal audit log: no role (superusers and holders of residents.view_revealaudit).
+# Staff: the district's GIS administrator imports the roster (accounts.roster); community and street
+# staff and the GIS administrator assign the cells of their jurisdiction to grid workers.
 _FIELD_RESIDENTS = {C.SEE_RESIDENT_RECORDS, C.REVEAL_PERSONAL_DATA, C.SEE_SENSITIVE_TAGS, C.RECORD_VISITS, C.READ_POPULATION_STATISTICS}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -75,11 +80,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     # Handle what climbs to their level; import residents of their area.
     Role.COMMUNITY: frozenset({
         C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.HOLD_LEVEL_INBOX, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.IMPORT_RESIDENTS,
-        *_FIELD_RESIDENTS,
+        C.ASSIGN_CELLS, *_FIELD_RESIDENTS,
     }),
     Role.STREET: frozenset({
         C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.HOLD_LEVEL_INBOX, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.IMPORT_RESIDENTS,
-        *_FIELD_RESIDENTS,
+        C.ASSIGN_CELLS, *_FIELD_RESIDENTS,
     }),
     # The district command centre: the console, 12345 calls, dispatch to departments, evaluation.
     Role.DISPATCHER: frozenset({
@@ -90,7 +95,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.DEPARTMENT: frozenset({C.WORK_DEPARTMENT_SHARES, C.ADD_TO_CASES, C.READ_EVALUATION}),
     # Boundaries and files: redraw and import cells, import residents' spreadsheets.
     Role.GIS_ADMIN: frozenset({
-        C.EDIT_BOUNDARIES, C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.SEE_RESIDENT_RECORDS,
+        C.EDIT_BOUNDARIES, C.IMPORT_ROSTER, C.ASSIGN_CELLS, C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.SEE_RESIDENT_RECORDS,
         C.IMPORT_RESIDENTS, C.READ_POPULATION_STATISTICS,
     }),
     # Read-only (no notes or photos on cases either): cases, the evaluation and population statistics of the district.

@@ -1,13 +1,33 @@
-"""Demo departments and one demo user per role (password gridgov-demo; refused in production)."""
+"""Demo departments, one demo user per role (password gridgov-demo; refused in production), and a
+grid worker for every cell.
+
+The demo accounts sign in; the district's other grid workers (one per dozen cells or so, a few
+hundred, with plausible names) have no sign-in and no password: they exist so that every cell is
+covered, the assignment map and the per-worker figures are full, and cases and patrols have their
+people. Their cells are assigned half a year back and part of them handed over two months ago,
+through ``accounts.actions.cover_cells`` (the history the indicators read), in two statements.
+"""
 from __future__ import annotations
+
+import random
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from grids.models import Area, Level
 
-from .models import Department, GridAssignment, Role, User
+from .actions import cover_cells
+from .models import Department, Role, User
+
+CELLS_PER_WORKER = 12
+COVERED_SINCE_DAYS = 180
+HANDOVER_DAYS = 60
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖")
+GIVEN = list("伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆旭宁龙林欣晨阳建国志文海峰东亮芳娜敏静丽艳娟霞秀燕玲桂英红梅琳雪婷倩颖慧莉萍洁琴云")
 
 DEPARTMENTS = [
     ("CG", "城管"), ("SZ", "市政"), ("YL", "园林"), ("HB", "环保"), ("GA", "公安"),
@@ -50,6 +70,49 @@ def seed(*, district: Area, stdout, **_) -> None:
                 user.is_staff = user.is_superuser = True
             user.save()
     worker = User.objects.get(username="gridworker")
-    for cell in cells:
-        GridAssignment.objects.get_or_create(user=worker, cell=cell, ended_at=None)
-    stdout.write(f"Demo accounts ready: {', '.join(a[0] for a in accounts)} (password {settings.GRIDGOV_DEMO_PASSWORD}).")
+    workers = _grid_workers(district, worker, cells)
+    stdout.write(f"Demo accounts ready: {', '.join(a[0] for a in accounts)} (password {settings.GRIDGOV_DEMO_PASSWORD}); "
+                 f"{workers} grid workers without sign-in cover the other cells.")
+
+
+def _grid_workers(district: Area, demo_worker: User, demo_cells: list[Area]) -> int:
+    """A grid worker for every dozen cells of each community (none signs in), with half a year of assignment history."""
+    prefix = f"gw{district.code}"
+    if User.objects.filter(username__startswith=prefix).exists():
+        return User.objects.filter(username__startswith=prefix).count()
+    rng = random.Random(2004)
+    now = timezone.now()
+    demo_ids = {cell.pk for cell in demo_cells}
+    by_community: dict[int, list[int]] = {}
+    for pk, parent_id in (Area.objects.current().filter(level=Level.GRID, code__startswith=district.code)
+                          .order_by("code").values_list("pk", "parent_id")):
+        if pk not in demo_ids:
+            by_community.setdefault(parent_id, []).append(pk)
+    communities = dict(Area.objects.filter(pk__in=by_community).values_list("pk", "code"))
+    unusable = make_password(None)
+    users, plan = [], []
+    for community_id, cell_ids in sorted(by_community.items(), key=lambda item: communities[item[0]]):
+        count = max(1, round(len(cell_ids) / CELLS_PER_WORKER))
+        for index in range(count):
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+            users.append(User(username=f"{prefix}{communities[community_id][6:]}{index + 1:02d}", first_name=name,
+                              role=Role.GRID_WORKER, area_id=community_id, password=unusable))
+        size = -(-len(cell_ids) // count)
+        plan.append((len(users) - count, [cell_ids[i:i + size] for i in range(0, len(cell_ids), size)]))
+    User.objects.bulk_create(users, batch_size=1000)
+    ids = dict(User.objects.filter(username__startswith=prefix).values_list("username", "pk"))
+    first: dict[int, int] = {cell.pk: demo_worker.pk for cell in demo_cells}
+    handover: dict[int, int] = {}
+    for start, chunks in plan:
+        workers = [ids[users[start + k].username] for k in range(len(chunks))]
+        for worker_id, chunk in zip(workers, chunks):
+            first.update({cell_id: worker_id for cell_id in chunk})
+        # In one community in five, the second worker joined two months ago and took over part of the first one's cells.
+        if len(workers) > 1 and rng.random() < 0.2:
+            moved = chunks[0][len(chunks[0]) // 2:]
+            first.update({cell_id: workers[0] for cell_id in moved})
+            handover.update({cell_id: workers[1] for cell_id in moved})
+    cover_cells(None, first, at=now - timedelta(days=COVERED_SINCE_DAYS))
+    if handover:
+        cover_cells(None, handover, at=now - timedelta(days=HANDOVER_DAYS))
+    return len(users)

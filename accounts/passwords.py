@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
@@ -37,15 +38,33 @@ def change_password(user, new_password: str) -> None:
     user.save(update_fields=["password", "must_change_password"])
 
 
-def set_temporary_password(user) -> str:
-    """A random temporary password the user must change at the next sign-in; returned once, never stored in clear."""
+def random_password(user) -> str:
+    """16 random characters without look-alikes (about 93 bits), in groups of four, that the validators accept."""
     while True:
         password = "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(4))
         try:
             validate_password(password, user)
-            break
+            return password
         except Exception:  # noqa: BLE001 - a validator disliked this one (e.g. similarity): draw again
             continue
+
+
+def one_time_password_hash(password: str) -> str:
+    """The stored hash of a random one-time password (accounts.hashers: a fast hash is enough for 93 random bits)."""
+    return make_password(password, hasher="onetime_pbkdf2_sha256")
+
+
+def give_one_time_password(user) -> str:
+    """For a new user (the roster): a random password, changed at the first sign-in; set on the unsaved user, returned once."""
+    password = random_password(user)
+    user.password = one_time_password_hash(password)
+    user.must_change_password = True
+    return password
+
+
+def set_temporary_password(user) -> str:
+    """A random temporary password the user must change at the next sign-in; returned once, never stored in clear."""
+    password = random_password(user)
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])

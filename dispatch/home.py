@@ -61,3 +61,24 @@ def indicators_card(request) -> dict | None:
         "url": reverse("dispatch:indicators"),
         "link_label": _("Open the dashboard"),
     }
+
+
+def workload_card(request) -> dict | None:
+    """Who covers the cells of the user's area: how many nobody covers (the assignment map)."""
+    from grids.models import Level
+
+    from .workload import workload
+
+    area = request.user.area
+    if area is None or area.valid_to is not None or area.level == Level.GRID:
+        return None
+    totals = workload(request.user, area)["totals"]
+    if totals["uncovered"]:
+        body = ngettext(
+            "%(uncovered)d of %(cells)d cells is covered by nobody; %(workers)d grid workers.",
+            "%(uncovered)d of %(cells)d cells are covered by nobody; %(workers)d grid workers.",
+            totals["uncovered"],
+        ) % totals
+    else:
+        body = _("Every one of the %(cells)d cells has its grid worker (%(workers)d grid workers).") % totals
+    return {"title": _("Grid workers"), "body": body, "url": reverse("dispatch:workload"), "link_label": _("Open the assignment map")}

@@ -270,7 +270,7 @@ WITH counted AS (
     FROM incidents_incident i
     LEFT JOIN (
         SELECT DISTINCT incident_id FROM incidents_timelineentry WHERE action = 'rework' AND at >= %(start)s
-    ) r ON r.incident_id = i.id
+    ) r ON r.incident_id = i.id{joins}
     WHERE i.created_at >= %(start)s AND i.created_at < %(end)s AND i.filed_area_id = ANY(%(area_ids)s::bigint[])
     GROUP BY {inner_group}
 ),
@@ -315,8 +315,18 @@ FULL JOIN shares s USING (grouping, key)
 # cells are cut from the filed area's code; a case filed above them (at a street office, outside
 # every cell) has no community or cell and is left out of those groupings, not out of the total.
 _AREA_KEYS = {"street": "a.street", "community": "a.community", "cell": "a.cell"}
+_COVERING_WORKER = "cw.user_id"
+# Joined only when the worker grouping is asked for.
+_COVERING_JOIN = """
+    LEFT JOIN LATERAL (
+        SELECT g.user_id FROM accounts_gridassignment g WHERE g.cell_id = i.filed_area_id AND g.started_at <= i.created_at
+            AND (g.ended_at IS NULL OR g.ended_at > i.created_at) ORDER BY g.started_at, g.id LIMIT 1
+    ) cw ON true"""
 _CASE_KEYS = {
-    "worker": ("i.reporter_id", "i.reporter_id::text"),
+    # The grid worker who covered the case's cell when it was filed, by the assignment history
+    # (accounts.GridAssignment: a worker keeps the cases of a cell they have since handed over, and
+    # the one who takes it over starts from nothing); the earliest of them if two covered it.
+    "worker": (_COVERING_WORKER, f"{_COVERING_WORKER}::text"),
     "category": ("i.category_id", "i.category_id::text"),
     "day": ("(i.created_at AT TIME ZONE %(zone)s)::date", "to_char((i.created_at AT TIME ZONE %(zone)s)::date, 'YYYY-MM-DD')"),
 }
@@ -450,6 +460,7 @@ def _area_sql(groups: Iterable[str]) -> str:
         area_key=area_key,
         area_sets=", ".join(["()"] + [f"({_AREA_KEYS[name]})" for name in areas]),
         sums=_INDICATOR_SUMS,
+        joins=_COVERING_JOIN if "worker" in others else "",
     )
 
 
@@ -491,7 +502,7 @@ def area_indicators(
     now: datetime | None = None,
 ) -> AreaResult:
     """Indicators of the area (every case filed under its code) in the period, and of the groups
-    asked for inside it: street, community, cell, worker (grid workers, by who reported),
+    asked for inside it: street, community, cell, worker (the grid worker who covered the cell when the case was filed),
     category, day — all from one statement that reads each of the area's cases of the period
     once (see ``_AREA_SQL``); only the groupings asked for are computed."""
     if exclude_deferred is None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, workload_views
 
 app_name = "dispatch"
 urlpatterns = [
@@ -12,5 +12,8 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("checks/", views.checks, name="checks"),
     path("indicators/", views.indicators_page, name="indicators"),
+    path("workload/", workload_views.workload_page, name="workload"),
+    path("workload/data.json", workload_views.workload_data, name="workload-data"),
+    path("workload/assign/", workload_views.workload_assign, name="workload-assign"),
     path("indicators/export.xlsx", views.indicators_export, name="indicators-export"),
 ]

@@ -7,6 +7,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .dates import DateError, check_moment
+
 
 def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
@@ -28,6 +30,21 @@ def float_param(request, name: str, low: float, high: float) -> float:
     if not low <= value <= high:
         raise ValidationError({name: [_("Must lie between %(low)s and %(high)s.") % {"low": low, "high": high}]})
     return value
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date-time within the product's years (gridgov.dates): a phone's clock at year 1 or 9999
+    is refused naming the field, not stored (year 1 in Asia/Shanghai is no PostgreSQL timestamp)."""
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError:  # DRF compares a naive year-1 value with its UTC form, which overflows
+            self.fail("overflow")
+        try:
+            return check_moment(moment, self.field_name or "at")
+        except DateError as exc:
+            raise ValidationError(exc.message)
 
 
 class StrictFloatField(serializers.FloatField):

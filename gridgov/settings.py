@@ -150,6 +150,8 @@ AUTHENTICATION_BACKENDS = [
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # One-time passwords only (random, ~93 bits, changed at the first sign-in): accounts.hashers.
+    "accounts.hashers.OneTimePasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -243,6 +245,10 @@ GRIDGOV_TOPOLOGY_TOLERANCE_M2 = float(os.environ.get("GRIDGOV_TOPOLOGY_TOLERANCE
 # An imported feature leaving its parent or its siblings by less than this is snapped to them
 # (grids.snapping); 6-decimal coordinates are off by up to ~0.1 m. 0 turns snapping off.
 GRIDGOV_SNAP_TOLERANCE_M = float(os.environ.get("GRIDGOV_SNAP_TOLERANCE_M", "1.0"))
+# Separation of duties (incidents.rules.duty_conflict): the acts the reporter or a handler of a
+# case (or the handler's department) may not run on it; a minor matter held at grid level is
+# exempt. GRIDGOV_SEPARATED_ACTS="" turns the rule off; other keys keep incidents.rules' defaults.
+GRIDGOV_SEPARATION_OF_DUTIES = {"acts": tuple(env_list("GRIDGOV_SEPARATED_ACTS", "verify,close"))}
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,6 +1,8 @@
-"""Demo cases and patrols for ``manage.py seed_demo``: a few hundred plausible cases across the
-district in every stage of their life, each with a consistent timeline, and a few patrols of the
-demo grid worker. Written with bulk_create (a second or two); running it again adds nothing."""
+"""Demo cases and patrols for ``manage.py seed_demo``: a few thousand plausible cases across the
+district over five months, in every stage of their life, each with the timeline, level, area and
+deadline the state machine's acts would have written (reported by the grid worker who covered the
+cell then, by the assignment history), and patrols of every grid worker over the last two months.
+Written with bulk_create and two INSERT … SELECT statements (a few seconds); running it again adds nothing."""
 from __future__ import annotations
 
 import random
@@ -26,7 +28,9 @@ from .models import (
 )
 from .seeds import ensure_reference_data
 
-CASES = 300
+CASES = 2400
+HISTORY_DAYS = 150  # the demo's cases and patrols go back this far, so "last month" has something to compare
+PATROL_DAYS = 62  # two months: this month and last month
 
 DESCRIPTIONS = {
     "C0101": ["人行道井盖缺失，有人员坠落风险", "雨水井盖破损下陷"],
@@ -89,10 +93,11 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
     dispatcher = User.objects.filter(role=Role.DISPATCHER).first()
     community_staff = User.objects.filter(role=Role.COMMUNITY).first()
     worker_cells = [a.cell for a in GridAssignment.objects.active().filter(user=worker).select_related("cell")] if worker else []
+    covering = _covering(district)
     categories = {c.code: c for c in Category.objects.filter(code__in=DESCRIPTIONS)}
 
-    # A third of the cases in the demo worker's cells, so their pages are lived-in.
-    chosen = [rng.choice(worker_cells) if worker_cells and rng.random() < 0.35 else rng.choice(cells) for _ in range(CASES)]
+    # One case in twenty in the demo worker's two cells, so their pages are lived-in; the rest anywhere.
+    chosen = [rng.choice(worker_cells) if worker_cells and rng.random() < 0.05 else rng.choice(cells) for _ in range(CASES)]
     points = _points_in(sorted({c.id for c in chosen}), 7)
     weights = [w for *_, w in MIX]
     incidents: list[Incident] = []
@@ -103,10 +108,18 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
         if final == "resolved" and not categories[code].grid_resolvable:
             code = rng.choice([c for c in categories if categories[c].grid_resolvable])
         category = categories[code]
-        created = now - timedelta(hours=rng.uniform(1, 24 * 20))
-        in_worker_cell = cell in worker_cells
-        source = Source.PATROL if in_worker_cell else rng.choice([Source.SELF_REPORT, Source.HOTLINE, Source.API])
-        reporter = worker if in_worker_cell else (dispatcher if source == Source.HOTLINE else None)
+        # Most cases are recent (a district's load grows with the season), some go back five months;
+        # what is older than three weeks has mostly been closed by now.
+        created = now - timedelta(hours=rng.uniform(1, 24 * 20) if rng.random() < 0.3 else rng.uniform(24 * 20, 24 * HISTORY_DAYS))
+        if created < now - timedelta(days=21) and rng.random() < 0.85:
+            final, level = rng.choices([("closed", Level.GRID), ("resolved", Level.GRID), ("rejected", Level.GRID)], [70, 24, 6])[0]
+            if final == "resolved" and not category.grid_resolvable:
+                final = "closed"
+        cell_worker = _covering_at(covering, cell.pk, created)
+        source = rng.choice([Source.PATROL, Source.PATROL, Source.SELF_REPORT, Source.HOTLINE, Source.API])
+        if cell_worker is None and source == Source.PATROL:
+            source = Source.SELF_REPORT
+        reporter = cell_worker if source == Source.PATROL else (dispatcher if source == Source.HOTLINE else None)
         lng, lat = points[cell.id]
         area_at = {
             Level.GRID: cell,
@@ -120,11 +133,11 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
             status=Status.REPORTED, level=Level.GRID, area=cell, deadline=created, deadline_started_at=created,
             reporter=reporter, created_at=created, updated_at=created,
         ))
-        plans.append((final, level, area_at, created, reporter))
+        plans.append((final, level, area_at, created, reporter, cell_worker or worker))
     Incident.objects.bulk_create(incidents, batch_size=500)
 
     entries: list[TimelineEntry] = []
-    for incident, (final, level, area_at, created, reporter) in zip(incidents, plans):
+    for incident, (final, level, area_at, created, reporter, worker) in zip(incidents, plans):
         holder_level = Level.GRID
         at = created
         history = []
@@ -179,32 +192,72 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
         batch_size=500,
     )
     TimelineEntry.objects.bulk_create(entries, batch_size=2000)
-    _seed_patrols(worker, worker_cells, rng, now)
+    _seed_patrols(district, now)
     if stdout:
         stdout.write(f"Demo cases: {len(incidents)} with {len(entries)} timeline entries.")
 
 
-def _seed_patrols(worker, cells, rng: random.Random, now) -> None:
-    """Three finished patrols of the demo grid worker over the last days, walking their cells."""
-    if worker is None or not cells or Patrol.objects.filter(worker=worker).exists():
+def _covering(district: Area) -> dict[int, list[tuple]]:
+    """Who covered each cell when: the assignment history (accounts.GridAssignment), by cell."""
+    history: dict[int, list[tuple]] = {}
+    rows = GridAssignment.objects.filter(cell__code__startswith=district.code).order_by("started_at")
+    for cell_id, user_id, started, ended in rows.values_list("cell_id", "user_id", "started_at", "ended_at"):
+        history.setdefault(cell_id, []).append((started, ended, user_id))
+    workers = {u.pk: u for u in User.objects.filter(pk__in={row[2] for rows in history.values() for row in rows})}
+    return {cell_id: [(s, e, workers[u]) for s, e, u in rows] for cell_id, rows in history.items()}
+
+
+def _covering_at(covering: dict[int, list[tuple]], cell_id: int, at) -> User | None:
+    for started, ended, user in covering.get(cell_id, []):
+        if started <= at and (ended is None or ended > at):
+            return user
+    return None
+
+
+_PATROLS_SQL = """
+WITH home AS (
+    SELECT DISTINCT ON (g.user_id) g.user_id, g.cell_id, ST_PointOnSurface(a.boundary) AS centre
+    FROM accounts_gridassignment g JOIN grids_area a ON a.id = g.cell_id
+    WHERE g.ended_at IS NULL AND a.code LIKE %(prefix)s
+    ORDER BY g.user_id, a.code
+),
+made AS (
+    INSERT INTO incidents_patrol (worker_id, cell_id, client_id, started_at, ended_at, distance_m, note)
+    SELECT h.user_id, h.cell_id, gen_random_uuid(), s.start, s.start + interval '50 minutes', 0, ''
+    FROM home h
+    CROSS JOIN LATERAL (
+        -- midnight UTC is 08:00 in Asia/Shanghai: patrols start between 08:00 and 15:00 there
+        SELECT date_trunc('day', %(now)s::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => d) + make_interval(hours => ((h.user_id + d) %% 8)::int) AS start
+        FROM generate_series(1, %(days)s) AS d
+        WHERE (h.user_id * 7 + d * 3) %% 5 < 3
+    ) s
+    RETURNING id, cell_id, started_at
+)
+INSERT INTO incidents_patrolpoint (patrol_id, client_id, at, location, accuracy_m, cell_id)
+SELECT m.id, gen_random_uuid(), m.started_at + make_interval(mins => k * 6),
+    ST_SetSRID(ST_MakePoint(ST_X(h.centre) + 0.0004 * sin(k + m.id), ST_Y(h.centre) + 0.0003 * cos(k * 1.3 + m.id)), 4326),
+    8 + (k %% 7), m.cell_id
+FROM made m JOIN home h ON h.cell_id = m.cell_id CROSS JOIN generate_series(0, 7) AS k
+"""
+
+
+def _seed_patrols(district: Area, now) -> None:
+    """Patrols of every grid worker who covers a cell: three days in five over the last months,
+    eight points each around their first cell, with the distance computed as the patrol's end does."""
+    if Patrol.objects.filter(cell__code__startswith=district.code).exists():
         return
-    centres = _points_in([cell.id for cell in cells], rng.randint(1, 10_000))
-    for days_ago in (2, 1, 0):
-        start = now - timedelta(days=days_ago, hours=rng.uniform(1, 3))
-        patrol = Patrol.objects.create(worker=worker, cell=cells[0], started_at=start, ended_at=start + timedelta(minutes=50))
-        rows = []
-        for cell in cells:
-            x, y = centres[cell.id]
-            for i in range(60):
-                rows.append(PatrolPoint(
-                    patrol=patrol, client_id=uuid.UUID(int=rng.getrandbits(128)), at=start + timedelta(seconds=5 * (i + len(rows))),
-                    location=Point(x + rng.uniform(-0.0003, 0.0003), y + rng.uniform(-0.0003, 0.0003), srid=4326),
-                    accuracy_m=rng.uniform(5, 20), cell=cell,
-                ))
-        PatrolPoint.objects.bulk_create(rows)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE incidents_patrol SET distance_m = COALESCE((SELECT ST_Length(ST_MakeLine(location ORDER BY at)::geography) "
-                "FROM incidents_patrolpoint WHERE patrol_id = %s), 0) WHERE id = %s",
-                [patrol.pk, patrol.pk],
-            )
+    with connection.cursor() as cursor:
+        cursor.execute(_PATROLS_SQL, {"prefix": district.code + "%", "now": now, "days": PATROL_DAYS})
+        cursor.execute(
+            """
+            UPDATE incidents_patrol p SET distance_m = d.metres
+            FROM (
+                SELECT pp.patrol_id, ST_Length(ST_MakeLine(pp.location ORDER BY pp.at)::geography) AS metres
+                FROM incidents_patrolpoint pp JOIN incidents_patrol q ON q.id = pp.patrol_id
+                JOIN grids_area a ON a.id = q.cell_id WHERE a.code LIKE %s
+                GROUP BY pp.patrol_id
+            ) d
+            WHERE d.patrol_id = p.id
+            """,
+            [district.code + "%"],
+        )

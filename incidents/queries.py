@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from accounts.capabilities import Capability, role_can
@@ -146,7 +146,9 @@ def cell_coverage(user, area: Area, day: date) -> list[dict[str, Any]]:
         .annotate(points=Count("id"), workers=Count("patrol__worker", distinct=True), first=Min("at"), last=Max("at"))
     }
     workers: dict[int, list[str]] = {}
-    for assignment in GridAssignment.objects.active().filter(cell__in=cells).select_related("user"):
+    # Who covered each cell on that day, by the assignment history (not who covers it today).
+    held = GridAssignment.objects.filter(cell__in=cells, started_at__lt=end).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+    for assignment in held.select_related("user").order_by("started_at"):
         workers.setdefault(assignment.cell_id, []).append(assignment.user.display_name)
     rows = []
     for cell in cells:

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from residents import privacy
-from gridgov.api import StrictFloatField
+from gridgov.api import BoundedDateTimeField, StrictFloatField
 
 from . import clock
 from .actions.machine import act_label, allowed_acts
@@ -86,7 +86,7 @@ class ActSerializer(serializers.Serializer):
 
 class PointSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text=gettext_lazy("Made by the phone; a point sent twice is stored once."))
-    at = serializers.DateTimeField()
+    at = BoundedDateTimeField()
     lat = StrictFloatField(min_value=-90, max_value=90)
     lng = StrictFloatField(min_value=-180, max_value=180)
     accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0)
@@ -101,7 +101,7 @@ class CheckInSerializer(serializers.Serializer):
     lat = StrictFloatField(min_value=-90, max_value=90)
     lng = StrictFloatField(min_value=-180, max_value=180)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    at = serializers.DateTimeField(required=False)
+    at = BoundedDateTimeField(required=False)
 
 
 class PatrolStartSerializer(serializers.Serializer):

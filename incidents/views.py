@@ -15,13 +15,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.capabilities import Capability, can, role_can
 from accounts.models import GridAssignment
 from accounts.scope import get_scoped_or_404, scoped
+from gridgov.dates import DateError, parse_day
+from gridgov.errors import error_response
 from grids.models import Area, Level
 
 from . import actions, queries
@@ -171,6 +172,8 @@ def _report_strings() -> dict[str, str]:
 @login_required
 def report_page(request):
     """The phone report page; the form is sent by report.js to the API (with an offline queue)."""
+    if not can(request.user, Capability.REPORT_CASES):
+        raise PermissionDenied
     running = Patrol.objects.filter(worker=request.user, ended_at__isnull=True).first()
     return render(request, "incidents/report.html", {
         "taxonomy": queries.taxonomy(request.user),
@@ -270,7 +273,10 @@ def inbox(request):
     """Community and street staff: cases held at their level, and today's patrol coverage."""
     user = request.user
     waiting = queries.waiting_for_level(user).filter(status__in=[*OPEN_STATUSES, Status.HANDLED, Status.VERIFIED]).order_by("deadline", "id")
-    day = parse_date(request.GET.get("date") or "") or timezone.localdate()
+    try:
+        day = parse_day(request.GET["date"], "date") if request.GET.get("date") else timezone.localdate()
+    except DateError as exc:
+        return error_response(request, 400, exc.message, field="date")
     coverage = []
     if user.area_id:
         coverage = queries.cell_coverage(user, user.area, day)

@@ -19,7 +19,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import GridAssignment, User
 from grids.models import Area, Level
 
 from .actions import ensure_default_care_tags
@@ -50,7 +50,7 @@ FOREIGN_PREFIXES = ["E", "G", "P", "K"]
 MOBILE_PREFIXES = ["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "155", "158", "159", "176", "177", "186", "187", "188", "189"]
 
 SEED = 2004
-CELLS_WITH_RESIDENTS = 140  # besides the demo grid worker's two
+CELLS_WITH_RESIDENTS = 220  # besides the demo grid worker's two; at least one in every community
 
 
 def _name(rng: random.Random, gender: str, surname: str | None = None) -> str:
@@ -136,7 +136,13 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
         Area.objects.current().filter(level=Level.GRID, code__startswith=district.code).exclude(pk__in=[c.pk for c in worker_cells])
         .order_by("code").values_list("pk", flat=True)
     )
-    chosen = set(rng.sample(others, min(CELLS_WITH_RESIDENTS, len(others))))
+    # A cell or two with residents in every community, then more at random.
+    by_community: dict[int, list[int]] = {}
+    for pk, parent_id in Area.objects.filter(pk__in=others).values_list("pk", "parent_id"):
+        by_community.setdefault(parent_id, []).append(pk)
+    chosen = {rng.choice(sorted(pks)) for pks in by_community.values()}
+    rest = [pk for pk in others if pk not in chosen]
+    chosen |= set(rng.sample(rest, min(max(0, CELLS_WITH_RESIDENTS - len(chosen)), len(rest))))
     cells = worker_cells + list(Area.objects.filter(pk__in=chosen).select_related("parent").order_by("code"))
     ensure_default_care_tags()
     tags = {t.code: t for t in CareTag.objects.all()}
@@ -234,12 +240,15 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
         PersonTag.objects.bulk_create(person_tags, batch_size=2000)
 
         # Some visits in the grid worker's cells: recent ones, and some long ago, so the due list has work.
+        # Every covered cell's households are visited by their grid worker now and then.
         visits = []
-        if worker is not None:
+        covering = dict(GridAssignment.objects.active().filter(cell_id__in={h.cell_id for h in households}).values_list("cell_id", "user_id"))
+        if worker is not None or covering:
             for household in households:
-                if household.cell_id in worker_cell_ids and rng.random() < 0.6:
-                    days_ago = rng.choice([2, 5, 9, 15, 24, 40, 55, 80])
-                    visits.append(Visit(household=household, worker=worker, visited_on=today - dt.timedelta(days=days_ago),
+                visitor = worker.pk if worker is not None and household.cell_id in worker_cell_ids else covering.get(household.cell_id)
+                if visitor is not None and rng.random() < 0.6:
+                    days_ago = rng.choice([2, 5, 9, 15, 24, 40, 55, 80, 100, 130])
+                    visits.append(Visit(household=household, worker_id=visitor, visited_on=today - dt.timedelta(days=days_ago),
                                         notes=rng.choice(["", "一切正常", "老人身体不适，已联系家属", "反映楼道灯不亮"]),
                                         follow_up_needed=rng.random() < 0.1, created_at=now))
             Visit.objects.bulk_create(visits)

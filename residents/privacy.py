@@ -216,7 +216,8 @@ BIRTH_DATE = "birth_date"
 PERSON_NAME = "person_name"
 EMAIL = "email"
 CONTACT = "contact"
-MASKED_FIELDS = (ID_NUMBER, PHONE, BIRTH_DATE, PERSON_NAME, EMAIL, CONTACT)
+PUBLIC_TEXT = "public_text"  # free text published to anybody (an Open311 description): numbers in it masked
+MASKED_FIELDS = (ID_NUMBER, PHONE, BIRTH_DATE, PERSON_NAME, EMAIL, CONTACT, PUBLIC_TEXT)
 
 MIN_HIDDEN_DIGITS = 4  # 10,000 candidates for a phone number's hidden digits
 
@@ -331,6 +332,27 @@ def mask_contact(value: str) -> str:
     return "".join(out)
 
 
+DATE_IN_TEXT = re.compile(r"(?:19|20)\d\d-\d{1,2}-\d{1,2}")
+ID_NUMBER_IN_TEXT = re.compile(r"(?<![\dXx])\d{17}[\dXx](?![\dXx])|(?<!\d)\d{15}(?!\d)")
+
+
+def mask_numbers_in_text(value: str) -> str:
+    """Free text others wrote ("井盖丢了，请联系我 13812345678"), published as it is except for the
+    personal numbers in it: emails, ID numbers and phone numbers (seven digits or more) masked as
+    their fields are. House numbers, dates and the like stay readable."""
+    text = value or ""
+    text = EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group()), text)
+    text = ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group()), text)
+
+    def phone(found: re.Match) -> str:
+        digits = re.sub(r"\D", "", found.group())
+        if len(digits) < 7 or DATE_IN_TEXT.fullmatch(found.group()):
+            return found.group()
+        return mask_phone(found.group())
+
+    return PHONE_IN_TEXT.sub(phone, text)
+
+
 _MASKS = {
     ID_NUMBER: mask_id_number,
     PHONE: mask_phone,
@@ -338,6 +360,7 @@ _MASKS = {
     PERSON_NAME: mask_name,
     EMAIL: mask_email,
     CONTACT: mask_contact,
+    PUBLIC_TEXT: mask_numbers_in_text,
 }
 
 

@@ -9,8 +9,10 @@ cell of the *other* street's first community).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 from shapely.geometry import box
 
 from accounts.models import Department, GridAssignment, Role, User
@@ -71,8 +73,12 @@ def ensure_world() -> World:
     other, _ = Department.objects.get_or_create(code="SW", defaults={"name": "水务"})
     grid_worker_a = _user("worker_a", Role.GRID_WORKER, community_1)
     grid_worker_b = _user("worker_b", Role.GRID_WORKER, community_2)
-    GridAssignment.objects.get_or_create(user=grid_worker_a, cell=cells_1[0], ended_at=None)
-    GridAssignment.objects.get_or_create(user=grid_worker_b, cell=cell_b, ended_at=None)
+    # Held since long before any test's cases: the indicators count a case for the worker who
+    # covered its cell when it was filed (the assignment history).
+    since = timezone.make_aware(datetime(2020, 1, 1))
+    GridAssignment.objects.get_or_create(user=grid_worker_a, cell=cells_1[0], ended_at=None, defaults={"started_at": since})
+    GridAssignment.objects.get_or_create(user=grid_worker_b, cell=cell_b, ended_at=None, defaults={"started_at": since})
+    GridAssignment.objects.filter(user__in=[grid_worker_a, grid_worker_b], ended_at=None, started_at__gt=since).update(started_at=since)
     return World(
         district=district,
         street_1=streets[0],

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import Department
+from gridgov.dates import DateError, check_moment, parse_moment
 from incidents import clock
 from incidents.errors import InvalidInput, NotAllowed
 from incidents.models import Incident
@@ -17,26 +16,17 @@ from ..models import ExtensionRequest, ExtensionStatus
 
 def parse_deadline(value, *, field: str = "deadline") -> datetime | None:
     """A deadline from a form or JSON: ISO date-time (a naive one is in Asia/Shanghai) or a date
-    (meaning the end of that day's office hours)."""
+    (meaning the end of that day's office hours), within the product's years (gridgov.dates)."""
     if value in (None, ""):
         return None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, clock.office_hours()[-1][1])
-    else:
-        text = str(value).strip()
-        moment = parse_datetime(text.replace(" ", "T")) if "T" in text or " " in text else None
-        if moment is None:
-            day = parse_date(text)
-            if day is None:
-                raise InvalidInput(
-                    _("“%(value)s” is not a date and time; write it as 2025-03-01T17:30.") % {"value": text}, field=field
-                )
-            moment = datetime.combine(day, clock.office_hours()[-1][1])
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.get_current_timezone())
-    return moment
+    try:
+        if isinstance(value, datetime):
+            return check_moment(value, field)
+        if isinstance(value, date):
+            return check_moment(datetime.combine(value, clock.office_hours()[-1][1]), field)
+        return parse_moment(str(value), field, day_ends_at=clock.office_hours()[-1][1])
+    except DateError as exc:
+        raise InvalidInput(exc.message, field=field)
 
 
 def departments_from(raw) -> list[Department]:

@@ -29,6 +29,7 @@ from grids.models import Area, Level
 from grids.queries import lookup_point
 from incidents.actions import IncidentError
 from incidents.models import Category, Incident, Status, TimelineEntry, Urgency
+from residents import privacy
 
 from .. import actions
 from ..models import ACTIVE_ASSIGNMENT, Assignment, Open311Client, Open311Request
@@ -174,13 +175,14 @@ def _request_data(item: Open311Request, departments: dict[int, list[str]], photo
         "status_notes": _status_notes(incident),
         "service_name": incident.category.label,
         "service_code": incident.category.code,
-        "description": incident.description,
+        # Published to anybody: a caller's phone or ID number typed into the text is masked.
+        "description": privacy.mask(privacy.PUBLIC_TEXT, incident.description),
         "agency_responsible": _agency(incident, departments),
         "service_notice": "",
         "requested_datetime": _iso(incident.created_at),
         "updated_datetime": _iso(incident.updated_at),
         "expected_datetime": _iso(incident.deadline),
-        "address": incident.address,
+        "address": privacy.mask(privacy.PUBLIC_TEXT, incident.address),
         "address_id": "",
         "zipcode": "",
         "lat": round(incident.location.y, 6),

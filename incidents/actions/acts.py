@@ -40,7 +40,7 @@ from .. import rules
 from ..errors import InvalidInput, NotAllowed
 from ..kinds import ACTIVE_STATUSES, OPEN_STATUSES
 from ..levels import LEVEL_CHAIN, NEXT_LEVEL, code_at_level
-from ..models import Incident, NotificationKind, PhotoStage, Status, TimelineEntry, Urgency
+from ..models import Incident, NotificationKind, PhotoStage, Status, TimelineEntry
 from ..rules import level_staff
 from .machine import Act, ActRequest, check, prepare, save_photos, transition
 
@@ -60,8 +60,8 @@ def area_at_level(area: Area, level: str) -> Area | None:
 
 
 def resolvable(incident: Incident) -> bool:
-    """A minor matter a grid worker may settle alone (小事不出网格)."""
-    return incident.category.grid_resolvable and incident.urgency != Urgency.URGENT
+    """A minor matter a grid worker may settle alone (小事不出网格): the rule of ``incidents.rules``."""
+    return rules.minor_matter(incident)
 
 
 def register(incident: Incident, *, actor, note: str = "", expected_version: int | None = None) -> TimelineEntry:

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from grids.models import Area
 
-from .. import clock, timeline
+from .. import clock, rules, timeline
 from ..errors import Conflict, Forbidden, InvalidInput, NotAllowed
 from ..levels import is_higher, status_after_level_change
 from ..models import Incident, IncidentPhoto, PhotoStage, Status, TimelineEntry
@@ -125,14 +125,15 @@ def allowed_acts(user, incident: Incident) -> list[Act]:
             continue
         if act.offered is not None and not act.offered(incident):
             continue
-        if act.permission(user, incident):
+        if act.permission(user, incident) and rules.duty_conflict(user, incident, act.name) is None:
             found.append(act)
     return found
 
 
 def check(incident: Incident, name: str, actor, *, expected_version: int | None, note: str = "") -> Act:
     """Refuse an act that cannot run: stale version (409), wrong status or level (400), missing
-    reason (400), not yours (403)."""
+    reason (400), not yours (403), yours to keep apart from (403: the reporter or handler of a case
+    does not verify or close it, ``incidents.rules.duty_conflict``)."""
     act = ACTS[name]
     if expected_version is not None and expected_version != incident.version:
         raise Conflict(
@@ -153,6 +154,9 @@ def check(incident: Incident, name: str, actor, *, expected_version: int | None,
         if act.refusal is not None:
             raise Forbidden(act.refusal(actor, incident))
         raise Forbidden(_("You do not hold case #%(id)s at its level, so you cannot do that.") % {"id": incident.pk})
+    conflict = rules.duty_conflict(actor, incident, name)
+    if conflict is not None:
+        raise Forbidden(conflict)
     return act
 
 

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.capabilities import Capability, role_can
+from accounts.capabilities import Capability, can, role_can
 from grids.models import Area, Level
 from grids.queries import lookup_point, served_district
 
 from .. import clock
-from ..errors import InvalidInput
+from ..errors import Forbidden, InvalidInput
 from ..models import Category, Incident, Patrol, PhotoStage, Source, Status, TimelineEntry, Urgency
 from .acts import area_at_level, resolve_at_grid
 from .machine import Act, prepare, save_photos
@@ -108,7 +108,11 @@ def check_category(category) -> Category:
 
 
 def _check_report(reporter, category, location, urgency, source, patrol, description):
-    """The report's fields, checked and normalised before any write."""
+    """The report's fields, checked and normalised before any write. Only a role that reports
+    problems files one (a leader only reads; a department works what is dispatched to it); an
+    Open311 request is filed by its client's system user, on behalf of the public."""
+    if source != Source.OPEN311 and not can(reporter, Capability.REPORT_CASES):
+        raise Forbidden(_("Your role does not report problems."))
     category = check_category(category)
     location = _check_location(location)
     urgency = urgency or category.default_urgency

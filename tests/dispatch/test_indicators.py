@@ -276,10 +276,15 @@ def test_streets_communities_cells_and_grid_workers_each_get_their_share(world, 
     cells = {row.key: row for row in result.groups["cell"]}
     assert (cells[world.cell_a.code].accepted, cells[world.cell_a2.code].accepted, cells[world.cell_b.code].accepted) == (3, 2, 4)
     workers = {row.name: row for row in result.groups["worker"]}
-    assert list(workers) == [world.grid_worker_a.display_name]  # the dispatcher is not a grid worker
+    # Each case counts for the grid worker who covered its cell when it was filed (cell A: worker A,
+    # cell B: worker B), whoever reported it; cell A2 is nobody's, so its cases are no worker's.
+    assert set(workers) == {world.grid_worker_a.display_name, world.grid_worker_b.display_name}
+    assert workers[world.grid_worker_b.display_name].accepted == 4
+    # Cell A: A and B, closed, and K, a duplicate (accepted, never due); C, which worker A reported
+    # in cell A2, is not theirs.
     assert counts(workers[world.grid_worker_a.display_name], "accepted", "due", "closed", "closed_on_time", "grid_resolved") == (
         3,
-        3,
+        2,
         2,
         1,
         1,
@@ -330,7 +335,7 @@ def test_a_district_counts_only_its_own_cases_in_every_grouping(world, month):
     assert sum(days.values()) == 11 and days["2025-03-03"] == 2  # A and Y, not X
     theirs = indicators.area_indicators(neighbour.code, MARCH, groups=groups, exclude_deferred=True, now=NOW)
     assert (theirs.total.accepted, theirs.total.closed) == (1, 1)
-    assert [row.accepted for row in theirs.groups["worker"]] == [1]
+    assert theirs.groups["worker"] == []  # our worker reported X, but nobody covers that cell
     assert [row.key for row in theirs.groups["cell"]] == [their_cell.code]
 
 

@@ -30,6 +30,7 @@ ALLOWED_FILES: dict[str, str] = {
     # compiles into its statement, and the single-case acts read).
     "incidents/levels.py": "the level chain's level → role table",
     # The masking policy's rows per role are derived from the capability table (roles_with).
+    "accounts/roster/columns.py": "the roster's file format: the words a personnel office writes for each role, and the level of area each answers for",
     "residents/policy.py": "the masking table per role, derived from the capabilities",
 }
 # Seeding and benchmark fixtures create users of each role: data, wherever they live.

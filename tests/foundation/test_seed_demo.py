@@ -81,6 +81,36 @@ def test_one_demo_user_per_role_with_the_demo_password(dongcheng):
     assert Department.objects.filter(name__in=["城管", "市政", "水务"]).count() == 3
 
 
+def test_every_cell_has_a_grid_worker_and_the_history_goes_back_months(dongcheng):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import GridAssignment
+    from dispatch.workload import workload
+    from residents.models import Person
+
+    cells = Area.objects.current().filter(level=Level.GRID, code__startswith="110101")
+    assert not cells.exclude(pk__in=GridAssignment.objects.active().values("cell")).exists()  # nobody's cell: none
+    workers = User.objects.filter(role=Role.GRID_WORKER, area__code__startswith="110101")
+    assert 250 <= workers.count() <= 500  # a few hundred, one per dozen cells or so
+    named = list(workers.exclude(username="gridworker").values_list("first_name", flat=True)[:50])
+    assert all(2 <= len(name) <= 3 for name in named) and len(set(named)) > 40  # plausible, mostly different, Chinese names
+    # Only the demo accounts sign in: the other workers have no password at all.
+    assert not any(user.has_usable_password() for user in workers.exclude(username="gridworker")[:50])
+    assert GridAssignment.objects.filter(ended_at__isnull=False).exists()  # some cells were handed over
+    assert GridAssignment.objects.filter(started_at__lte=timezone.now() - timedelta(days=150)).exists()
+    # Residents in every community.
+    communities = Area.objects.current().filter(level=Level.COMMUNITY, code__startswith="110101").values_list("code", flat=True)
+    with_people = {code[:12] for code in Person.objects.values_list("cell__code", flat=True).distinct()}
+    assert set(communities) <= with_people
+    # The assignment map of the demo community is full on first start.
+    community = User.objects.get(username="community")
+    load = workload(community, community.area)
+    assert load["totals"]["uncovered"] == 0 and load["workers"]
+    assert any(w["patrol_km_30d"] > 0 for w in load["workers"]) and any(w["households"] for w in load["workers"])
+
+
 def test_seeding_again_changes_nothing(dongcheng):
     before = Area.objects.count(), User.objects.count()
     out = StringIO()

@@ -75,3 +75,22 @@ def test_community_staff_see_which_cells_were_patrolled_today(world, api_as):
     assert coverage["patrolled"] == 1 and coverage["total"] == len(by_code) > 1
     # Outside the community: 404.
     assert api_as(world.community_staff).get("/api/v1/patrols/coverage/", {"area": world.community_2.code}).status_code == 404
+
+
+def test_the_coverage_of_a_past_day_names_who_covered_the_cell_then(world):
+    """The daily coverage reads the assignment history: a cell handed over since shows its worker of that day."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.actions import cover_cells
+    from accounts.models import Role, User
+    from incidents.queries import cell_coverage
+
+    newcomer = User.objects.create(username="newcomer", first_name="新人", role=Role.GRID_WORKER, area=world.community_1)
+    cover_cells(None, {world.cell_a.pk: newcomer.pk})
+    today = timezone.localdate()
+    rows = {row["code"]: row for row in cell_coverage(world.community_staff, world.community_1, today - timedelta(days=3))}
+    assert rows[world.cell_a.code]["grid_workers"] == [world.grid_worker_a.display_name]
+    rows = {row["code"]: row for row in cell_coverage(world.community_staff, world.community_1, today + timedelta(days=1))}
+    assert rows[world.cell_a.code]["grid_workers"] == ["新人"]

@@ -239,6 +239,7 @@ CAPABILITY_ROUTES: dict[str, Gate] = {
     "grids:cut_status": Gate(Capability.EDIT_BOUNDARIES),
     "grids:cut_cells": Gate(Capability.EDIT_BOUNDARIES),
     "incidents:hotline": Gate(Capability.TAKE_HOTLINE_CALLS),
+    "incidents:report": Gate(Capability.REPORT_CASES),
     "dispatch:console": Gate(Capability.RUN_COMMAND_CENTRE),
     "dispatch:queue-json": Gate(Capability.RUN_COMMAND_CENTRE),
     "dispatch-queue": Gate(Capability.RUN_COMMAND_CENTRE),

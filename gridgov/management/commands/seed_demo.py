@@ -67,6 +67,10 @@ class Command(BaseCommand):
         if boundaries_only:
             self.stdout.write(self.style.SUCCESS(f"Boundaries ready in {time.monotonic() - started:.1f} s (no demo data)."))
             return
+        timings = [f"boundaries {time.monotonic() - started:.1f} s"]
         for seed_app in APP_DEMOS:
+            part = time.monotonic()
             seed_app(district=area, stdout=self.stdout, progress=progress)
+            timings.append(f"{seed_app.__module__.split('.')[0]} {time.monotonic() - part:.1f} s")
+        self.stdout.write("Time per part: " + ", ".join(timings) + ".")
         self.stdout.write(self.style.SUCCESS(f"Demo district ready in {time.monotonic() - started:.1f} s."))
