@@ -89,6 +89,9 @@ def workload_assign(request):
     """{"cells": [id, …], "worker": id or null}: the cells are from now on covered by that worker (or nobody)."""
     if not can(request.user, Capability.ASSIGN_CELLS):
         return JsonResponse({"detail": _("You may not assign grid cells.")}, status=403)
+    if request.content_type != "application/json":
+        # A form post: its body was read as a form already (by the CSRF check) and is no JSON anyway.
+        return JsonResponse({"detail": _("The request is not JSON."), "field": "body"}, status=400)
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):

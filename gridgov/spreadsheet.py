@@ -22,6 +22,7 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -39,6 +40,19 @@ def safe_cell(value: Any) -> Any:
 
 def safe_row(values: Iterable[Any]) -> list[Any]:
     return [safe_cell(value) for value in values]
+
+
+@dataclass
+class RowError:
+    """One problem of an imported sheet (residents, roster): its row (None: the file or its
+    header), the column's heading as the sheet spells it, and what is wrong."""
+
+    row: int | None
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "reason": self.reason}
 
 
 class FileRejected(Exception):

@@ -39,7 +39,7 @@ class Route:
     level: str
     auto_dispatch: bool = False
     rule_id: int | None = None
-    why: str = "rule"  # rule, fallback, outside_cells, hotline, settled
+    why: str = "rule"  # rule, fallback, outside_cells, hotline, resident, settled
 
 
 def clear_cache() -> None:

@@ -4,15 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass
-class RowError:
-    row: int | None
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
+from gridgov.spreadsheet import RowError  # noqa: F401 (re-exported: one row error for every import)
 
 
 @dataclass

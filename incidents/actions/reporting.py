@@ -29,6 +29,10 @@ from ..photos import PreparedPhoto
 from .machine import Act, prepare, save_photos
 
 
+# Channels of the public, filed on behalf of people without an account: an Open311 request (by its
+# client's system user) and a resident's report from the public page (no reporter at all).
+PUBLIC_SOURCES = (Source.OPEN311, Source.RESIDENT)
+
 # One limit for every channel: GeoReport v2's 4,000 characters (Open311 clients send that much).
 DESCRIPTION_MAX_LENGTH = 4000
 
@@ -117,9 +121,9 @@ def check_category(category) -> Category:
 
 def _check_report(reporter, category, location, urgency, source, patrol, description):
     """The report's fields, checked and normalised before any write. Only a role that reports
-    problems files one (a leader only reads; a department works what is dispatched to it); an
-    Open311 request is filed by its client's system user, on behalf of the public."""
-    if source != Source.OPEN311 and not can(reporter, Capability.REPORT_CASES):
+    problems files one (a leader only reads; a department works what is dispatched to it); the
+    public's channels file on behalf of people without an account here (PUBLIC_SOURCES)."""
+    if source not in PUBLIC_SOURCES and not can(reporter, Capability.REPORT_CASES):
         raise Forbidden(_("Your role does not report problems."))
     category = check_category(category)
     location = _check_location(location)

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from django.contrib.gis.geos import Point
 
+from gridgov.spreadsheet import RowError  # noqa: F401 (re-exported: one row error for every import)
 from grids.models import Area
 
 from ..models import Building, CareTag, Household
@@ -13,16 +14,6 @@ from ..person_input import PersonInput
 
 # progress(phase, done, total): "check", "encrypt", "write".
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class RowError:
-    row: int | None
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
 
 
 @dataclass

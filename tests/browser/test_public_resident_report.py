@@ -34,13 +34,16 @@ def _fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def _close_at_the_grid(world, incident: Incident) -> None:
-    worker = world.grid_worker_a
-    actions.register(Incident.objects.get(pk=incident.pk), actor=worker)
-    actions.handle(Incident.objects.get(pk=incident.pk), actor=worker, photos=[io.BytesIO(_jpeg())], note="内部：已更换灯泡")
-    actions.verify(Incident.objects.get(pk=incident.pk), actor=worker, passed=True)
-    actions.close(Incident.objects.get(pk=incident.pk), actor=worker)
-    dispatch_actions.publish(Incident.objects.get(pk=incident.pk), actor=worker, public_note="路灯已修好，感谢您的反映")
+def _close_at_the_centre(world, incident: Incident) -> None:
+    """A resident's report lands in the command centre's intake: registered and handled there,
+    checked on site by the cell's grid worker, closed by a colleague (separation of duties)."""
+    from tests.dispatch.public_helpers import colleague_dispatcher
+
+    actions.register(Incident.objects.get(pk=incident.pk), actor=world.dispatcher)
+    actions.handle(Incident.objects.get(pk=incident.pk), actor=world.dispatcher, photos=[io.BytesIO(_jpeg())], note="内部：已更换灯泡")
+    actions.verify(Incident.objects.get(pk=incident.pk), actor=world.grid_worker_a, passed=True)
+    actions.close(Incident.objects.get(pk=incident.pk), actor=colleague_dispatcher(world))
+    dispatch_actions.publish(Incident.objects.get(pk=incident.pk), actor=world.dispatcher, public_note="路灯已修好，感谢您的反映")
 
 
 @pytest.fixture
@@ -80,7 +83,7 @@ def test_a_resident_reports_follows_and_judges_a_case_from_a_phone(committed_wor
     page.screenshot(path=str(SHOTS / "public-2-received.png"), full_page=True)
     link = page.locator("#case-link").get_attribute("href")
 
-    _close_at_the_grid(committed_world, incident)
+    _close_at_the_centre(committed_world, incident)
     page.goto(link)
     expect(page.locator("#public-status")).to_have_text("已结案")
     expect(page.locator("#steps")).to_contain_text("路灯已修好，感谢您的反映")

@@ -32,3 +32,27 @@ def file_as_resident(client: Client | None = None, *, where, category: str = "C0
     response = client.post("/public/report/", data, REMOTE_ADDR=ip)
     found = TOKEN_IN_LINK.search(response.get("Location", "") or "")
     return response, (found.group(1) if found else None)
+
+
+def colleague_dispatcher(world):
+    """A second dispatcher of the command centre: separation of duties asks someone other than
+    the one who handled a case to close it."""
+    from accounts.models import Role
+    from tests.world import _user
+
+    return _user("dispatcher_2", Role.DISPATCHER, world.district)
+
+
+def close_at_centre(world, incident):
+    """A case in the command centre's intake worked to its end as the centre does it: registered
+    and handled by one dispatcher, checked on site by the cell's grid worker, closed by a colleague."""
+    from incidents import actions as case_acts
+    from incidents.models import Incident
+
+    from tests.dispatch.conftest import photo
+
+    case_acts.register(Incident.objects.get(pk=incident.pk), actor=world.dispatcher)
+    case_acts.handle(Incident.objects.get(pk=incident.pk), actor=world.dispatcher, photos=[photo()])
+    case_acts.verify(Incident.objects.get(pk=incident.pk), actor=world.grid_worker_a, passed=True)
+    case_acts.close(Incident.objects.get(pk=incident.pk), actor=colleague_dispatcher(world))
+    return Incident.objects.get(pk=incident.pk)

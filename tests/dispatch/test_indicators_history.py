@@ -32,6 +32,8 @@ from incidents import actions as case_acts
 from incidents.models import CaseDeadline, Category, Incident
 
 from .conftest import inside, photo, shanghai
+from accounts.models import Role
+from tests.world import _user
 
 MAY = Period(date(2025, 5, 1), date(2025, 5, 31))
 JUNE = Period(date(2025, 6, 1), date(2025, 6, 30))
@@ -119,8 +121,10 @@ def test_a_closed_period_does_not_move_when_the_sweep_and_later_acts_rewrite_dea
     with _at(shanghai(2025, 6, 5, 9)):
         grid_case = Incident.objects.get(pk=may["G"].pk)
         case_acts.handle(grid_case, actor=world.community_staff, note="已清理", photos=[photo()])
-        case_acts.verify(Incident.objects.get(pk=grid_case.pk), actor=world.community_staff, passed=True)
-        case_acts.close(Incident.objects.get(pk=grid_case.pk), actor=world.community_staff)
+        # Checked and closed by a colleague of the community: not its reporter nor its handler.
+        colleague = _user("community_1_colleague", Role.COMMUNITY, world.community_staff.area)
+        case_acts.verify(Incident.objects.get(pk=grid_case.pk), actor=colleague, passed=True)
+        case_acts.close(Incident.objects.get(pk=grid_case.pk), actor=colleague)
     assert _figures(world, MAY, shanghai(2025, 7, 1, 9)) == frozen
     assert _departments(world, MAY, shanghai(2025, 7, 1, 9)) == frozen_departments
     # June is credited with June's work: H3 due and closed on time; H1 and G carried over

@@ -12,6 +12,8 @@ from incidents.models import Incident
 
 from .conftest import photo
 
+from tests.dispatch.public_helpers import colleague_dispatcher
+
 pytestmark = pytest.mark.django_db
 
 
@@ -24,7 +26,7 @@ def _closed_hotline_case(world, hotline_case, department=None):
     else:
         case_acts.handle(Incident.objects.get(pk=incident.pk), actor=world.dispatcher, photos=[photo()])
     case_acts.verify(Incident.objects.get(pk=incident.pk), actor=world.grid_worker_a, passed=True)
-    case_acts.close(Incident.objects.get(pk=incident.pk), actor=world.dispatcher)
+    case_acts.close(Incident.objects.get(pk=incident.pk), actor=colleague_dispatcher(world))
     return Incident.objects.get(pk=incident.pk)
 
 
