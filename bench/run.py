@@ -44,7 +44,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.generate import BENCH_PREFIX, SCALES, first_area, generate, generated_scale, table_exists  # noqa: E402
-from bench import map_transfer  # noqa: E402
+from bench import map_transfer, offline_outbox  # noqa: E402
 
 
 # --- results --------------------------------------------------------------------------------
@@ -347,6 +347,7 @@ class Bench:
             self.measure("console queue", self.console, "p95 < 200 ms")
             self.measure("scoped resident list", self.residents, "list page p95 < 200 ms; last-4 search p95 < 300 ms")
             self.measure("district map transfer", lambda: map_transfer.measure(self), map_transfer.TARGET)
+            self.measure("phone app offline", lambda: offline_outbox.measure(self), "shell <= 300 KB, repeat <= 20 KB, drain <= 30 s")
         finally:
             server.stop()
         self.measure("escalation sweep", self.sweep, "100,000 of 1,000,000 in < 10 s (city); same rate at small")

@@ -216,6 +216,18 @@
     });
   }
 
+  // A patrol the server refused to start: its points, check-ins and end cannot go either; they
+  // show the same reason, to be discarded with it.
+  function refuseFollowers(start) {
+    return all().then(function (items) {
+      return Promise.all(items.filter(function (m) { return m.patrol === start.id && m.state === "waiting"; }).map(function (m) {
+        m.state = "refused";
+        m.error = start.error;
+        return put(m).then(function () { announce({ type: "refused", item: m }); });
+      }));
+    });
+  }
+
   function pointsGroup(items, first) {
     return items.filter(function (m) {
       return m.kind === "points" && m.state === "waiting" && m.patrol === first.patrol && m.user === first.user;
@@ -226,19 +238,24 @@
     return Promise.all([meta("csrf"), meta("user"), meta("ids")]).then(function (values) {
       var ctx = { csrf: values[0], user: values[1] || "", ids: values[2] || {}, signin: false };
       var result = { sent: 0, refused: 0, stopped: false, signin: false };
-      var skipped = {};
+      // Patrols whose start has not reached the server: their items wait, all of them, so that
+      // a patrol's end never goes before its points. Sending the start releases them.
+      var blocked = {};
       function next() {
         return all().then(function (items) {
-          var waiting = items.filter(function (m) { return m.state === "waiting" && m.user === ctx.user && !skipped[m.id]; });
+          var waiting = items.filter(function (m) {
+            return m.state === "waiting" && m.user === ctx.user && !(m.patrol && blocked[m.patrol]);
+          });
           if (!waiting.length) return result;
           var item = waiting[0];
           var group = item.kind === "points" ? pointsGroup(waiting, item) : null;
           var members = group || [item];
           return send(item, ctx, group).then(function (outcome) {
             if (outcome === "stop") { result.stopped = true; result.signin = ctx.signin; return result; }
-            // "skip": its patrol is not on the server yet; it waits for a later drain.
-            if (outcome === "skip") members.forEach(function (m) { skipped[m.id] = true; });
+            if (outcome === "skip") blocked[item.patrol] = true;
             else result[outcome] += members.length;
+            if (outcome === "sent" && item.kind === "patrol-start") delete blocked[item.id];
+            if (outcome === "refused" && item.kind === "patrol-start") return refuseFollowers(item).then(next);
             return next();
           });
         });

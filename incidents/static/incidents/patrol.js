@@ -126,8 +126,10 @@
     return { id: id || O.uuid(), kind: kind, patrol: current.cid, url: url(path), json: json };
   }
 
+  var lastFix = null;  // {pos, got}: the watch's latest fix, and when it came
   function record(pos) {
     var now = Date.now();
+    lastFix = { pos: pos, got: now };
     $("gps").textContent = fmt(t.gps_ok, { m: Math.round(pos.coords.accuracy || 0) });
     $("gps").className = "loc";
     if (now - lastAt < MIN_INTERVAL_MS || !current) return;
@@ -197,15 +199,22 @@
     current = { cid: cid, id: null, started: new Date().toISOString() };
     track = {};
     waiting = {};
+    // The start is in the outbox before the first point, so it goes first.
     O.setMeta(KEY, current).then(function () {
       return gridgov.outbox.add({ id: cid, kind: "patrol-start", url: url("startUrl"), json: { client_id: cid },
                                   label: new Date().toLocaleTimeString() });
-    });
-    begin();
+    }).then(begin);
   });
 
+  // A check-in takes the watch's fix when it is a few seconds old (the watch only gives fresh ones),
+  // else asks for a fresh one.
+  function freshFix(onFound, onFail) {
+    if (lastFix && Date.now() - lastFix.got < 15000) return onFound(lastFix.pos);
+    M.locate(onFound, onFail);
+  }
+
   $("checkin") && $("checkin").addEventListener("click", function () {
-    M.locate(function (pos) {
+    freshFix(function (pos) {
       var id = O.uuid();
       gridgov.outbox.add(item("checkin", { client_id: id, lat: pos.coords.latitude, lng: pos.coords.longitude,
                                            at: new Date().toISOString(), note: "" }, id));
