@@ -85,6 +85,9 @@ def test_a_morning_without_signal_loses_nothing_and_files_nothing_twice(committe
     page.get_by_role("button", name="市容环境").click()
     page.get_by_role("button", name="暴露垃圾").click()
     page.fill("#description", "离线上报：路口垃圾")
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.screenshot(path=f"{SCREENS}/report-offline-360.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
     page.get_by_role("button", name="提交上报").click()
     expect(_badge(page)).to_have_text("1")
 
@@ -108,6 +111,7 @@ def test_a_morning_without_signal_loses_nothing_and_files_nothing_twice(committe
     expect(page.locator("#pending")).not_to_have_text("0")
     expect(page.locator("#trackmap path.leaflet-interactive").first).to_be_attached()
     expect(page.locator("#trackmap .point-waiting").first).to_be_attached()
+    page.screenshot(path=f"{SCREENS}/patrol-reloaded-offline-390.png", full_page=True)
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="结束巡查").click()
     expect(page.locator("#message")).to_contain_text("恢复", timeout=10000)
