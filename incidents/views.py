@@ -1,8 +1,9 @@
 """Pages: phone-first for grid workers (report, patrol, list, detail), desk pages for community and
 street staff (inbox with coverage) and the command centre's hotline form.
 
-The report and patrol pages talk to the API with fetch() so that they can queue work offline;
-every other page is plain HTML forms that call ``incidents.actions``.
+The report and patrol pages put their work in the phone's outbox (static/gridgov/outbox.js,
+docs/offline.md), which sends it to the API; every other page is plain HTML forms that call
+``incidents.actions``.
 """
 from __future__ import annotations
 
@@ -172,14 +173,16 @@ def _report_strings() -> dict[str, str]:
 
 @login_required
 def report_page(request):
-    """The phone report page; the form is sent by report.js to the API (with an offline queue)."""
+    """The phone report page; report.js puts the report in the phone's outbox, which sends it."""
     running = Patrol.objects.filter(worker=request.user, ended_at__isnull=True).first()
+    cells = _user_cells(request.user)
     return render(request, "incidents/report.html", {
+        "cells_geojson": _cells_geojson(cells),
         "taxonomy": queries.taxonomy(request.user),
         "strings": _report_strings(),
-        "community_codes": sorted({cell.code[:12] for cell in _user_cells(request.user)}),
+        "community_codes": sorted({cell.code[:12] for cell in cells}),
         "patrol": running,
-        "cells": _user_cells(request.user),
+        "cells": cells,
         "urgency_choices": Urgency.choices,
         "max_photo_mb": max_bytes() // 1048576,
         **_map_settings(),

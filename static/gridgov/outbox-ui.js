@@ -175,6 +175,7 @@
     return b;
   }
   var EDITABLE = { description: 1, note: 1, notes: 1, address: 1, category: 1, visited_on: 1, urgency: 1 };
+  var LANG = document.documentElement.lang || undefined;
   function renderList() {
     var list = document.getElementById("outbox-list");
     if (!list) return Promise.resolve();
@@ -182,21 +183,32 @@
       list.innerHTML = "";
       var empty = document.getElementById("outbox-empty");
       if (empty) empty.hidden = items.length > 0;
-      items.forEach(function (item) { list.appendChild(row(item)); });
+      // A patrol's points make one row (hundreds of them in a morning).
+      var rows = [];
+      items.forEach(function (item) {
+        var last = rows[rows.length - 1];
+        if (item.kind === "points" && last && last.kind === "points" && last.patrol === item.patrol && last.state === item.state) {
+          last.members.push(item);
+        } else {
+          rows.push({ kind: item.kind, patrol: item.patrol, state: item.state, members: [item] });
+        }
+      });
+      rows.forEach(function (r) { list.appendChild(row(r.members[0], r.members)); });
     });
   }
-  function row(item) {
+  function row(item, members) {
     var li = document.createElement("li");
     li.className = "card outbox-item " + item.state;
     li.dataset.id = item.id;
     li.dataset.kind = item.kind;
     li.dataset.state = item.state;
     var title = document.createElement("b");
-    title.textContent = (strings[item.kind] || item.kind) + (item.label ? " · " + item.label : "");
+    title.textContent = (strings[item.kind] || item.kind) + (item.label ? " · " + item.label : "") +
+      (members.length > 1 ? " × " + members.length : "");
     li.appendChild(title);
     var when = document.createElement("span");
     when.className = "muted";
-    when.textContent = " · " + fmt(strings.made, { time: new Date(item.created).toLocaleString() });
+    when.textContent = " · " + fmt(strings.made, { time: new Date(item.created).toLocaleString(LANG) });
     li.appendChild(when);
     if (item.files && item.files.length) {
       var photos = document.createElement("span");
@@ -209,9 +221,9 @@
     if (item.user && user && item.user !== user) state.textContent = strings.other_user;
     else state.textContent = item.state === "refused" ? fmt(strings.refused, { reason: item.error }) : strings.waiting;
     li.appendChild(state);
-    if (item.state === "refused") li.appendChild(editor(item));
+    if (item.state === "refused" && members.length === 1) li.appendChild(editor(item));
     else if (item.user === user) {
-      li.appendChild(button(strings.discard, function () { discard(item); }, "link"));
+      li.appendChild(button(strings.discard, function () { discard(members); }, item.state === "refused" ? "" : "link"));
     }
     return li;
   }
@@ -223,7 +235,7 @@
     Object.keys(target).forEach(function (k) {
       if (!EDITABLE[k]) return;
       var label = document.createElement("label");
-      label.textContent = k;
+      label.textContent = strings["field_" + k] || k;
       var input = document.createElement(k === "description" || k === "note" || k === "notes" ? "textarea" : "input");
       input.name = k;
       input.value = target[k] == null ? "" : target[k];
@@ -238,13 +250,13 @@
       Object.keys(inputs).forEach(function (k) { fields[k] = inputs[k].value; });
       O.retry(item.id, fields).then(function () { return drain(); });
     }, "primary"));
-    actions.appendChild(button(strings.discard, function () { discard(item); }));
+    actions.appendChild(button(strings.discard, function () { discard([item]); }));
     box.appendChild(actions);
     return box;
   }
-  function discard(item) {
+  function discard(members) {
     if (!window.confirm(strings.confirm_discard)) return;
-    O.remove(item.id);
+    members.reduce(function (chain, m) { return chain.then(function () { return O.remove(m.id); }); }, Promise.resolve());
   }
   var sendNow = document.getElementById("outbox-send");
   if (sendNow) sendNow.addEventListener("click", function () { drain(); });

@@ -142,10 +142,12 @@ def test_a_morning_without_signal_loses_nothing_and_files_nothing_twice(committe
 
     # The signal returns on the home page: everything goes, in order, once.
     page.goto(f"{live_server.url}/")
+    expect(_badge(page)).to_have_text(str(waiting))
     phone_context.set_offline(False)
     expect(page.locator("#outbox-badge")).to_be_hidden(timeout=30000)
-    page.reload()
-    page.wait_for_timeout(500)  # a second drain after the reload finds nothing to send
+    assert page.evaluate("() => GridgovOutbox.all().then(items => items.length)") == 0
+    page.reload()  # a second drain after the reload finds nothing to send
+    page.wait_for_timeout(500)
 
     report = Incident.objects.get(description="离线上报：路口垃圾")
     assert report.photos.count() == 1 and report.location_accuracy_m == 8 and report.located_at is not None

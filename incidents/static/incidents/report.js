@@ -23,6 +23,9 @@
     M.areas(map, form.dataset.areas, "grid", form.dataset.communities, {
       style: { weight: 1, fillOpacity: 0.08 }, fit: function () { return state.lat === null; }
     });
+    // Her cells, from the page itself: outlined with no signal too.
+    var own = document.getElementById("report-cells");
+    if (own) L.geoJSON(JSON.parse(own.textContent), { style: { color: M.colours.grid, weight: 3, fillOpacity: 0.05 }, interactive: false }).addTo(map);
     pin = M.pin(map, function (latlng) { state.fix = null; showCircle(); place(latlng.lat, latlng.lng, t.pinned); });
   }
 
