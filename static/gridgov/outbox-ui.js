@@ -58,7 +58,7 @@
       form.dataset.cleared = "1";
       localStorage.removeItem("gridgov-warmed");
       Promise.race([
-        Promise.all([caches.delete("gridgov-pages"), caches.delete("gridgov-api")]),
+        window.caches ? Promise.all([caches.delete("gridgov-pages"), caches.delete("gridgov-api")]) : Promise.resolve(),
         new Promise(function (resolve) { setTimeout(resolve, 1500); })
       ]).then(function () { form.submit(); }, function () { form.submit(); });
     });

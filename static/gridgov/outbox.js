@@ -28,6 +28,7 @@
   "use strict";
   var DB = "gridgov-outbox", BATCH = 500, CHANNEL = "gridgov-outbox";
   var dbPromise = null, listeners = [], channel = null, seq = 0;
+  var SOURCE = Math.random().toString(36).slice(2);  // this page or worker: its own messages reach its listeners directly
 
   function uuid() {
     var c = global.crypto;
@@ -88,7 +89,7 @@
     if (!channel && global.BroadcastChannel) channel = new global.BroadcastChannel(CHANNEL);
     if (channel) {
       // Blobs and Files cross a BroadcastChannel fine, but the listeners only need the item's state.
-      var copy = {};
+      var copy = { source: SOURCE };
       Object.keys(message).forEach(function (k) { copy[k] = k === "item" ? summary(message.item) : message[k]; });
       try { channel.postMessage(copy); } catch (e) { /* not cloneable: the page redraws on its next change */ }
     }
@@ -100,7 +101,7 @@
     listeners.push(fn);
     if (global.BroadcastChannel) {
       var listen = new global.BroadcastChannel(CHANNEL);
-      listen.onmessage = function (e) { fn(e.data); };
+      listen.onmessage = function (e) { if (e.data && e.data.source !== SOURCE) fn(e.data); };
     }
   }
 
