@@ -36,7 +36,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.generate import BENCH_PREFIX, SCALES, first_area, generate, generated_scale, table_exists  # noqa: E402
-from bench import cutting_bench, map_transfer  # noqa: E402
+from bench import cutting_bench, map_transfer, offline_outbox  # noqa: E402
 from bench.harness import (  # noqa: E402,F401  (re-exported: bench/soak.py and others use run.X)
     WRK_LUA, Row, Server, bare_sql, fmt, free_port, jpeg_of_about, log, multipart, percentile, post_setup, random_points,
     sequential, session_cookie, summary, table, tile_xy, token, wrk,
@@ -98,6 +98,7 @@ class Bench:
             self.measure("scoped resident list", self.residents, "list page p95 < 200 ms; last-4 search p95 < 300 ms")
             self.measure("district map transfer", lambda: map_transfer.measure(self), map_transfer.TARGET)
             patrols.measure(self)  # ingestion of patrol points, and a day of the city queried (bench/patrols.py)
+            self.measure("phone app offline", lambda: offline_outbox.measure(self), "shell <= 300 KB, repeat <= 20 KB, drain <= 30 s")
         finally:
             server.stop()
         self.measure("escalation sweep", self.sweep, "100,000 of 1,000,000 in < 10 s (city); same rate at small")

@@ -34,9 +34,9 @@ class DispatchConfig(AppConfig):
 
         register_nav("dispatch:console", _("Command centre"), capability=Capability.RUN_COMMAND_CENTRE, order=15)
         register_nav(
-            "dispatch:inbox", _("Department inbox"), capability=Capability.WORK_DEPARTMENT_SHARES, order=15, badge=home.inbox_badge
+            "dispatch:inbox", _("Department inbox"), capability=Capability.WORK_DEPARTMENT_SHARES, order=15, badge=home.inbox_badge, offline=True
         )
-        register_nav("dispatch:checks", _("On-site checks"), capability=Capability.WORK_CELLS, order=25, badge=home.checks_badge)
+        register_nav("dispatch:checks", _("On-site checks"), capability=Capability.WORK_CELLS, order=25, badge=home.checks_badge, offline=True)
         register_nav("dispatch:indicators", _("Evaluation"), capability=Capability.READ_EVALUATION, order=30)
         register_nav("dispatch:workload", _("Grid workers"), capability=Capability.ASSIGN_CELLS, order=32)
 

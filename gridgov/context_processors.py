@@ -24,6 +24,8 @@ class NavItem:
     # badge(request) -> int | None: a count shown beside the label (unread, waiting …).
     badge: Callable[[HttpRequest], int | None] | None = None
     unless: Capability | None = None
+    # Kept on the phone by the service worker (gridgov/offline.py), so that it opens with no signal.
+    offline: bool = False
 
     def listed_for(self, user) -> bool:
         if user.is_superuser:
@@ -37,22 +39,25 @@ _NAV: dict[str, NavItem] = {}
 
 
 def register_nav(
-    url_name: str, label, *, capability: Capability | None = None, unless: Capability | None = None, order: int = 50, badge=None
+    url_name: str, label, *, capability: Capability | None = None, unless: Capability | None = None, order: int = 50, badge=None,
+    offline: bool = False,
 ) -> None:
     _NAV[url_name] = NavItem(
-        url_name, label, Capability(capability) if capability else None, order, badge, Capability(unless) if unless else None
+        url_name, label, Capability(capability) if capability else None, order, badge, Capability(unless) if unless else None,
+        offline,
     )
 
 
-register_nav("home", _("Home"), order=0)
+register_nav("home", _("Home"), order=0, offline=True)
 register_nav("grids:map", _("Map"), order=10)
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "offline_pages": []}
     items = []
+    offline = [reverse("offline-outbox")]
     for item in sorted(_NAV.values(), key=lambda i: (i.order, i.url_name)):
         if not item.listed_for(user):
             continue
@@ -61,7 +66,9 @@ def navigation(request):
         except NoReverseMatch:
             continue
         badge = item.badge(request) if item.badge else None
+        if item.offline:
+            offline.append(url)
         items.append({"url": url, "label": item.label, "active": request.path == url, "badge": badge})
     if user.is_staff:
         items.append({"url": reverse("admin:index"), "label": _("Administration"), "active": False})
-    return {"nav_items": items}
+    return {"nav_items": items, "offline_pages": offline}

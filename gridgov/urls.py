@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import api as account_api
 from accounts import views as account_views
 
+from . import offline
 from .health import healthz
 
 api_v1 = [
@@ -23,6 +24,10 @@ urlpatterns = [
     # point lookups) and the console's polling are most of the traffic.
     path("api/v1/", include(api_v1)),
     path("", account_views.home, name="home"),
+    # At the root, so that the service worker's scope covers every page.
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.manifest, name="web-manifest"),
+    path("offline/outbox/", offline.outbox_page, name="offline-outbox"),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("map/", include("grids.urls")),

@@ -154,6 +154,8 @@ class IncidentListView(APIView):
                 address=data.get("address", ""),
                 patrol=patrol,
                 client_id=data.get("client_id"),
+                accuracy_m=data.get("accuracy"),
+                located_at=data.get("located_at"),
                 photos=request.FILES.getlist("photos"),
             )
         except IncidentError as exc:

@@ -28,9 +28,9 @@ class IncidentsConfig(AppConfig):
         # (docs/architecture.md#celery-work).
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
 
-        register_nav("incidents:list", _("Cases"), capability=Capability.BROWSE_CASES, order=20)
-        register_nav("incidents:report", _("Report"), capability=Capability.REPORT_CASES, order=21)
-        register_nav("incidents:patrol", _("Patrol"), capability=Capability.WORK_CELLS, order=22)
+        register_nav("incidents:list", _("Cases"), capability=Capability.BROWSE_CASES, order=20, offline=True)
+        register_nav("incidents:report", _("Report"), capability=Capability.REPORT_CASES, order=21, offline=True)
+        register_nav("incidents:patrol", _("Patrol"), capability=Capability.WORK_CELLS, order=22, offline=True)
         register_nav("incidents:inbox", _("Inbox"), capability=Capability.HOLD_LEVEL_INBOX, order=23)
         register_nav("incidents:hotline", _("Hotline 12345"), capability=Capability.TAKE_HOTLINE_CALLS, order=24)
         register_nav(

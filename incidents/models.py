@@ -312,6 +312,9 @@ class Incident(CachedChoiceLabels, models.Model):
         db_index=False,
     )
     location = models.PointField(_("location"), srid=4326)
+    # The phone's fix the report was filed with (empty for a pin set by hand, a hotline call …).
+    location_accuracy_m = models.FloatField(_("position accuracy (m)"), null=True, blank=True)
+    located_at = models.DateTimeField(_("position taken at"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     outside_cells = models.BooleanField(_("outside every grid cell"), default=False)
     # area and category are indexed first in (area, status) and (category, status) below; a second
@@ -461,12 +464,17 @@ class TimelineEntry(models.Model):
     # language at read time (incidents.timeline); ``note`` is the actor's own words, as written.
     params = models.JSONField(_("parameters"), default=dict, db_default=models.Value({}, output_field=models.JSONField()), blank=True)
     note = models.TextField(_("note"), blank=True)
+    # Made by the phone for an act sent from its outbox (an on-site check): sent twice, run once.
+    client_id = models.UUIDField(_("client id"), null=True, blank=True)
 
     class Meta:
         ordering = ["incident", "version"]
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
-        constraints = [models.UniqueConstraint(fields=["incident", "version"], name="timeline_one_entry_per_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "version"], name="timeline_one_entry_per_version"),
+            models.UniqueConstraint(fields=["incident", "client_id"], condition=Q(client_id__isnull=False), name="timeline_client_id_once"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.incident_id} v{self.version} {self.action}"

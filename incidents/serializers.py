@@ -49,6 +49,9 @@ class ReportSerializer(serializers.Serializer):
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     patrol = serializers.IntegerField(required=False, allow_null=True)
     client_id = serializers.UUIDField(required=False, allow_null=True)
+    accuracy = StrictFloatField(required=False, allow_null=True, min_value=0, max_value=100000,
+                                help_text=gettext_lazy("The phone's fix: its accuracy in metres."))
+    located_at = serializers.DateTimeField(required=False, allow_null=True, help_text=gettext_lazy("When the phone's fix was taken."))
     photos = serializers.ListField(child=serializers.FileField(), required=False, help_text=gettext_lazy("Multipart only."))
     settled = serializers.BooleanField(
         required=False, default=False,
@@ -188,6 +191,8 @@ def incident_detail(incident: Incident, user, request=None) -> dict[str, Any]:
         # Masked for everyone (residents.privacy); the command centre reveals it, audited (dispatch.contact).
         contact=privacy.mask(privacy.CONTACT, incident.contact),
         patrol=incident.patrol_id,
+        location_accuracy_m=incident.location_accuracy_m,
+        located_at=_when(incident.located_at),
         duplicate_of=incident.duplicate_of_id,
         resolved_at_grid=incident.resolved_at_grid,
         escalations=incident.escalations,

@@ -1,11 +1,13 @@
 """Pages: phone-first for grid workers (report, patrol, list, detail), desk pages for community and
 street staff (inbox with coverage) and the command centre's hotline form.
 
-The report and patrol pages talk to the API with fetch() so that they can queue work offline;
-every other page is plain HTML forms that call ``incidents.actions``.
+The report and patrol pages put their work in the phone's outbox (static/gridgov/outbox.js,
+docs/offline.md), which sends it to the API; every other page is plain HTML forms that call
+``incidents.actions``.
 """
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.contrib import messages
@@ -38,6 +40,7 @@ from .models import (
     Incident,
     Notification,
     Patrol,
+    PatrolPoint,
     Source,
     Status,
     Urgency,
@@ -145,6 +148,8 @@ def _report_strings() -> dict[str, str]:
         "locating": _("Finding your position…"),
         "located": _("Position from the phone (±%(m)s m). Drag the pin if it is off."),
         "no_gps": _("No position from the phone. Tap the map or drag the pin to where the problem is."),
+        **_gps_strings(),
+        "not_saved": _("The report could not be kept on this phone (storage full or blocked); nothing was sent."),
         "pinned": _("Position set on the map."),
         "cell": _("Grid cell: %(name)s (%(code)s)"),
         "outside": _("Outside every grid cell: the case goes to the command centre."),
@@ -159,12 +164,10 @@ def _report_strings() -> dict[str, str]:
         "added": _("Added to case #%(id)s."),
         "distance": _("%(m)s m away"),
         "waiting": _("waiting to send"),
-        "sending": _("sending…"),
         "sent": _("Sent: case %(number)s"),
         "refused": _("Refused: %(reason)s"),
-        "queue_title": _("Reports waiting to send"),
         "offline": _("No connection: the report is kept on this phone and sent by itself when the connection returns."),
-        "signin": _("Your session has ended; sign in again to send the waiting reports."),
+        "sending": _("Kept on this phone and being sent…"),
         "photo_failed": _("This photo could not be read; it will be sent as it is."),
         "remove": _("Remove"),
         "too_many": _("At most %(n)s photos."),
@@ -175,16 +178,18 @@ def _report_strings() -> dict[str, str]:
 
 @login_required
 def report_page(request):
-    """The phone report page; the form is sent by report.js to the API (with an offline queue)."""
+    """The phone report page; report.js puts the report in the phone's outbox, which sends it."""
     if not can(request.user, Capability.REPORT_CASES):
         raise PermissionDenied
     running = Patrol.objects.filter(worker=request.user, ended_at__isnull=True).first()
+    cells = _user_cells(request.user)
     return render(request, "incidents/report.html", {
+        "cells_geojson": _cells_geojson(cells),
         "taxonomy": queries.taxonomy(request.user),
         "strings": _report_strings(),
-        "community_codes": sorted({cell.code[:12] for cell in _user_cells(request.user)}),
+        "community_codes": sorted({cell.code[:12] for cell in cells}),
         "patrol": running,
-        "cells": _user_cells(request.user),
+        "cells": cells,
         "urgency_choices": Urgency.choices,
         "max_photo_mb": max_bytes() // 1048576,
         **_map_settings(),
@@ -229,6 +234,15 @@ def hotline(request):
     })
 
 
+def _gps_strings() -> dict[str, str]:
+    """Why the phone gave no fresh position (gridgov.maps.locateError)."""
+    return {
+        "gps_denied": _("Location is not allowed for this site: allow it in the browser's settings, or tap the map."),
+        "gps_unavailable": _("The phone cannot find its position here (no GPS signal); step outside or tap the map."),
+        "gps_timeout": _("No fresh position within 15 seconds; try “Locate again” or tap the map."),
+    }
+
+
 def _patrol_strings() -> dict[str, str]:
     return {
         "elapsed": _("Time"),
@@ -243,19 +257,44 @@ def _patrol_strings() -> dict[str, str]:
         "end_offline": _("No connection: the patrol will end when the connection returns."),
         "start_failed": _("The patrol could not start: %(reason)s"),
         "confirm_end": _("End the patrol now?"),
+        "refused": _("Refused by the server: %(reason)s"),
+        **_gps_strings(),
     }
+
+
+def _cells_geojson(cells: list[Area]) -> dict:
+    """Her cells' outlines, in the page itself: the patrol map draws them with no signal."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": json.loads(cell.boundary.simplify(0.00002, preserve_topology=True).geojson),
+             "properties": {"code": cell.code, "name": cell.name}}
+            for cell in cells if cell.boundary
+        ],
+    }
+
+
+def _running_track(patrol: Patrol | None) -> list[list]:
+    """The running patrol's track as the server has it: [lat, lng, point's client id, time in ms]."""
+    if patrol is None:
+        return []
+    points = PatrolPoint.objects.filter(patrol=patrol).order_by("at").values_list("location", "client_id", "at")[:20000]
+    return [[round(loc.y, 7), round(loc.x, 7), str(client_id), int(at.timestamp() * 1000)] for loc, client_id, at in points]
 
 
 @login_required
 def patrol_page(request):
     running = Patrol.objects.filter(worker=request.user, ended_at__isnull=True).first()
     recent = Patrol.objects.filter(worker=request.user, ended_at__isnull=False).order_by("-started_at")[:5]
+    cells = _user_cells(request.user)
     return render(request, "incidents/patrol.html", {
         "strings": _patrol_strings(),
-        "community_codes": sorted({cell.code[:12] for cell in _user_cells(request.user)}),
+        "community_codes": sorted({cell.code[:12] for cell in cells}),
         "patrol": running,
+        "track": _running_track(running),
+        "cells_geojson": _cells_geojson(cells),
         "recent": recent,
-        "cells": _user_cells(request.user),
+        "cells": cells,
         "is_grid_worker": role_can(request.user, Capability.WORK_CELLS),
         **_map_settings(),
     })

@@ -212,7 +212,9 @@ class HouseholdVisitsView(APIView):
         household = get_scoped_or_404(Household.objects.all(), request.user, pk=pk)
         return Response(VisitSerializer(household.visits.select_related("worker")[:100], many=True).data)
 
-    @extend_schema(request=VisitCreateSerializer, responses={201: VisitSerializer}, description="Record a visit (today unless a date is given).")
+    @extend_schema(request=VisitCreateSerializer, responses={201: VisitSerializer, 200: VisitSerializer},
+                   description="Record a visit (today unless a date is given). A visit re-sent with the same "
+                   "`client_id` answers the first one (200) instead of recording it twice.")
     def post(self, request, pk: int):
         household = get_scoped_or_404(Household.objects.all(), request.user, pk=pk)
         payload = VisitCreateSerializer(data=request.data)
@@ -221,7 +223,8 @@ class HouseholdVisitsView(APIView):
             visit = actions.record_visit(actor=request.user, household=household, **payload.validated_data)
         except (DjangoPermissionDenied, DjangoValidationError) as exc:
             raise _as_api_error(exc)
-        return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+        created = not getattr(visit, "repeated", False)
+        return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class DueVisitsView(_TagContextMixin, generics.ListAPIView):

@@ -50,7 +50,7 @@ class ResidentsConfig(AppConfig):
                 register_cell_occupant(**occupant)
 
         register_nav("residents:index", _("Residents"), capability=Capability.SEE_RESIDENT_RECORDS, order=20)
-        register_nav("residents:due", _("Visits due"), capability=Capability.WORK_CELLS, order=21, badge=_due_badge)
+        register_nav("residents:due", _("Visits due"), capability=Capability.WORK_CELLS, order=21, badge=_due_badge, offline=True)
         # Who works with records reaches the statistics from the records' pages.
         register_nav(
             "residents:statistics", _("Population"), capability=Capability.READ_POPULATION_STATISTICS,

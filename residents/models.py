@@ -292,12 +292,17 @@ class Visit(RecordScope, models.Model):
     notes = models.TextField(_("notes"), blank=True)
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # Made by the phone (its outbox), so a visit sent twice is recorded once.
+    client_id = models.UUIDField(_("client id"), null=True, blank=True)
 
     class Meta:
         ordering = ["-visited_on", "-created_at"]
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         indexes = [models.Index(fields=["household", "-visited_on"], name="visit_household_date_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "client_id"], condition=models.Q(client_id__isnull=False), name="visit_client_id_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.household} · {self.visited_on}"

@@ -72,6 +72,7 @@ class VisitCreateSerializer(serializers.Serializer):
     visited_on = serializers.DateField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     follow_up_needed = serializers.BooleanField(required=False, default=False)
+    client_id = serializers.UUIDField(required=False, allow_null=True)
 
 
 class DwellingSerializer(serializers.ModelSerializer):

@@ -25,11 +25,13 @@ The writer, ``transition()``:
 """
 from __future__ import annotations
 
+import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Collection, Iterable, Sequence
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -90,6 +92,10 @@ class Act:
 ACTS: dict[str, Act] = {}
 _LEVEL_CHANGE_HOOKS: list[Callable[..., None]] = []
 _AFTER_ACT_HOOKS: list[Callable[..., None]] = []
+
+# The phone-made id of the act run() is running; the first transition() of the run writes it on
+# its timeline entry ((incident, client_id) is unique), so an act sent twice is run once.
+_CLIENT_ID: ContextVar[uuid.UUID | None] = ContextVar("act_client_id", default=None)
 
 
 def register_acts(acts: Iterable[Act]) -> None:
@@ -248,6 +254,8 @@ def transition(
     if new_status in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE):
         fields.setdefault("closed_at", now)
     note = (note or "").strip()
+    client_id = _CLIENT_ID.get()
+    _CLIENT_ID.set(None)
     with transaction.atomic():
         claimed = Incident.objects.filter(pk=incident.pk, status=expected_status, version=version).update(**fields)
         if claimed != 1:
@@ -257,7 +265,7 @@ def transition(
         entry = TimelineEntry.objects.create(
             incident=incident, version=version + 1, at=now, actor=actor if getattr(actor, "pk", None) else None,
             action=action, from_status=expected_status, to_status=new_status, from_level=from_level,
-            to_level=new_level, to_area=new_area, params=params or {}, note=note,
+            to_level=new_level, to_area=new_area, params=params or {}, note=note, client_id=client_id,
         )
         save_photos(incident, entry, photos, photo_stage, actor)
         incident.refresh_from_db()
@@ -286,12 +294,36 @@ def _read_version(data: dict[str, Any]) -> int | None:
         raise InvalidInput(_("version must be a whole number."), field="version")
 
 
+def _read_client_id(data: dict[str, Any]) -> uuid.UUID | None:
+    raw = data.get("client_id")
+    if raw in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise InvalidInput(_("client_id must be a UUID."), field="client_id")
+
+
+def _already_run(incident: Incident, actor, client_id: uuid.UUID | None) -> TimelineEntry | None:
+    if client_id is None:
+        return None
+    return TimelineEntry.objects.filter(incident=incident, client_id=client_id, actor_id=getattr(actor, "pk", None)).first()
+
+
 def run(name: str, incident: Incident, *, actor, data: dict[str, Any], files: dict[str, list] | None = None) -> Any:
     """Run the act ``name`` on the case, its fields read from ``data`` (a form or JSON body) and
     ``files``. The one entry point of every channel; the caller has already found the case in the
-    actor's scope (out of scope is 404 there)."""
+    actor's scope (out of scope is 404 there).
+
+    An act sent with a ``client_id`` (the phone's outbox) that this actor already ran on this case
+    is not run again: run() answers the timeline entry written the first time, before the check
+    (whose version would now be stale)."""
     if not runnable(name):
         raise NotAllowed(_("There is no action “%(name)s”.") % {"name": name})
+    client_id = _read_client_id(data)
+    done = _already_run(incident, actor, client_id)
+    if done is not None:
+        return done
     request = ActRequest(
         actor=actor,
         data=data,
@@ -299,5 +331,15 @@ def run(name: str, incident: Incident, *, actor, data: dict[str, Any], files: di
         expected_version=_read_version(data),
         note=str(data.get("note") or data.get("reason") or ""),
     )
-    return ACTS[name].runner(incident, request)
+    token = _CLIENT_ID.set(client_id)
+    try:
+        return ACTS[name].runner(incident, request)
+    except (IntegrityError, Conflict):
+        # The same act, sent twice at once, claimed by the other request first.
+        done = _already_run(incident, actor, client_id)
+        if done is None:
+            raise
+        return done
+    finally:
+        _CLIENT_ID.reset(token)
 

@@ -7,7 +7,7 @@ entry — in one statement when it has no photos, the hottest write of the produ
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Sequence
 
 from django.contrib.gis.geos import Point
@@ -146,6 +146,31 @@ def _check_report(reporter, category, location, urgency, source, patrol, descrip
     return category, location, urgency, source, description
 
 
+FIX_MAX_AGE = timedelta(days=31)
+FIX_CLOCK_SKEW = timedelta(minutes=10)
+
+
+def _check_fix(accuracy_m, located_at, now: datetime) -> tuple[float | None, datetime | None]:
+    """The phone's fix the report keeps: its accuracy (metres) and when it was taken. A report
+    queued offline is sent later than its fix, so the time may lie up to a month back, but not
+    in the future beyond a phone's clock error."""
+    if accuracy_m is not None:
+        try:
+            accuracy_m = float(accuracy_m)
+        except (TypeError, ValueError):
+            raise InvalidInput(_("accuracy must be a number of metres."), field="accuracy")
+        if not 0 <= accuracy_m <= 100_000:
+            raise InvalidInput(_("accuracy must lie between 0 and 100,000 metres."), field="accuracy")
+    if located_at is not None:
+        if timezone.is_naive(located_at):
+            raise InvalidInput(_("located_at needs a time zone."), field="located_at")
+        if located_at > now + FIX_CLOCK_SKEW:
+            raise InvalidInput(_("The position's time lies in the future; check the phone's clock."), field="located_at")
+        if located_at < now - FIX_MAX_AGE:
+            raise InvalidInput(_("The position is more than a month old; locate again."), field="located_at")
+    return accuracy_m, located_at
+
+
 def _served_district(location: Point) -> Area:
     """The district a point just outside every area is filed under (GPS error at the border); a
     point far from every served district — (0, 0), a phone abroad, swapped coordinates — is refused:
@@ -223,6 +248,8 @@ def report_incident(
     patrol: Patrol | None = None,
     client_id: uuid.UUID | str | None = None,
     settled: bool = False,
+    accuracy_m: float | None = None,
+    located_at: datetime | None = None,
     now: datetime | None = None,
 ) -> tuple[Incident, bool]:
     """File a case; answers (incident, created). A report re-sent with the same ``client_id`` by the
@@ -247,16 +274,19 @@ def report_incident(
     category, location, urgency, source, description = _check_report(
         reporter, category, location, urgency, source, patrol, description
     )
+    now = now or timezone.now()
+    accuracy_m, located_at = _check_fix(accuracy_m, located_at, now)
     prepared = prepare(photos)
 
     cell, filed, level, area, district_code = _where_filed(location, category, urgency, source, settled)
-    now = now or timezone.now()
     due = clock.due_for(category.pk, level, urgency, now)
     incident = Incident(
         client_id=client_id or None,
         cell=cell,
         filed_area=filed,
         location=location,
+        location_accuracy_m=accuracy_m,
+        located_at=located_at,
         address=(address or "")[:200],
         outside_cells=cell is None,
         category=category,

@@ -17,8 +17,11 @@
         level under each parent code (a list or "code,code"), in the level's colour by default.
      gridgov.maps.pin(map, onMove, markerOptions)   a draggable pin, placed with pin.place(latlng);
         a tap on the map or a drag calls onMove(latlng), which decides whether to place it.
-     gridgov.maps.locate(onFound, onFail, options)   the phone's position (high accuracy, 15 s,
-        a 30 s old fix is fine); onFail at once when the browser has no geolocation.
+     gridgov.maps.locate(onFound, onFail, options)   a fresh fix of the phone's position (high
+        accuracy, maximumAge 0: never a cached fix, 15 s timeout); onFail(error) at once when the
+        browser has no geolocation (error null).
+     gridgov.maps.locateError(error, strings)   the message for a failed fix: strings.gps_denied,
+        gps_unavailable, gps_timeout, or no_gps.
      gridgov.maps.focus(map, latlng)         centre on a point, zooming in to street level (17).
      gridgov.maps.colours                    one colour per tier: district, street, community, grid. */
 (function () {
@@ -104,10 +107,18 @@
 
   function locate(onFound, onFail, options) {
     onFail = onFail || function () {};
-    if (!navigator.geolocation) { onFail(); return false; }
+    if (!navigator.geolocation) { onFail(null); return false; }
     navigator.geolocation.getCurrentPosition(onFound, onFail,
-      extend({ enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 }, options));
+      extend({ enableHighAccuracy: true, timeout: 15000, maximumAge: 0 }, options));
     return true;
+  }
+
+  function locateError(error, strings) {
+    var code = error && error.code;
+    if (code === 1 && strings.gps_denied) return strings.gps_denied;
+    if (code === 2 && strings.gps_unavailable) return strings.gps_unavailable;
+    if (code === 3 && strings.gps_timeout) return strings.gps_timeout;
+    return strings.no_gps;
   }
 
   function focus(map, latlng) {
@@ -117,6 +128,6 @@
   window.gridgov = window.gridgov || {};
   window.gridgov.maps = {
     centre: CENTRE, colours: colours, create: create, boundaries: boundaries, areas: areas,
-    pin: pin, locate: locate, focus: focus
+    pin: pin, locate: locate, locateError: locateError, focus: focus
   };
 })();

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from incidents.models import Patrol, PatrolPoint
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,8 @@ def test_a_patrol_keeps_its_points_through_a_lost_connection_and_ends_with_a_sum
     page.goto(f"{live_server.url}/incidents/patrol/")
     page.get_by_role("button", name="开始巡查").click()
     expect(page.locator("#count")).to_have_text("1")
-    patrol = Patrol.objects.get(worker=world.grid_worker_a, ended_at__isnull=True)
+    patrol = wait_for(lambda: Patrol.objects.filter(worker=world.grid_worker_a, ended_at__isnull=True).first(), timeout=10,
+                      what="the patrol's start to arrive from the outbox")
 
     phone_context.set_offline(True)
     page.clock.fast_forward(6_000)

@@ -64,13 +64,13 @@ def test_a_report_made_offline_waits_on_the_phone_and_goes_when_the_connection_r
     _fill(page, "地下车库入口堆放垃圾")
     phone_context.set_offline(True)
     page.get_by_role("button", name="提交上报").click()
-    expect(page.locator("#queue")).to_be_visible()
-    expect(page.locator("#queue-list")).to_contain_text("等待发送")
+    expect(page.locator("#outbox-badge")).to_be_visible()
+    expect(page.locator("#outbox-badge .count")).to_have_text("1")
     assert not Incident.objects.filter(description="地下车库入口堆放垃圾").exists()
 
     phone_context.set_offline(False)
     expect(page.locator("#result a")).to_contain_text("已发送", timeout=30000)
-    expect(page.locator("#queue")).to_be_hidden()
+    expect(page.locator("#outbox-badge")).to_be_hidden()
     assert Incident.objects.filter(description="地下车库入口堆放垃圾").count() == 1
 
 

@@ -188,6 +188,8 @@ PUBLIC_ROUTES: dict[str, Public] = {
     "api-schema": Public("the OpenAPI schema describes endpoints, not data", anonymous=True),
     "api-docs": Public("Swagger UI, served from the sidecar", anonymous=True),
     "healthz": Public("health of services for the load balancer; no personal data", anonymous=True),
+    "service-worker": Public("the service worker: lists static files and caches only what a signed-in user fetches", anonymous=True),
+    "web-manifest": Public("the web app manifest: the product's name and icons", anonymous=True),
     "area-lookup": Public(
         "point lookup answers public geography (names and codes of areas are on every map)",
         kwargs=None,

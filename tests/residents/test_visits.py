@@ -1,5 +1,6 @@
 """Grid workers record household visits in a few taps and see whom they have not visited for 30 days."""
 import datetime as dt
+import uuid
 
 import time_machine
 from django.utils import timezone
@@ -76,3 +77,15 @@ def test_the_phone_pages_lead_from_cells_to_buildings_to_households(people, worl
     assert world.cell_a.code in client.get("/residents/").content.decode()
     assert building.address in client.get(f"/residents/cells/{world.cell_a.code}/").content.decode()
     assert f"/residents/households/{people.in_a.household_id}/" in client.get(f"/residents/buildings/{building.pk}/").content.decode()
+
+
+def test_a_household_visit_sent_twice_is_recorded_once(people, world, api_as):
+    client = api_as(world.grid_worker_a)
+    url = f"/api/v1/residents/households/{people.in_a.household_id}/visits/"
+    body = {"notes": "老人身体不错", "client_id": str(uuid.uuid4())}
+    first = client.post(url, body, format="json")
+    again = client.post(url, body, format="json")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"] and Visit.objects.count() == 1
+    other = client.post(url, {"notes": "第二次", "client_id": str(uuid.uuid4())}, format="json")
+    assert other.status_code == 201 and Visit.objects.count() == 2

@@ -1,167 +1,258 @@
-/* The patrol page: a track recorded with watchPosition, points queued in localStorage with ids made
-   here and sent in batches (a batch sent twice is stored once), check-ins, and the end. */
+/* The patrol page. The start, every track point (watchPosition, at most one per 5 s), each check-in
+   and the end go into the outbox (static/gridgov/outbox.js) with ids made here, and are sent from
+   there in order — also from other pages, and after a reload or a restart of the phone.
+
+   The running patrol lives on the phone too (the outbox's meta "patrol:<user>": its client id,
+   its server id once the start has been sent, when it started) with every point recorded here,
+   so the whole track is drawn again after a reload: the server's points (rendered into the page)
+   joined with this phone's, the ones not sent yet shown as waiting. Her cells are outlined from
+   the page itself (no request), and the map is built only once its panel is shown. */
 (function () {
   "use strict";
   var root = document.getElementById("patrol");
   if (!root) return;
-  var O = window.gridgovOffline;
-  var H = gridgov.http, M = gridgov.maps;
+  var O = window.GridgovOutbox;
+  var M = gridgov.maps;
   var t = JSON.parse(document.getElementById("patrol-i18n").textContent);
+  var serverTrack = JSON.parse(document.getElementById("patrol-track").textContent);
+  var cells = JSON.parse(document.getElementById("patrol-cells").textContent);
   var $ = function (id) { return document.getElementById(id); };
-  var MIN_INTERVAL_MS = 5000, FLUSH_MS = 10000, BATCH = 500;
-  var patrolId = root.dataset.patrol || "";
-  var started = root.dataset.started ? new Date(root.dataset.started) : null;
-  var lastAt = 0, watchId = null, recorded = 0, timer = null;
+  var user = document.body.dataset.outboxUser || "";
+  var MIN_INTERVAL_MS = 5000, SEND_MS = 10000;
+  var KEY = "patrol:" + user;
+  var current = null;      // {cid, id, started}
+  var track = {};          // point id → [lat, lng, id, at ms]
+  var waiting = {};        // point ids still in the outbox
+  var lastAt = 0, watchId = null, timers = [];
+  var map = null, line = null, waitingLayer = null, lastMarker = null;
 
-  function key(kind) { return "gridgov-patrol-" + patrolId + "-" + kind; }
-  function load(kind) { try { return JSON.parse(localStorage.getItem(key(kind)) || "[]"); } catch (e) { return []; } }
-  function save(kind, items) { localStorage.setItem(key(kind), JSON.stringify(items)); }
-  function url(name) { return root.dataset[name].replace("/0/", "/" + patrolId + "/"); }
+  function fmt(text, values) {
+    return String(text).replace(/%\((\w+)\)s/g, function (_, k) { return values && k in values ? values[k] : ""; });
+  }
+  function url(name) { return root.dataset[name]; }
 
-  var map = null, line = null;
-  if (window.L) {
+  // --- the map, built when its panel is visible ---------------------------------------------------
+  function ensureMap() {
+    if (map || !window.L) return;
     map = M.create("trackmap", { zoom: 15 });
+    M.areas(map, root.dataset.areas, "grid", root.dataset.communities, { style: { weight: 1, fillOpacity: 0.04, color: "#7a9a85" } });
+    var mine = L.geoJSON(cells, {
+      style: { color: M.colours.grid, weight: 3, fillOpacity: 0.08 },
+      onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name + " " + f.properties.code, { sticky: true }); }
+    }).addTo(map);
     line = L.polyline([], { color: "#b3261e", weight: 4 }).addTo(map);
-    M.areas(map, root.dataset.areas, "grid", root.dataset.communities, {
-      style: { weight: 1, fillOpacity: 0.08 }, fit: function () { return !line.getLatLngs().length; }
+    waitingLayer = L.layerGroup().addTo(map);
+    var points = ordered();
+    if (points.length) map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[0], p[1]]; })).pad(0.2), { maxZoom: 17 });
+    else if (mine.getLayers().length) map.fitBounds(mine.getBounds(), { padding: [10, 10] });
+    // The panel was just shown: let Leaflet measure it (a map built hidden draws at 0 × 0).
+    requestAnimationFrame(function () { map.invalidateSize(); });
+  }
+
+  function ordered() {
+    return Object.keys(track).map(function (k) { return track[k]; }).sort(function (a, b) { return a[3] - b[3]; });
+  }
+
+  var drawPending = false;
+  function draw() {
+    if (drawPending) return;
+    drawPending = true;
+    requestAnimationFrame(function () {
+      drawPending = false;
+      var points = ordered();
+      if (line) {
+        line.setLatLngs(points.map(function (p) { return [p[0], p[1]]; }));
+        waitingLayer.clearLayers();
+        points.forEach(function (p) {
+          if (waiting[p[2]]) L.circleMarker([p[0], p[1]], { radius: 4, color: "#6b7280", weight: 2, fillColor: "#fff", fillOpacity: 1, className: "point-waiting" }).addTo(waitingLayer);
+        });
+        if (points.length) {
+          var last = points[points.length - 1];
+          if (!lastMarker) lastMarker = L.circleMarker([last[0], last[1]], { radius: 7, color: "#fff", weight: 2, fillColor: "#0b57d0", fillOpacity: 1 }).addTo(map);
+          else lastMarker.setLatLng([last[0], last[1]]);
+        }
+      }
+      $("count").textContent = String(points.length);
+      var n = Object.keys(waiting).length;
+      $("pending").textContent = String(n);
+      $("waiting-legend").hidden = n === 0;
     });
   }
 
-  function render() {
-    $("pending").textContent = String(load("points").length);
-    $("count").textContent = String(recorded);
-    if (started) {
-      var s = Math.max(0, Math.round((Date.now() - started.getTime()) / 1000));
-      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-      $("elapsed").textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(sec).padStart(2, "0");
-    }
+  function tick() {
+    if (!current) return;
+    var s = Math.max(0, Math.round((Date.now() - new Date(current.started).getTime()) / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    $("elapsed").textContent = (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(sec).padStart(2, "0");
   }
 
+  // --- what the phone knows ------------------------------------------------------------------------
+  function saveTrack() { return O.setMeta("track:" + current.cid, ordered()); }
+
+  function loadState() {
+    return O.meta(KEY).then(function (local) {
+      if (local && local.cid) return local;
+      if (!root.dataset.patrol) return null;
+      // Started on the server (another page, an older version): keyed by its server id.
+      var cid = "srv-" + root.dataset.patrol;
+      var state = { cid: cid, id: Number(root.dataset.patrol), started: root.dataset.started };
+      return O.meta("ids").then(function (ids) {
+        ids = ids || {};
+        ids[cid] = state.id;
+        return O.setMeta("ids", ids);
+      }).then(function () { return O.setMeta(KEY, state); }).then(function () { return state; });
+    });
+  }
+
+  function loadTrack() {
+    track = {};
+    serverTrack.forEach(function (p) { track[p[2]] = p; });
+    return Promise.all([O.meta("track:" + current.cid), O.all()]).then(function (values) {
+      (values[0] || []).forEach(function (p) { track[p[2]] = p; });
+      waiting = {};
+      values[1].forEach(function (m) {
+        if (m.kind === "points" && m.patrol === current.cid) {
+          waiting[m.id] = true;
+          var j = m.json;
+          if (!track[m.id]) track[m.id] = [j.lat, j.lng, m.id, Date.parse(j.at)];
+        }
+      });
+    });
+  }
+
+  // --- recording -----------------------------------------------------------------------------------
+  function item(kind, json, id) {
+    var path = { "points": "pointsUrl", "checkin": "checkinUrl", "patrol-end": "endUrl" }[kind];
+    return { id: id || O.uuid(), kind: kind, patrol: current.cid, url: url(path), json: json };
+  }
+
+  var lastFix = null;  // {pos, got}: the watch's latest fix, and when it came
   function record(pos) {
     var now = Date.now();
-    $("gps").textContent = O.fmt(t.gps_ok, { m: Math.round(pos.coords.accuracy || 0) });
-    if (now - lastAt < MIN_INTERVAL_MS) return;
+    lastFix = { pos: pos, got: now };
+    $("gps").textContent = fmt(t.gps_ok, { m: Math.round(pos.coords.accuracy || 0) });
+    $("gps").className = "loc";
+    if (now - lastAt < MIN_INTERVAL_MS || !current) return;
     lastAt = now;
-    var point = { id: O.uuid(), at: new Date(pos.timestamp || now).toISOString(), lat: pos.coords.latitude,
+    var id = O.uuid();
+    var point = { id: id, at: new Date(pos.timestamp || now).toISOString(), lat: pos.coords.latitude,
                   lng: pos.coords.longitude, accuracy: pos.coords.accuracy || null };
-    var points = load("points");
-    points.push(point);
-    save("points", points);
-    recorded += 1;
-    if (line) { line.addLatLng([point.lat, point.lng]); M.focus(map, [point.lat, point.lng]); }
-    render();
+    track[id] = [point.lat, point.lng, id, Date.parse(point.at)];
+    waiting[id] = true;
+    O.add(item("points", point, id)).then(saveTrack);
+    if (map) M.focus(map, [point.lat, point.lng]);
+    draw();
+  }
+
+  function gpsFailed(error) {
+    $("gps").className = "loc error";
+    $("gps").textContent = M.locateError(error, t);
   }
 
   function watch() {
-    if (!navigator.geolocation) { $("gps").textContent = t.no_gps; return; }
-    watchId = navigator.geolocation.watchPosition(record, function () { $("gps").textContent = t.no_gps; },
-                                                  { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
+    if (!navigator.geolocation) { gpsFailed(null); return; }
+    watchId = navigator.geolocation.watchPosition(record, gpsFailed, { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
   }
 
-  var flushing = null;
-  var again = false;  // asked to send while a send was out (the connection came back): send once more after it
-  function flush() {
-    if (!patrolId) return Promise.resolve(true);
-    if (flushing) { again = true; return flushing; }
-    var points = load("points").slice(0, BATCH);
-    var checkins = load("checkins");
-    var chain = Promise.resolve(true);
-    checkins.forEach(function (c) {
-      chain = chain.then(function (ok) {
-        if (!ok) return false;
-        return H.send(url("checkinUrl"), { json: c }).then(function (res) {
-          if (res.ok || (res.status >= 400 && res.status < 500)) {
-            save("checkins", load("checkins").filter(function (x) { return x.client_id !== c.client_id; }));
-            return true;
-          }
-          return false;
-        });
-      });
-    });
-    if (points.length) {
-      chain = chain.then(function (ok) {
-        if (!ok) return false;
-        return H.send(url("pointsUrl"), { json: { points: points } }).then(function (res) {
-          if (!res.ok) {
-            $("message").textContent = res.offline ? t.offline : (res.body.detail || res.status);
-            // A point the server refuses (named "points.N.field": a position outside the served
-            // districts, a wrong clock) would block the queue for ever: it leaves the queue, the rest is sent.
-            var named = res.status === 400 && res.body.errors && Object.keys(res.body.errors).join(" ").match(/^points\.(\d+)\./);
-            if (named && points[Number(named[1])]) {
-              var bad = points[Number(named[1])].id;
-              save("points", load("points").filter(function (p) { return p.id !== bad; }));
-              return load("points").length ? flushAgain() : true;
-            }
-            return false;
-          }
-          var sent = {};
-          points.forEach(function (p) { sent[p.id] = true; });
-          save("points", load("points").filter(function (p) { return !sent[p.id]; }));
-          $("distance").textContent = Math.round(res.body.distance_m) + " m";
-          $("message").textContent = "";
-          return load("points").length ? flushAgain() : true;
-        });
-      });
-    }
-    flushing = chain.then(settle, function () { return settle(false); });
-    return flushing;
-  }
-  function settle(ok) {
-    flushing = null;
-    render();
-    if (again) { again = false; return flush(); }
-    return ok;
-  }
-  function flushAgain() { flushing = null; return flush(); }
-
-  function begin() {
+  function showRunning() {
     $("idle").hidden = true;
     $("running").hidden = false;
-    if (!started) started = new Date();
-    watch();
-    timer = setInterval(function () { render(); flush(); }, FLUSH_MS);
-    setInterval(render, 1000);
-    flush();
-    render();
+    ensureMap();
+    draw();
   }
 
-  $("start") && $("start").addEventListener("click", function () {
-    H.send(root.dataset.startUrl, { json: { client_id: O.uuid() } }).then(function (res) {
-      if (!res.ok) { $("message").textContent = O.fmt(t.start_failed, { reason: res.offline ? t.offline : (res.body.detail || res.status) }); return; }
-      patrolId = String(res.body.id);
-      started = new Date(res.body.started_at);
-      root.dataset.patrol = patrolId;
-      begin();
-    });
+  function begin() {
+    showRunning();
+    watch();
+    tick();
+    timers.push(setInterval(tick, 1000));
+    timers.push(setInterval(function () { gridgov.outbox.drain(); }, SEND_MS));
+  }
+
+  function stop() {
+    if (watchId !== null && navigator.geolocation) navigator.geolocation.clearWatch(watchId);
+    watchId = null;
+    timers.forEach(clearInterval);
+    timers = [];
+  }
+
+  O.on(function (message) {
+    var m = message.item;
+    if (!current || !m || m.patrol !== current.cid) return;
+    if (message.type === "sent" && m.kind === "points") {
+      delete waiting[m.id];
+      if (message.body && message.body.distance_m !== undefined) $("distance").textContent = Math.round(message.body.distance_m) + " m";
+      draw();
+    }
+    if (message.type === "sent" && m.kind === "patrol-start" && message.body && message.body.id) {
+      current.id = message.body.id;
+      O.setMeta(KEY, current);
+    }
+    if (message.type === "refused") {
+      $("message").className = "error";
+      $("message").textContent = fmt(t.refused, { reason: m.error });
+    }
   });
 
+  $("start") && $("start").addEventListener("click", function () {
+    var cid = O.uuid();
+    current = { cid: cid, id: null, started: new Date().toISOString() };
+    track = {};
+    waiting = {};
+    // The start is in the outbox before the first point, so it goes first.
+    O.setMeta(KEY, current).then(function () {
+      return gridgov.outbox.add({ id: cid, kind: "patrol-start", url: url("startUrl"), json: { client_id: cid },
+                                  label: new Date().toLocaleTimeString() });
+    }).then(begin);
+  });
+
+  // A check-in takes the watch's fix when it is a few seconds old (the watch only gives fresh ones),
+  // else asks for a fresh one.
+  function freshFix(onFound, onFail) {
+    if (lastFix && Date.now() - lastFix.got < 15000) return onFound(lastFix.pos);
+    M.locate(onFound, onFail);
+  }
+
   $("checkin") && $("checkin").addEventListener("click", function () {
-    M.locate(function (pos) {
-      var items = load("checkins");
-      items.push({ client_id: O.uuid(), lat: pos.coords.latitude, lng: pos.coords.longitude, at: new Date().toISOString(), note: "" });
-      save("checkins", items);
-      $("message").textContent = O.fmt(t.checked_in, { time: new Date().toLocaleTimeString() });
+    freshFix(function (pos) {
+      var id = O.uuid();
+      gridgov.outbox.add(item("checkin", { client_id: id, lat: pos.coords.latitude, lng: pos.coords.longitude,
+                                           at: new Date().toISOString(), note: "" }, id));
+      $("message").className = "muted";
+      $("message").textContent = fmt(t.checked_in, { time: new Date().toLocaleTimeString() });
       if (map) L.circleMarker([pos.coords.latitude, pos.coords.longitude], { radius: 7, color: "#0b57d0" }).addTo(map);
-      flush();
-    }, function () { $("gps").textContent = t.no_gps; }, { maximumAge: 0 });
+    }, gpsFailed);
   });
 
   $("end") && $("end").addEventListener("click", function () {
     if (!window.confirm(t.confirm_end)) return;
+    stop();
+    var ending = current;
+    var end = item("patrol-end", {});
+    $("message").className = "muted";
     $("message").textContent = t.ending;
-    if (watchId !== null) navigator.geolocation.clearWatch(watchId);
-    var attempt = function () {
-      flush().then(function (ok) {
-        if (!ok || load("points").length || load("checkins").length) { $("message").textContent = t.end_offline; return setTimeout(attempt, FLUSH_MS); }
-        return H.send(url("endUrl"), { json: {} }).then(function (res) {
-          if (!res.ok) { $("message").textContent = t.end_offline; return setTimeout(attempt, FLUSH_MS); }
-          window.location.href = url("summaryUrl");
-        });
-      });
-    };
-    attempt();
+    var done = false;
+    O.on(function (message) {
+      if (done || message.type !== "sent" || !message.item || message.item.id !== end.id) return;
+      done = true;
+      var id = ending.id || (message.body && message.body.id);
+      if (id) window.location.href = url("summaryUrl").replace("/0/", "/" + id + "/");
+    });
+    O.setMeta(KEY, null).then(function () { return gridgov.outbox.add(end); }).then(function () {
+      current = null;
+      setTimeout(function () {
+        if (done) return;
+        // Not sent yet (no signal): the patrol ends on the server when the outbox gets through.
+        $("running").hidden = true;
+        $("idle").hidden = false;
+        $("message").textContent = t.end_offline;
+      }, 3000);
+    });
   });
 
-  window.addEventListener("online", flush);
-  if (patrolId) begin();
+  loadState().then(function (state) {
+    current = state;
+    if (!current) return;
+    return loadTrack().then(begin);
+  });
 })();

@@ -1,27 +1,41 @@
-/* The report page: photo (resized here), position (GPS, movable pin), class in two taps, nearby
-   cases of the class, and an offline queue that sends by itself when the connection returns. */
+/* The report page: photo (resized here), position (a fresh GPS fix with its accuracy circle, or a
+   movable pin), class in two taps, nearby cases of the class. A report goes into the outbox
+   (static/gridgov/outbox.js) with its photos, and is sent from there, from any page, by itself. */
 (function () {
   "use strict";
   var form = document.getElementById("report");
   if (!form) return;
-  var O = window.gridgovOffline;
   var H = gridgov.http, M = gridgov.maps;
+  var O = { fmt: function (text, values) {
+    return String(text).replace(/%\((\w+)\)s/g, function (_, k) { return values && k in values ? values[k] : ""; });
+  } };
   var t = JSON.parse(document.getElementById("report-i18n").textContent);
   var taxonomy = JSON.parse(document.getElementById("report-taxonomy").textContent);
   var MAX_SIDE = 1600, QUALITY = 0.82, MAX_PHOTOS = 6;
-  var state = { photos: [], after: [], lat: null, lng: null, category: null };
-  var queue = new O.Store("reports");
+  var state = { photos: [], after: [], lat: null, lng: null, category: null, fix: null };
   var $ = function (id) { return document.getElementById(id); };
 
   // --- map and position ------------------------------------------------------------------
-  var map = null, pin = null;
+  var map = null, pin = null, circle = null;
   if (window.L) {
     map = M.create("pinmap", { zoomControl: true, zoom: 13 });
     window.gridgovReportMap = map;
     M.areas(map, form.dataset.areas, "grid", form.dataset.communities, {
       style: { weight: 1, fillOpacity: 0.08 }, fit: function () { return state.lat === null; }
     });
-    pin = M.pin(map, function (latlng) { place(latlng.lat, latlng.lng, t.pinned); });
+    // Her cells, from the page itself: outlined with no signal too.
+    var own = document.getElementById("report-cells");
+    if (own) L.geoJSON(JSON.parse(own.textContent), { style: { color: M.colours.grid, weight: 3, fillOpacity: 0.05 }, interactive: false }).addTo(map);
+    pin = M.pin(map, function (latlng) { state.fix = null; showCircle(); place(latlng.lat, latlng.lng, t.pinned); });
+  }
+
+  // The fix's accuracy on the map; a pin set by hand has none.
+  function showCircle() {
+    if (!map) return;
+    if (circle) { map.removeLayer(circle); circle = null; }
+    if (state.fix && state.fix.accuracy) {
+      circle = L.circle([state.lat, state.lng], { radius: state.fix.accuracy, color: "#0b57d0", weight: 1, fillOpacity: 0.12, interactive: false }).addTo(map);
+    }
   }
 
   function place(lat, lng, message) {
@@ -36,11 +50,21 @@
     loadNearby();
   }
 
+  // Always a fresh fix (maximumAge 0): a cached one put a report at her previous spot.
   function locate() {
     $("loc").textContent = t.locating;
+    $("loc").className = "loc";
+    $("locate").disabled = true;
     M.locate(function (pos) {
+      $("locate").disabled = false;
+      state.fix = { accuracy: pos.coords.accuracy || null, at: new Date(pos.timestamp || Date.now()).toISOString() };
       place(pos.coords.latitude, pos.coords.longitude, O.fmt(t.located, { m: Math.round(pos.coords.accuracy || 0) }));
-    }, function () { $("loc").textContent = t.no_gps; });
+      showCircle();
+    }, function (error) {
+      $("locate").disabled = false;
+      $("loc").className = "loc error";
+      $("loc").textContent = M.locateError(error, t);
+    });
   }
   $("locate").addEventListener("click", locate);
 
@@ -190,82 +214,28 @@
     box.dataset.count = String(state.photos.length);
   }
 
-  // --- the queue -----------------------------------------------------------------------------
+  // --- into the outbox ------------------------------------------------------------------------
   function showError(message) { $("form-error").textContent = message || ""; }
 
-  function renderQueue() {
-    return queue.all().then(function (items) {
-      var list = $("queue-list");
-      list.innerHTML = "";
-      items.forEach(function (item) {
-        var li = document.createElement("li");
-        li.dataset.id = item.id;
-        li.textContent = item.label + " · " + new Date(item.created).toLocaleTimeString() + " · ";
-        var mark = document.createElement("span");
-        mark.className = item.error ? "error" : "waiting";
-        mark.textContent = item.error ? O.fmt(t.refused, { reason: item.error }) : (item.sending ? t.sending : t.waiting);
-        li.appendChild(mark);
-        if (item.error) li.appendChild(chip(t.remove, function () { queue.remove(item.id).then(renderQueue); }));
-        list.appendChild(li);
-      });
-      $("queue").hidden = items.length === 0;
-      $("queue").dataset.count = String(items.length);
-    });
-  }
-
-  // After a failed send, try again soon, then less and less often (2 s, 4 s … 30 s): a phone that
-  // just found a signal may still be dropping packets when the "online" event arrives.
-  var retryDelay = 2000, retryTimer = null;
-  function retrySoon() {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(flush, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 30000);
-  }
-
-  var flushing = false;
-  function flush() {
-    if (flushing) return Promise.resolve();
-    flushing = true;
-    return queue.all().then(function (items) {
-      var chain = Promise.resolve();
-      items.filter(function (item) { return !item.error; }).forEach(function (item) {
-        chain = chain.then(function () { return sendOne(item); });
-      });
-      return chain;
-    }).then(renderQueue, renderQueue).then(function () { flushing = false; }, function () { flushing = false; });
-  }
-
-  function sendOne(item) {
-    var data = new FormData();
-    Object.keys(item.fields).forEach(function (k) { if (item.fields[k] !== "" && item.fields[k] !== null) data.append(k, item.fields[k]); });
-    item.photos.forEach(function (blob, i) { data.append("photos", blob, "photo-" + i + ".jpg"); });
-    (item.after || []).forEach(function (blob, i) { data.append("after_photos", blob, "after-" + i + ".jpg"); });
-    return H.send(form.dataset.api, { body: data }).then(function (res) {
-      if (res.ok) {
-        retryDelay = 2000;
-        return queue.remove(item.id).then(function () {
-          var link = document.createElement("a");
-          link.href = form.dataset.detail.replace("/0/", "/" + res.body.id + "/");
-          link.textContent = O.fmt(t.sent, { number: res.body.number || "#" + res.body.id });
-          $("result").className = "sent";
-          $("result").innerHTML = "";
-          $("result").appendChild(link);
-        });
-      }
-      if (res.offline || res.status >= 500 || res.status === 429) {
-        $("result").className = "waiting";
-        $("result").textContent = t.offline;
-        retrySoon();
-        return;
-      }
-      if (res.status === 401 || res.status === 403) { $("result").className = "waiting"; $("result").textContent = t.signin; return; }
-      // The server refused it (bad input): it will never go through as it is; say why.
-      var reason = res.body.detail || String(res.status);
-      if (res.body.errors) reason = Object.keys(res.body.errors).map(function (k) { return res.body.errors[k].join(" "); }).join(" ");
-      item.error = reason;
-      return queue.put(item);
-    });
-  }
+  var mine = {};  // reports sent from this page: say what became of them
+  window.GridgovOutbox.on(function (message) {
+    if (!message.item || !mine[message.item.id]) return;
+    if (message.type === "sent" && message.body && message.body.id) {
+      var link = document.createElement("a");
+      link.href = form.dataset.detail.replace("/0/", "/" + message.body.id + "/");
+      link.textContent = O.fmt(t.sent, { number: message.body.number || "#" + message.body.id });
+      $("result").className = "sent";
+      $("result").innerHTML = "";
+      $("result").appendChild(link);
+    } else if (message.type === "refused") {
+      $("result").className = "error";
+      $("result").innerHTML = "";
+      var outbox = document.createElement("a");
+      outbox.href = form.dataset.outboxPage;
+      outbox.textContent = O.fmt(t.refused, { reason: message.item.error });
+      $("result").appendChild(outbox);
+    }
+  });
 
   function reset() {
     state.photos = [];
@@ -285,27 +255,25 @@
     var settled = !!($("settled") && $("settled").checked && state.category.grid_resolvable);
     if (settled && !state.photos.length) return showError(t.need_before);
     if (settled && !state.after.length) return showError(t.need_after);
+    var id = window.GridgovOutbox.uuid();
+    var files = state.photos.map(function (p, i) { return { name: "photos", blob: p.blob, filename: "photo-" + i + ".jpg" }; });
+    if (settled) state.after.forEach(function (p, i) { files.push({ name: "after_photos", blob: p.blob, filename: "after-" + i + ".jpg" }); });
     var item = {
-      id: O.uuid(),
-      created: Date.now(),
-      label: state.category.name,
-      fields: {
-        client_id: null, category: state.category.code, lat: state.lat.toFixed(7), lng: state.lng.toFixed(7),
-        description: $("description").value, urgency: urgency ? urgency.value : "", patrol: form.dataset.patrol || ""
-      },
-      photos: state.photos.map(function (p) { return p.blob; }),
-      after: settled ? state.after.map(function (p) { return p.blob; }) : []
+      id: id, kind: "report", label: state.category.name, url: form.dataset.api, files: files,
+      form: {
+        client_id: id, category: state.category.code, lat: state.lat.toFixed(7), lng: state.lng.toFixed(7),
+        description: $("description").value, urgency: urgency ? urgency.value : "", patrol: form.dataset.patrol || "",
+        accuracy: state.fix && state.fix.accuracy !== null ? String(Math.round(state.fix.accuracy * 10) / 10) : "",
+        located_at: state.fix ? state.fix.at : "", settled: settled ? "true" : ""
+      }
     };
-    if (settled) item.fields.settled = "true";
-    item.fields.client_id = item.id;
-    queue.put(item).then(function () {
+    mine[id] = true;
+    gridgov.outbox.add(item).then(function () {
       reset();
-      return renderQueue();
-    }).then(flush);
+      $("result").className = "waiting";
+      $("result").textContent = navigator.onLine ? t.sending : t.offline;
+    }, function () { showError(t.not_saved); });
   });
 
-  window.addEventListener("online", function () { retryDelay = 2000; flush(); });
-  setInterval(flush, 30000);
-  renderQueue().then(flush);
   locate();
 })();
