@@ -17,6 +17,7 @@ from dispatch.models import Assignment, DepartmentCategory
 from incidents.actions import report_incident
 from incidents.models import Category, Incident, Status
 from incidents.seeds import ensure_reference_data
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -138,8 +139,10 @@ def test_a_case_goes_round_the_loop_and_the_dashboard_counts_the_return(
     phone.goto(f"{live_server.url}/dispatch/checks/")
     card = phone.locator(f'section[data-id="{pk}"]')
     card.get_by_role("button", name="已解决：核查通过").click()
+    # The check goes through the phone's outbox (sent at once when there is signal).
+    wait_for(lambda: _status(pk) == Status.VERIFIED, timeout=20, what="the on-site check to arrive")
+    phone.reload()
     expect(phone.get_by_text("没有等待您核查的案件")).to_be_visible()
-    assert _status(pk) == Status.VERIFIED
 
     # The dispatcher closes it with c.
     centre.goto(f"{live_server.url}/dispatch/case/{pk}/")

@@ -43,32 +43,3 @@ def test_a_patrol_keeps_its_points_through_a_lost_connection_and_ends_with_a_sum
     expect(page.get_by_text(world.cell_a.code)).to_be_visible()
     patrol.refresh_from_db()
     assert patrol.ended_at is not None and 10 < patrol.distance_m < 30
-
-
-def test_a_point_the_server_refuses_leaves_the_queue_and_the_others_are_stored(
-    committed_world, live_server, login, phone_context
-):
-    # A wrong fix far from every served district would be refused with every batch it is in:
-    # the page drops the point the 400 names and sends the rest.
-    world = committed_world
-    here = world.cell_a.boundary.point_on_surface
-    phone_context.set_geolocation({"latitude": here.y, "longitude": here.x, "accuracy": 5})
-    page = phone_context.new_page()
-    page.clock.install()
-    login(page, world.grid_worker_a)
-    page.goto(f"{live_server.url}/incidents/patrol/")
-    page.get_by_role("button", name="开始巡查").click()
-    expect(page.locator("#count")).to_have_text("1")
-    patrol = Patrol.objects.get(worker=world.grid_worker_a, ended_at__isnull=True)
-    phone_context.set_offline(True)
-    page.clock.fast_forward(6_000)
-    phone_context.set_geolocation({"latitude": 1.0, "longitude": 1.0, "accuracy": 5})  # the Gulf of Guinea
-    expect(page.locator("#count")).to_have_text("2")
-    page.clock.fast_forward(6_000)
-    phone_context.set_geolocation({"latitude": here.y, "longitude": here.x + 0.0001, "accuracy": 5})
-    expect(page.locator("#count")).to_have_text("3")
-    phone_context.set_offline(False)
-    page.clock.fast_forward(11_000)
-    expect(page.locator("#pending")).to_have_text("0")
-    stored = sorted(round(p.location.y, 3) for p in PatrolPoint.objects.filter(patrol=patrol))
-    assert len(stored) == 2 and 1.0 not in stored

@@ -79,6 +79,8 @@ def test_a_console_left_open_acts_after_the_dispatcher_signs_in_again(committed_
     other = context.new_page()
     other.goto(f"{live_server.url}/")
     other.get_by_role("button", name="退出").click()
+    # Signing out first empties the phone's kept pages, then posts the form: wait for the sign-in page.
+    other.wait_for_url("**/accounts/login/**")
     login(other, committed_world.dispatcher)
 
     console.bring_to_front()

@@ -45,7 +45,9 @@ def test_a_resident_report_enters_the_intake_as_source_resident_and_answers_a_st
     assert side.token_hash != token and side.reporter_key and "13800138000" not in side.reporter_key
     page = Client().get(f"/public/case/{token}/?new=1")
     assert page.status_code == 200
-    assert str(incident.pk) in page.content.decode() and "已受理" in page.content.decode() or "Received" in page.content.decode()
+    # The number a caller quotes (YYYYMMDD-NNNN), not the database id.
+    assert incident.number and incident.number in page.content.decode()
+    assert "已受理" in page.content.decode() or "Received" in page.content.decode()
 
 
 def test_the_question_must_be_answered_right_and_once(world):
