@@ -72,6 +72,6 @@ def test_lookup_works_for_a_signed_in_browser_and_errors_are_in_chinese(world, c
     point = world.cell_a.boundary.point_on_surface
     assert client.get("/api/v1/areas/lookup/", {"lat": point.y, "lng": point.x}).json()["grid"]["code"] == world.cell_a.code
     body = client.get("/api/v1/areas/lookup/", {"lat": "north", "lng": point.x}).json()
-    assert body["detail"] == "无效的输入。"
+    assert body["detail"] == "输入无效。"
     [message] = body["errors"]["lat"]
     assert "north" in message and "数字" in message

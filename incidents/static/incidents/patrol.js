@@ -216,11 +216,15 @@
   $("checkin") && $("checkin").addEventListener("click", function () {
     freshFix(function (pos) {
       var id = O.uuid();
+      var at = new Date();
+      // "Checked in" only once the check-in is stored on the phone: leaving the page (or a reload)
+      // in between would otherwise lose it while the page said it was kept.
       gridgov.outbox.add(item("checkin", { client_id: id, lat: pos.coords.latitude, lng: pos.coords.longitude,
-                                           at: new Date().toISOString(), note: "" }, id));
-      $("message").className = "muted";
-      $("message").textContent = fmt(t.checked_in, { time: new Date().toLocaleTimeString() });
-      if (map) L.circleMarker([pos.coords.latitude, pos.coords.longitude], { radius: 7, color: "#0b57d0" }).addTo(map);
+                                           at: at.toISOString(), note: "" }, id)).then(function () {
+        $("message").className = "muted";
+        $("message").textContent = fmt(t.checked_in, { time: at.toLocaleTimeString() });
+        if (map) L.circleMarker([pos.coords.latitude, pos.coords.longitude], { radius: 7, color: "#0b57d0" }).addTo(map);
+      });
     }, gpsFailed);
   });
 
