@@ -23,9 +23,8 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.world import ensure_world
-
 from accounts.capabilities import can
+from tests.world import ensure_world
 
 from .matrix import (
     CAPABILITY_ROUTES,
@@ -37,11 +36,11 @@ from .matrix import (
     OUTSIDE_PLACE,
     OUTSIDE_PLACES,
     PUBLIC_ROUTES,
-    ROUTE_KINDS,
     ROUTE_FILTERS,
+    ROUTE_KINDS,
     ROUTE_QUERIES,
-    Places,
 )
+from .matrix_places import Places
 
 HELP = "tests/reliability/matrix.py"
 
