@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
+from django.db import connection
 
 from tests.world import PASSWORD
 
@@ -56,3 +58,59 @@ def phone_context(browser):
     context = browser.new_context(**PHONE, permissions=["geolocation"], geolocation={"latitude": 39.6036, "longitude": 116.7070})
     yield context
     context.close()
+
+
+class _RequestsInFlight:
+    """Counts the requests the live server is running, so a test's end can wait for them."""
+
+    def __init__(self, app):
+        self.app = app
+        self.running = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.running += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.changed:
+                self.running -= 1
+                self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.running == 0, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def _live_requests(live_server):
+    server = live_server.thread.httpd
+    counter = _RequestsInFlight(server.get_app())
+    server.set_app(counter)
+    return counter
+
+
+@pytest.fixture(autouse=True)
+def _no_request_outlives_its_test(request):
+    """A page left open at a test's end keeps polling and saving (a debounced draft save, the
+    intake poll); such a request, still running in the live server when the database is flushed
+    after the test, deadlocks with the flush ("couldn't be flushed", seen in CI). So: close every
+    page, wait for the requests already running, and end any database session still busy.
+    Torn down before the flush because it asks for the database first."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    in_flight = request.getfixturevalue("_live_requests")
+    yield
+    if "browser" in request.fixturenames or "page" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            for page in context.pages:
+                page.close()
+    in_flight.wait_until_idle(timeout=15)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'"
+        )
