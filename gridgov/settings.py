@@ -174,7 +174,14 @@ GRIDGOV_TOKEN_REFRESH_SECONDS = int(os.environ.get("GRIDGOV_TOKEN_REFRESH_SECOND
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("GRIDGOV_PASSWORD_RESET_SECONDS", str(24 * 3600)))
 AXES_FAILURE_LIMIT = int(os.environ.get("GRIDGOV_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
+# Locked out is a user name at one client address, never an address alone: behind a proxy every
+# user would share the proxy's address. The address is the one every limit counts (gridgov.client_ip).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "gridgov.client_ip.client_address"
+# The reverse proxies whose GRIDGOV_CLIENT_IP_HEADER names the client ("10.0.0.5,10.1.0.0/16");
+# empty: REMOTE_ADDR is the client (no proxy, or one that rewrites REMOTE_ADDR itself).
+GRIDGOV_TRUSTED_PROXIES = env_list("GRIDGOV_TRUSTED_PROXIES")
+GRIDGOV_CLIENT_IP_HEADER = os.environ.get("GRIDGOV_CLIENT_IP_HEADER", "X-Forwarded-For")
 AXES_ENABLED = env_bool("GRIDGOV_AXES_ENABLED", default=True)
 GRIDGOV_DEMO_PASSWORD = "gridgov-demo"
 

@@ -54,9 +54,3 @@ def token_misses_left(ip: str) -> bool:
 
 def count_token_miss(ip: str) -> None:
     _hit("miss", reporter_key("ip", ip), 600, settings.GRIDGOV_PUBLIC_TOKEN_MISSES_PER_IP)
-
-
-def client_address(request) -> str:
-    # The proxy in front (docs/scaling.md) passes the client as REMOTE_ADDR; X-Forwarded-For is
-    # not trusted, or anybody could pick a fresh address per report.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

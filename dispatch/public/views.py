@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from gridgov.client_ip import client_address
 from grids.models import Area, Level
 from incidents import clock
 from incidents.actions import machine
@@ -102,7 +103,7 @@ def report(request):
     """GET the form; POST files the report and leads to the case's status page."""
     if request.method == "GET":
         return _form(request)
-    ip = limits.client_address(request)
+    ip = client_address(request)
     values = {key: request.POST.get(key, "") for key in ("category", "lat", "lng", "description", "phone")}
     if not limits.report_from_address(ip):
         return _form(request, error=InvalidInput(_("Too many reports from this connection; try again in an hour.")),
@@ -127,7 +128,7 @@ def report(request):
 
 
 def _side_for(request, token: str) -> PublicCase:
-    ip = limits.client_address(request)
+    ip = client_address(request)
     if not limits.token_misses_left(ip):
         raise Http404("No such case.")
     side = None

@@ -190,3 +190,51 @@ def test_an_oversized_photo_is_refused_with_a_clear_error(world, api_as, setting
     assert response.status_code == 400, (response.status_code, response.content[:300])
     assert "photo" in response.content.decode().lower()
     assert Incident.objects.count() == before
+
+
+PROXY = "10.0.0.5"
+
+
+def _login_via_proxy(username: str, password: str, client_ip: str, forwarded_for: str | None = None) -> Client:
+    client = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for or client_ip)
+    _login(client, username, password)
+    return client
+
+
+def test_behind_the_proxy_a_lockout_holds_for_the_user_at_that_client_only(world, axes_on, settings):
+    """Every request reaches Django from the proxy's address: without reading the client's address
+    from the trusted proxy's header, one attacker locked a user out from every phone."""
+    settings.GRIDGOV_TRUSTED_PROXIES = [PROXY]
+    for attempt in range(axes_on):
+        _login_via_proxy(world.grid_worker_a.username, f"wrong-{attempt}", "203.0.113.66")
+    assert not _signed_in(_login_via_proxy(world.grid_worker_a.username, PASSWORD, "203.0.113.66"))
+    assert _signed_in(_login_via_proxy(world.grid_worker_a.username, PASSWORD, "198.51.100.10")), (
+        "the same user on her own phone (another client address behind the proxy) must still sign in")
+    assert _signed_in(_login_via_proxy(world.grid_worker_b.username, PASSWORD, "203.0.113.66"))
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_lockout(world, axes_on, settings):
+    """The proxy appends the address it saw: what a client wrote before it is not believed, and a
+    header sent straight to the server (not through a trusted proxy) is ignored."""
+    settings.GRIDGOV_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    for attempt in range(axes_on):
+        _login_via_proxy(world.grid_worker_a.username, f"wrong-{attempt}", "203.0.113.66",
+                         forwarded_for=f"192.0.2.{attempt}, 203.0.113.66")
+    forged = _login_via_proxy(world.grid_worker_a.username, PASSWORD, "203.0.113.66",
+                              forwarded_for="192.0.2.99, 203.0.113.66")
+    assert not _signed_in(forged)
+    direct = Client(REMOTE_ADDR="203.0.113.66", HTTP_X_FORWARDED_FOR="192.0.2.100")
+    _login(direct, world.grid_worker_a.username, PASSWORD)
+    assert not _signed_in(direct), "a header from an untrusted sender must not name a fresh address"
+
+
+def test_without_trusted_proxies_the_header_is_ignored(rf, settings):
+    from gridgov.client_ip import client_address
+
+    settings.GRIDGOV_TRUSTED_PROXIES = []
+    request = rf.get("/", REMOTE_ADDR="203.0.113.66", HTTP_X_FORWARDED_FOR="192.0.2.1")
+    assert client_address(request) == "203.0.113.66"
+    settings.GRIDGOV_TRUSTED_PROXIES = ["203.0.113.66"]
+    settings.GRIDGOV_CLIENT_IP_HEADER = "X-Real-IP"
+    request = rf.get("/", REMOTE_ADDR="203.0.113.66", HTTP_X_REAL_IP="[2001:db8::7]:443")
+    assert client_address(request) == "2001:db8::7"
