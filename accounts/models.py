@@ -1,6 +1,8 @@
 """Users, their roles, the area each answers for, departments and grid-cell assignments."""
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -132,6 +134,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("issued at"), default=timezone.now, editable=False)
     expires_at = models.DateTimeField(_("expires at"), editable=False)
     refresh_expires_at = models.DateTimeField(_("refresh until"), editable=False)
+    # Every pair refreshed from one sign-in shares it: a used refresh key coming back ends them all.
+    family = models.UUIDField(_("sign-in"), default=uuid.uuid4, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -141,3 +145,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UsedRefreshKey(models.Model):
+    """A refresh key already traded for a new pair, kept until its own end (accounts.tokens).
+
+    It coming back means two holders: the phone and whoever copied the key. Which one is which
+    cannot be told, so every pair of its sign-in (``family``) ends and the phone signs in again.
+    """
+
+    refresh_hash = models.CharField(max_length=64, unique=True, editable=False)
+    family = models.UUIDField(editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"], name="usedrefresh_user_idx")]

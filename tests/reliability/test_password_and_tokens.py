@@ -220,3 +220,20 @@ def test_an_emailed_reset_link_works_once(world, settings):
     assert user.check_password(NEW) and not _works(stolen, world)
     second = Client().get(link, follow=True)
     assert "new_password1" not in second.content.decode(), "a used reset link must not work again"
+
+
+def test_a_refresh_key_used_twice_is_refused_and_ends_every_pair_of_that_sign_in(world):
+    """The copy of a refresh key and the phone cannot be told apart: the second use ends the
+    whole sign-in (the pair the first use issued too), while the user's other sign-ins go on."""
+    stolen = _token(world.grid_worker_a)
+    laptop = _token(world.grid_worker_a)
+    first = APIClient().post("/api/v1/auth/token/refresh/", {"refresh": stolen["refresh"]}, format="json")
+    assert first.status_code == 200, first.content
+    renewed = first.json()
+    assert _works(renewed["token"], world)
+    again = APIClient().post("/api/v1/auth/token/refresh/", {"refresh": stolen["refresh"]}, format="json")
+    assert again.status_code in (401, 403) and "token" not in again.json()
+    assert not _works(renewed["token"], world), "the pair issued from the reused key must end with it"
+    refused = APIClient().post("/api/v1/auth/token/refresh/", {"refresh": renewed["refresh"]}, format="json")
+    assert refused.status_code in (401, 403)
+    assert _works(laptop["token"], world), "another sign-in of the same user is not the copied one"
