@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import privacy
-from .idnumbers import parse_id_number
+from .idnumbers import EARLIEST_BIRTH, parse_id_number
 from .models import Gender, IdType, Relation, ResidentType
 
 # Choice values as sets: checked once per imported row, where rebuilding them each time shows.
@@ -71,8 +71,12 @@ def clean_person_input(data: PersonInput, *, today: dt.date | None = None) -> di
     if data.gender and data.gender not in GENDERS:
         add("gender", _("Unknown gender."))
     today = today or timezone.localdate()
+    # The same bounds as a birth date read from an ID number (residents.idnumbers): a year-1 date
+    # is a typing or spreadsheet slip (Excel's empty date), not a person.
     if data.birth_date and data.birth_date > today:
         add("birth_date", _("The birth date lies in the future."))
+    elif data.birth_date and data.birth_date < EARLIEST_BIRTH:
+        add("birth_date", _("The birth date %(date)s is before 1900: check the year.") % {"date": data.birth_date.isoformat()})
     _clean_document(data, today, add)
     if not data.gender and "gender" not in errors and "id_number" not in errors:
         # With a bad ID number the gender could not be read from it: one error is enough.
