@@ -338,7 +338,8 @@ class PatrolCheckInView(APIView):
                                        client_id=data.get("client_id"), at=data.get("at"))
         except IncidentError as exc:
             return error_response(exc)
-        return Response({"id": checkin.pk, "cell": checkin.cell.code if checkin.cell else None}, status=status.HTTP_201_CREATED)
+        return Response({"id": checkin.pk, "cell": checkin.cell.code if checkin.cell else None,
+                         "outside_own_cells": checkin.outside_own_cells}, status=status.HTTP_201_CREATED)
 
 
 class PatrolEndView(APIView):

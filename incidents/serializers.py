@@ -237,8 +237,8 @@ def patrol_data(patrol: Patrol, summary=None) -> dict[str, Any]:
             duration_s=int(summary.duration.total_seconds()),
             points=summary.points,
             cells_covered=[_area(cell) for cell in summary.cells],
-            checkins=[{"at": _when(c.at), "lat": c.location.y, "lng": c.location.x, "cell": _area(c.cell), "note": c.note}
-                      for c in summary.checkins],
+            checkins=[{"at": _when(c.at), "lat": c.location.y, "lng": c.location.x, "cell": _area(c.cell), "note": c.note,
+                       "outside_own_cells": c.outside_own_cells} for c in summary.checkins],
             findings=[incident_summary(i) for i in summary.findings],
             # [lat, lng] in time order (6 decimals): the points while they are kept, then the kept line.
             track=summary.track,

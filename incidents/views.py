@@ -253,6 +253,7 @@ def _patrol_strings() -> dict[str, str]:
         "gps_ok": _("Recording your track (±%(m)s m)."),
         "offline": _("No connection: points are kept on this phone and sent when it returns."),
         "checked_in": _("Checked in at %(time)s."),
+        "checked_in_outside": _("Check-in kept, marked as outside your own cells."),
         "ending": _("Sending the last points and ending the patrol…"),
         "end_offline": _("No connection: the patrol will end when the connection returns."),
         "start_failed": _("The patrol could not start: %(reason)s"),

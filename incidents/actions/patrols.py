@@ -14,6 +14,7 @@ import psycopg
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -282,6 +283,12 @@ def _store(params: dict) -> tuple:
 def check_in(
     patrol: Patrol, *, actor, lat: float, lng: float, note: str = "", client_id=None, at: datetime | None = None
 ) -> PatrolCheckIn:
+    """Store a check-in; one outside the cells the worker answered for then is kept, flagged.
+
+    Not refused: the check-in was made on the spot, often offline and sent hours later, and a
+    worker may stand in for a colleague or on a border within her phone's GPS error. Refusing
+    would lose the record; flagging lets her community see it (patrol summary, API).
+    """
     if patrol.worker_id != actor.pk:
         raise Forbidden(_("This patrol is not yours."))
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
@@ -290,10 +297,15 @@ def check_in(
         existing = PatrolCheckIn.objects.filter(patrol=patrol, client_id=client_id).first()
         if existing is not None:
             return existing
+    at = at or timezone.now()
     found = lookup_point(lng, lat).get("grid")
+    own = found is not None and (
+        GridAssignment.objects.filter(user_id=patrol.worker_id, cell_id=found["id"], started_at__lte=at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at)).exists()
+    )
     return PatrolCheckIn.objects.create(
-        patrol=patrol, client_id=client_id or None, at=at or timezone.now(), location=Point(lng, lat, srid=4326),
-        cell_id=found["id"] if found else None, note=(note or "")[:200],
+        patrol=patrol, client_id=client_id or None, at=at, location=Point(lng, lat, srid=4326),
+        cell_id=found["id"] if found else None, note=(note or "")[:200], outside_own_cells=not own,
     )
 
 

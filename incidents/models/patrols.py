@@ -80,6 +80,9 @@ class PatrolCheckIn(models.Model):
     location = models.PointField(_("location"), srid=4326)
     cell = models.ForeignKey("grids.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Not in a cell the worker answered for at that moment (incidents.actions.check_in): kept,
+    # since it was made on the spot and often sent later from the outbox, and shown as such.
+    outside_own_cells = models.BooleanField(_("outside own cells"), default=False)
 
     class Meta:
         ordering = ["at"]

@@ -184,6 +184,11 @@
       if (message.body && message.body.distance_m !== undefined) $("distance").textContent = Math.round(message.body.distance_m) + " m";
       draw();
     }
+    if (message.type === "sent" && m.kind === "checkin" && message.body && message.body.outside_own_cells) {
+      // Kept, but the worker should know her community sees it as outside her cells.
+      $("message").className = "warning";
+      $("message").textContent = t.checked_in_outside;
+    }
     if (message.type === "sent" && m.kind === "patrol-start" && message.body && message.body.id) {
       current.id = message.body.id;
       O.setMeta(KEY, current);
