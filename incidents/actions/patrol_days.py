@@ -12,8 +12,8 @@
   those lines (``incidents.queries.cell_coverage``).
 
 DDL waits at most ``LOCK_TIMEOUT`` for the table's lock (a long report query must not stop
-ingestion behind a waiting ``CREATE TABLE``); a day that could not be made or dropped is done by
-the next run.
+ingestion behind a waiting ``CREATE TABLE``); a day is detached CONCURRENTLY, so dropping it never
+stops ingestion (``_detach``); a day that could not be made or dropped is done by the next run.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -111,23 +111,88 @@ def write_tracks(patrol_ids: list[int]) -> int:
         return cursor.rowcount
 
 
+# DETACH … CONCURRENTLY takes only a SHARE UPDATE EXCLUSIVE lock (inserts go on), then waits for
+# every transaction that may still see the day: it may wait longer than the DDL's LOCK_TIMEOUT.
+DETACH_WAIT = "1min"
+
+
+def _table_state(name: str) -> str | None:
+    """'attached', 'pending' (a concurrent detach was cut off), 'detached' (not dropped), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass(%s) IS NOT NULL, (SELECT i.inhdetachpending FROM pg_inherits i "
+            "WHERE i.inhrelid = to_regclass(%s) AND i.inhparent = %s::regclass)", [name, name, TABLE],
+        )
+        exists, pending = cursor.fetchone()
+    if not exists:
+        return None
+    return "detached" if pending is None else ("pending" if pending else "attached")
+
+
+def _detach(name: str, state: str) -> None:
+    """Take the day out of the table without stopping the points being written.
+
+    DETACH PARTITION … CONCURRENTLY cannot run in a transaction block, so it runs on its own in
+    autocommit. Called inside a transaction (a test's, a shell's ``atomic``), the plain DETACH is
+    used: it holds an ACCESS EXCLUSIVE lock on the whole table, which only the caller's own
+    transaction can make acceptable. A concurrent detach cut off half-way (its wait timed out, the
+    worker died) leaves the day 'pending'; the next run FINALIZEs it.
+    """
+    if connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check may wait on the dropped rows
+            cursor.execute(f'ALTER TABLE {TABLE} DETACH PARTITION "{name}"')
+        return
+    how = "FINALIZE" if state == "pending" else "CONCURRENTLY"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = '{DETACH_WAIT}'")
+        try:
+            cursor.execute(f'ALTER TABLE {TABLE} DETACH PARTITION "{name}" {how}')
+        finally:
+            cursor.execute("RESET lock_timeout")
+
+
 def drop_day(day: date) -> int:
     """Write the tracks of the day's patrols that have none, then drop the day's points.
-    Answers how many tracks were written."""
+    Answers how many tracks were written.
+
+    Steps (each may be cut off and is taken up again by the next run):
+    1. the missing tracks, written and committed while the points are still there;
+    2. the day detached (``_detach``);
+    3. the detached table dropped.
+    """
     name = PREFIX + day.strftime("%Y%m%d")
+    state = _table_state(name)
+    if state is None:
+        return 0
+    written = 0
+    if state != "detached":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT DISTINCT x.patrol_id FROM "{name}" x JOIN incidents_patrol p ON p.id = x.patrol_id WHERE p.track IS NULL'
+            )
+            written = write_tracks([row[0] for row in cursor.fetchall()])
+        _detach(name, state)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
-        if not cursor.fetchone()[0]:
-            return 0
-        cursor.execute(
-            f'SELECT DISTINCT x.patrol_id FROM "{name}" x JOIN incidents_patrol p ON p.id = x.patrol_id WHERE p.track IS NULL'
-        )
-        written = write_tracks([row[0] for row in cursor.fetchall()])
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check may wait on the dropped rows
-        cursor.execute(f'ALTER TABLE {TABLE} DETACH PARTITION "{name}"')
         cursor.execute(f'DROP TABLE "{name}"')
     return written
+
+
+def _day_tables() -> list[date]:
+    """Every day's table, attached or not (a detach or a drop that was cut off), oldest first."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') AND relname LIKE %s ORDER BY relname",
+                       [PREFIX.replace("_", r"\_") + "%"])
+        names = [row[0] for row in cursor.fetchall()]
+    days = []
+    for name in names:
+        try:
+            days.append(datetime.strptime(name[len(PREFIX):], "%Y%m%d").date())
+        except ValueError:
+            continue
+    return days
 
 
 def keep_days(now: datetime | None = None) -> dict:
@@ -136,10 +201,14 @@ def keep_days(now: datetime | None = None) -> dict:
     made = ensure_days(today - timedelta(days=1), today + timedelta(days=DAYS_AHEAD))
     cutoff = today - timedelta(days=retention_days())
     dropped, tracks = [], 0
-    for day in kept_days():
+    for day in _day_tables():
         if day >= cutoff:
             break
-        tracks += drop_day(day)
+        try:
+            tracks += drop_day(day)
+        except OperationalError:  # a lock not had in time: the next run takes the day up again
+            log.warning("Patrol point day %s not dropped this time", day, exc_info=True)
+            break
         dropped.append(day)
     if made or dropped:
         log.info("Patrol point days: made %s, dropped %s (%s tracks written)", made, dropped, tracks)
