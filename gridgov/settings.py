@@ -250,6 +250,9 @@ GRIDGOV_SERVED_MARGIN_M = float(os.environ.get("GRIDGOV_SERVED_MARGIN_M", "500")
 # Patrol points are kept for today and this many days before (a day's partition is then dropped;
 # each patrol keeps its track as one simplified line forever). incidents/actions/patrol_days.py.
 GRIDGOV_PATROL_POINT_DAYS = int(os.environ.get("GRIDGOV_PATROL_POINT_DAYS", "90"))
+# The patrol page samples a point every 10 s and sends what it has in one batch this often: one
+# request per 30 s per worker instead of one per point (docs/domain/cases.md, "Track points").
+GRIDGOV_PATROL_SEND_SECONDS = max(1, int(os.environ.get("GRIDGOV_PATROL_SEND_SECONDS", "30")))
 # Overlaps and gaps smaller than this are numeric noise of reprojection, not real errors.
 GRIDGOV_TOPOLOGY_TOLERANCE_M2 = float(os.environ.get("GRIDGOV_TOPOLOGY_TOLERANCE_M2", "1.0"))
 # An imported feature leaving its parent or its siblings by less than this is snapped to them

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -297,6 +298,7 @@ def patrol_page(request):
         "recent": recent,
         "cells": cells,
         "is_grid_worker": role_can(request.user, Capability.WORK_CELLS),
+        "send_seconds": settings.GRIDGOV_PATROL_SEND_SECONDS,
         **_map_settings(),
     })
 

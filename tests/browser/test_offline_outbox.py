@@ -101,7 +101,7 @@ def test_a_morning_without_signal_loses_nothing_and_files_nothing_twice(committe
     expect(page.locator("#count")).to_have_text("1")
     box = page.locator("#trackmap").bounding_box()
     assert box and box["width"] > 300 and box["height"] > 200  # drawn at its size from the first second
-    page.wait_for_timeout(5500)  # the page keeps at most one point per 5 s
+    page.wait_for_timeout(10_500)  # the page keeps at most one point per 10 s
     phone_context.set_geolocation({"latitude": here.y, "longitude": here.x + 0.0002, "accuracy": 5})
     expect(page.locator("#count")).to_have_text("2", timeout=15000)
     page.get_by_role("button", name="在此签到").click()

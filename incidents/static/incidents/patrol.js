@@ -1,4 +1,4 @@
-/* The patrol page. The start, every track point (watchPosition, at most one per 5 s), each check-in
+/* The patrol page. The start, every track point (watchPosition, at most one per 10 s), each check-in
    and the end go into the outbox (static/gridgov/outbox.js) with ids made here, and are sent from
    there in order — also from other pages, and after a reload or a restart of the phone.
 
@@ -18,7 +18,9 @@
   var cells = JSON.parse(document.getElementById("patrol-cells").textContent);
   var $ = function (id) { return document.getElementById(id); };
   var user = document.body.dataset.outboxUser || "";
-  var MIN_INTERVAL_MS = 5000, SEND_MS = 10000;
+  // A point every 10 s; the points wait on the phone and go as one batch every
+  // GRIDGOV_PATROL_SEND_SECONDS (data-send-seconds, default 30). The start, check-ins and the end go at once.
+  var MIN_INTERVAL_MS = 10000, SEND_MS = (Number(root.dataset.sendSeconds) || 30) * 1000;
   var KEY = "patrol:" + user;
   var current = null;      // {cid, id, started}
   var track = {};          // point id → [lat, lng, id, at ms]
