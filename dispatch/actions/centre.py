@@ -51,8 +51,8 @@ from ..models import (
 )
 from ..rules import OPEN_SHARE
 from ..shares import WITH_DEPARTMENTS, department_staff, district_clock, locality_of
-from .inputs import chosen_departments, departments_from, dispatch_deadline, parse_deadline, pending_extension
-from .shares import claim_share, create_shares, restart_clock
+from .inputs import checked_dispatch, departments_from, parse_deadline, pending_extension
+from .shares import claim_share, restart_clock, send_to_departments
 from .table import district_act
 
 # The longest extension the centre can grant in one step; beyond it the case needs a new dispatch.
@@ -77,10 +77,10 @@ def dispatch(
     3. Withdraw shares left live by an earlier trip through the chain, create one share per
        department, and notify the departments' handlers — all in the same transaction.
     """
-    check(incident, "dispatch", actor, expected_version=expected_version, note=note)
     now = now or timezone.now()
-    chosen = chosen_departments(departments)
-    deadline, warn_at = dispatch_deadline(incident, deadline, now)
+    choice = checked_dispatch(incident, "dispatch", actor=actor, departments=departments, deadline=deadline, note=note,
+                              expected_version=expected_version, now=now)
+    chosen, deadline, warn_at = choice.departments, choice.deadline, choice.warn_at
     params = {"departments": names(d.name for d in chosen), "deadline": when(deadline)}
     with transaction.atomic():
         entry = transition(
@@ -96,10 +96,7 @@ def dispatch(
             notifications=[(department_staff(d.pk for d in chosen), DispatchKind.DISPATCHED)],
             now=now,
         )
-        Assignment.objects.filter(incident_id=incident.pk, status__in=ACTIVE_ASSIGNMENT).update(
-            status=AssignmentStatus.CANCELLED, closed_at=now
-        )
-        create_shares(incident, chosen, deadline=deadline, warn_at=warn_at, actor=actor, note=note, now=now)
+        send_to_departments(incident, chosen, deadline=deadline, warn_at=warn_at, actor=actor, note=note, now=now)
     return entry
 
 

@@ -1,7 +1,9 @@
 """Reading the fields of the centre's and the departments' acts from a form or a JSON body."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Sequence
 
 from django.utils.translation import gettext as _
 
@@ -9,6 +11,7 @@ from accounts.models import Department
 from gridgov.dates import DateError, check_moment, parse_moment
 from grids.models import Level
 from incidents import clock
+from incidents.actions.machine import check
 from incidents.errors import InvalidInput, NotAllowed
 from incidents.models import Incident
 from incidents.timeline import joined, local_time
@@ -79,6 +82,32 @@ def dispatch_deadline(incident: Incident, deadline: datetime | None, now: dateti
     if deadline <= now:
         raise InvalidInput(_("The deadline %(deadline)s has already passed.") % {"deadline": local_time(deadline)}, field="deadline")
     return deadline, warn_at
+
+
+@dataclass(frozen=True)
+class DispatchChoice:
+    """What a dispatch sends: the departments (checked) and the deadline with its yellow time."""
+
+    departments: list[Department]
+    deadline: datetime
+    warn_at: datetime | None
+
+
+def checked_dispatch(
+    incident: Incident, act: str, *, actor, departments: Sequence[Department], deadline: datetime | None, note: str,
+    expected_version: int | None, now: datetime,
+) -> DispatchChoice:
+    """The one rule of every dispatch by a person (派遣 ``dispatch``, 改派 ``correct_dispatch``),
+    checked before anything is written:
+
+    1. the act's row of the case machine's table (status, level, who, the note), by ``act``;
+    2. the departments: at least one, each once, every one taking cases;
+    3. the deadline: the district's limit for the class by default, never one already passed.
+    """
+    check(incident, act, actor, expected_version=expected_version, note=note)
+    chosen = chosen_departments(departments)
+    due, warn_at = dispatch_deadline(incident, deadline, now)
+    return DispatchChoice(chosen, due, warn_at)
 
 
 def pending_extension(incident: Incident, data: dict) -> ExtensionRequest:

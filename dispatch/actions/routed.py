@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Department
 from grids.models import Level
 from incidents import clock
-from incidents.actions.machine import Act, ActRequest, check, transition
+from incidents.actions.machine import Act, ActRequest, transition
 from incidents.errors import InvalidInput
 from incidents.models import Incident, Status, TimelineEntry
 from incidents.routing import rule_for
@@ -41,8 +41,8 @@ from ..kinds import CaseStatus, DispatchKind
 from ..models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus
 from ..rules import OPEN_SHARE
 from ..shares import case_status_for, default_departments, department_staff, district_clock, share_state
-from .inputs import chosen_departments, departments_from, dispatch_deadline, parse_deadline
-from .shares import claim_share, create_shares, restart_clock
+from .inputs import checked_dispatch, departments_from, parse_deadline
+from .shares import claim_share, create_shares, restart_clock, send_to_departments
 from .table import district_act
 
 
@@ -68,10 +68,7 @@ def auto_dispatch(incident: Incident, *, now: datetime | None = None) -> Timelin
             notifications=[(department_staff(d.pk for d in departments), DispatchKind.DISPATCHED)],
             now=now,
         )
-        Assignment.objects.filter(incident_id=incident.pk, status__in=ACTIVE_ASSIGNMENT).update(
-            status=AssignmentStatus.CANCELLED, closed_at=now
-        )
-        create_shares(incident, departments, deadline=deadline, warn_at=warn_at, actor=None, note="", now=now)
+        send_to_departments(incident, departments, deadline=deadline, warn_at=warn_at, actor=None, note="", now=now)
     return entry
 
 
@@ -104,9 +101,10 @@ def correct_dispatch(
        pending share per newly chosen department with the deadline (by default the district's
        limit from now), and tell both sides — in the same transaction.
     """
-    check(incident, "correct_dispatch", actor, expected_version=expected_version, note=note)
     now = now or timezone.now()
-    chosen = chosen_departments(departments)
+    choice = checked_dispatch(incident, "correct_dispatch", actor=actor, departments=departments, deadline=deadline,
+                              note=note, expected_version=expected_version, now=now)
+    chosen, new_deadline, new_warn_at = choice.departments, choice.deadline, choice.warn_at
     chosen_ids = {d.pk for d in chosen}
     live = list(Assignment.objects.filter(incident_id=incident.pk, status__in=ACTIVE_ASSIGNMENT).select_related("department"))
     withdrawn = [s for s in live if s.department_id not in chosen_ids and share_state(s, incident) in OPEN_SHARE]
@@ -119,7 +117,6 @@ def correct_dispatch(
     kept = [s for s in live if s not in withdrawn]
     kept_ids = {s.department_id for s in kept}
     added = [d for d in chosen if d.pk not in kept_ids]
-    new_deadline, new_warn_at = dispatch_deadline(incident, deadline, now)
     states = [share_state(s, incident) for s in kept] + [AssignmentStatus.PENDING] * len(added)
     changes = restart_clock(new_deadline, new_warn_at, now) if not kept else _latest_deadline(incident, kept, added, new_deadline)
     params = {"withdrawn": names(s.department.name for s in withdrawn), "departments": names(d.name for d in chosen)}

@@ -20,7 +20,7 @@ from incidents.errors import Conflict
 from incidents.models import Category, Incident, Status
 
 from ..kinds import DispatchKind
-from ..models import Assignment, AssignmentStatus, DepartmentCategory
+from ..models import ACTIVE_ASSIGNMENT, Assignment, AssignmentStatus, DepartmentCategory
 from ..rules import OPEN_SHARE
 from ..shares import department_staff
 
@@ -91,6 +91,18 @@ def create_shares(
             )
     except IntegrityError as exc:  # another dispatch got in first
         raise Conflict(_("Case #%(id)s was dispatched by somebody else just now.") % {"id": incident.pk}) from exc
+
+
+def send_to_departments(
+    incident: Incident, departments: Sequence[Department], *, deadline: datetime, warn_at: datetime | None, actor, note: str,
+    now: datetime,
+) -> list[Assignment]:
+    """A (re)dispatch's shares: the ones left live by an earlier trip through the chain are
+    cancelled, then one pending share per department — inside the act's transaction."""
+    Assignment.objects.filter(incident_id=incident.pk, status__in=ACTIVE_ASSIGNMENT).update(
+        status=AssignmentStatus.CANCELLED, closed_at=now
+    )
+    return create_shares(incident, departments, deadline=deadline, warn_at=warn_at, actor=actor, note=note, now=now)
 
 
 def set_default_departments(category: Category, departments: Iterable[Department]) -> list[DepartmentCategory]:
