@@ -7,14 +7,18 @@ rate ("—"), never 0 or 100 %. Per area (the case's filed area and its street, 
 per category, and per department (every department with a share of the case, returned and
 withdrawn shares excepted).
 
-Verdicts are few (one per closure at most), so they are read and counted here in Python, in one
-query per table asked for, and attached to the rows the indicators computed (``attach``).
+Verdicts are few (one per closure at most), so they are read once — with each case's class, filed
+area and departments — in one query for every table asked for, counted here in Python and
+attached to the rows the indicators computed (``attach``).
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
 
 from grids.models import CODE_LENGTH as LEVEL_CODE_LENGTH
 from grids.models import Level
@@ -40,40 +44,58 @@ def _verdicts(period, area_code: str):
     return Verdict.objects.filter(at__gte=period.start, at__lt=period.end, incident__filed_area__code__startswith=area_code)
 
 
-def by_key(period, area_code: str, kind: str) -> dict[str, Satisfaction]:
-    """{key: Satisfaction} for ``kind``: total, street, community, cell, category or department."""
+def _read(period, area_code: str, *, departments: bool) -> list[tuple]:
+    """(value, category id, filed area's code, [department ids]) of every verdict: one query."""
     rows = _verdicts(period, area_code)
-    found: dict[str, Satisfaction] = {}
+    fields = ["value", "incident__category_id", "incident__filed_area__code"]
+    if departments:
+        shares = Assignment.objects.filter(incident_id=OuterRef("incident_id"), status__in=ACTIVE_ASSIGNMENT)
+        rows = rows.annotate(department_ids=ArraySubquery(shares.values("department_id")))
+        fields.append("department_ids")
+    return [(*row, ()) if not departments else row for row in rows.values_list(*fields)]
+
+
+def _keys(kind: str, area_code: str, category: int, code: str, department_ids) -> Iterable[str]:
+    """The groups of ``kind`` a verdict counts in: total, street, community, cell, category or department."""
     if kind == "department":
-        shares = Assignment.objects.filter(incident_id__in=rows.values("incident_id"), status__in=ACTIVE_ASSIGNMENT)
-        departments: dict[int, set[int]] = {}
-        for incident_id, department_id in shares.values_list("incident_id", "department_id"):
-            departments.setdefault(incident_id, set()).add(department_id)
-        pairs: Iterable[tuple[str, str]] = (
-            (str(department), value) for incident_id, value in rows.values_list("incident_id", "value")
-            for department in departments.get(incident_id, ())
-        )
-    elif kind == "category":
-        pairs = ((str(category), value) for category, value in rows.values_list("incident__category_id", "value"))
-    elif kind in CODE_LENGTH:
+        return [str(department) for department in set(department_ids or ())]
+    if kind == "category":
+        return [str(category)]
+    if kind in CODE_LENGTH:
         length = CODE_LENGTH[kind]
-        pairs = ((code[:length], value) for code, value in rows.values_list("incident__filed_area__code", "value")
-                 if len(code) >= length)
-    else:
-        pairs = ((area_code, value) for value in rows.values_list("value", flat=True))
-    for key, value in pairs:
-        entry = found.setdefault(key, Satisfaction())
-        entry.given += 1
-        entry.good += value in GOOD
+        return [code[:length]] if len(code) >= length else []
+    return [area_code]
+
+
+def by_kinds(period, area_code: str, kinds: Iterable[str]) -> dict[str, dict[str, Satisfaction]]:
+    """{kind: {key: Satisfaction}} for every kind asked, from one reading of the verdicts."""
+    kinds = list(dict.fromkeys(kinds))
+    found: dict[str, dict[str, Satisfaction]] = {kind: {} for kind in kinds}
+    if not kinds:
+        return found
+    for value, category, code, department_ids in _read(period, area_code, departments="department" in kinds):
+        for kind in kinds:
+            for key in _keys(kind, area_code, category, code, department_ids):
+                entry = found[kind].setdefault(key, Satisfaction())
+                entry.given += 1
+                entry.good += value in GOOD
     return found
 
 
-def attach(rows: Iterable[Any], period, area_code: str, kind: str) -> None:
-    """Set ``verdicts`` and ``satisfaction_rate`` on each row (its ``key`` names the group)."""
-    found = by_key(period, area_code, kind)
-    for row in rows:
-        entry = found.get(str(row.key), Satisfaction())
-        row.verdicts, row.satisfaction_rate = entry.given, entry.rate
+def by_key(period, area_code: str, kind: str) -> dict[str, Satisfaction]:
+    """{key: Satisfaction} for ``kind``: total, street, community, cell, category or department."""
+    return by_kinds(period, area_code, [kind])[kind]
+
+
+def attach(groups: dict[str, Iterable[Any]], period, area_code: str) -> None:
+    """Set ``verdicts`` and ``satisfaction_rate`` on each row of each table ({kind: rows}; a
+    row's ``key`` names its group), reading the verdicts once for all of them."""
+    groups = {kind: list(rows) for kind, rows in groups.items()}
+    found = by_kinds(period, area_code, groups)
+    for kind, rows in groups.items():
+        for row in rows:
+            entry = found[kind].get(str(row.key), Satisfaction())
+            row.verdicts, row.satisfaction_rate = entry.given, entry.rate
 
 
 def counts(period, area_code: str) -> Counter:

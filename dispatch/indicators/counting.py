@@ -103,8 +103,7 @@ def area_indicators(
         total=total.finish(),
         groups={name: named(name, items[name]) for name in (*AREA_GROUPS, *OTHER_GROUPS) if name in wanted},
     )
-    for kind, rows in [("total", [result.total]), *result.groups.items()]:
-        satisfaction.attach(rows, period, area_code, kind)
+    satisfaction.attach({"total": [result.total], **result.groups}, period, area_code)
     return result
 
 

@@ -108,5 +108,5 @@ def department_indicators(
                 **found[department_id],
             ).finish()
         )
-    satisfaction.attach(rows, period, area_code, "department")
+    satisfaction.attach({"department": rows}, period, area_code)
     return rows

@@ -51,3 +51,28 @@ def test_satisfaction_counts_satisfied_and_basically_satisfied_over_verdicts_giv
 def test_no_verdict_is_no_rate_never_zero(world):
     today = timezone.localdate()
     assert area_indicators(world.district.code, Period(today, today)).total.satisfaction_rate is None
+
+
+def test_the_verdicts_are_read_once_for_every_table_of_the_evaluation(world, hotline_case, django_assert_num_queries):
+    """The evaluation page asks for the total and five tables at once: one reading of the verdicts,
+    not one per table (the rates are the same as counted table by table)."""
+    from types import SimpleNamespace
+
+    from dispatch import satisfaction
+
+    incident = _closed_hotline_case(world, hotline_case, world.department)
+    actions.give_verdict(incident, actor=world.dispatcher, value="basically")
+    today = timezone.localdate()
+    period = Period(today, today)
+    code = world.district.code
+    tables = {
+        "total": [SimpleNamespace(key=code)],
+        "street": [SimpleNamespace(key=incident.filed_area.code[:9])],
+        "community": [SimpleNamespace(key=incident.filed_area.code[:12])],
+        "cell": [SimpleNamespace(key=incident.filed_area.code[:15])],
+        "category": [SimpleNamespace(key=str(incident.category_id))],
+        "department": [SimpleNamespace(key=str(world.department.pk)), SimpleNamespace(key=str(world.other_department.pk))],
+    }
+    with django_assert_num_queries(1):
+        satisfaction.attach(tables, period, code)
+    assert [(row.verdicts, row.satisfaction_rate) for rows in tables.values() for row in rows] == [(1, 1.0)] * 6 + [(0, None)]
