@@ -1,9 +1,6 @@
-"""REST API for cases, patrols and notifications (all scoped: outside your jurisdiction is 404).
+"""The cases' API: the list and its filters, a case, its acts and photos, nearby cases,
+the categories and the cases as GeoJSON (all scoped: outside your jurisdiction is 404)."""
 
-Errors: ``{"detail": message, "errors": {field: [message]}}``; 400 for bad input or an action not
-possible from the current status, 403 for an action you may not take on a case you can see, 409
-when the case changed since you read it (send the ``version`` you read to be told).
-"""
 from __future__ import annotations
 
 import json
@@ -22,29 +19,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.api import float_param
-from gridgov.dates import DateError, parse_day
 from gridgov.parsers import API_PARSERS
 
-from accounts.capabilities import Capability, role_can
 from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area
 
-from . import actions, numbering, queries
-from .actions import IncidentError
-from .channels import api_run, error_response
-from .timeline import notification_text
-from .models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Notification, Patrol
-from .serializers import (
-    ActSerializer,
-    CheckInSerializer,
-    PatrolEndSerializer,
-    PatrolStartSerializer,
-    PointBatchSerializer,
-    ReportSerializer,
-    incident_detail,
-    incident_summary,
-    patrol_data,
-)
+from .. import actions, numbering, queries
+from ..actions import IncidentError
+from ..channels import api_run, error_response
+from ..models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Patrol
+from ..serializers import ActSerializer, ReportSerializer, incident_detail, incident_summary
+
 
 PARSERS = API_PARSERS  # the API's JSON limits, and files
 
@@ -268,157 +253,3 @@ class IncidentGeoJSONView(APIView):
         ]
         body = {"type": "FeatureCollection", "features": features}
         return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/geo+json")
-
-
-# --- patrols -----------------------------------------------------------------------------
-
-def _own_patrol(request, pk: int) -> Patrol:
-    patrol = get_scoped_or_404(Patrol.objects.select_related("worker", "cell"), request.user, pk=pk)
-    return patrol
-
-
-class PatrolListView(APIView):
-    @extend_schema(operation_id="patrols_list", responses={200: OpenApiTypes.OBJECT}, description="Patrols you may see, newest first.")
-    def get(self, request):
-        queryset = scoped(Patrol.objects.select_related("worker", "cell"), request.user)
-        if request.query_params.get("mine") in ("1", "true") or role_can(request.user, Capability.WORK_CELLS):
-            queryset = queryset.filter(worker=request.user)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response([patrol_data(p) for p in page])
-
-    @extend_schema(operation_id="patrols_start", request=PatrolStartSerializer, responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
-                   description="Start a patrol; if one is running, it is answered (200) instead.")
-    def post(self, request):
-        serializer = PatrolStartSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            patrol, created = actions.start_patrol(worker=request.user, client_id=serializer.validated_data.get("client_id"))
-        except IncidentError as exc:
-            return error_response(exc)
-        return Response(patrol_data(patrol), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-class PatrolDetailView(APIView):
-    @extend_schema(operation_id="patrols_retrieve", responses={200: OpenApiTypes.OBJECT}, description="A patrol's summary: duration, distance, cells covered, check-ins, findings.")
-    def get(self, request, pk: int):
-        patrol = _own_patrol(request, pk)
-        return Response(patrol_data(patrol, queries.patrol_summary(patrol)))
-
-
-class PatrolPointsView(APIView):
-    @extend_schema(operation_id="patrols_points", request=PointBatchSerializer, responses={200: OpenApiTypes.OBJECT},
-                   description="Upload a batch of track points. Each has a client-made UUID: a batch sent twice adds nothing.")
-    def post(self, request, pk: int):
-        # The busiest write of all (every worker on patrol, every 30 s): the patrol without its
-        # worker and cell rows (a cell's boundary is a polygon to parse), through the same scope.
-        patrol = get_scoped_or_404(Patrol.objects.only("id", "worker_id", "cell_id", "started_at", "ended_at",
-                                                       "distance_m", "point_count"), request.user, pk=pk)
-        # The points are checked by the action itself (one place for the API and the page): a bad
-        # one is a 400 naming its index and field, e.g. ``points.3.at``.
-        points = request.data.get("points") if isinstance(request.data, dict) else None
-        if points is None:
-            raise ValidationError({"points": [_('Send an object with a list of points: {"points": [{"id": …, "at": …, "lat": …, "lng": …}]}.')]})
-        try:
-            added = actions.record_points(patrol, actor=request.user, points=points)
-        except IncidentError as exc:
-            return error_response(exc)
-        return Response({"received": len(points), "added": added, "distance_m": round(patrol.distance_m, 1)})
-
-
-class PatrolCheckInView(APIView):
-    @extend_schema(operation_id="patrols_checkin", request=CheckInSerializer, responses={201: OpenApiTypes.OBJECT})
-    def post(self, request, pk: int):
-        patrol = _own_patrol(request, pk)
-        serializer = CheckInSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            checkin = actions.check_in(patrol, actor=request.user, lat=data["lat"], lng=data["lng"], note=data.get("note", ""),
-                                       client_id=data.get("client_id"), at=data.get("at"))
-        except IncidentError as exc:
-            return error_response(exc)
-        return Response({"id": checkin.pk, "cell": checkin.cell.code if checkin.cell else None,
-                         "outside_own_cells": checkin.outside_own_cells}, status=status.HTTP_201_CREATED)
-
-
-class PatrolEndView(APIView):
-    @extend_schema(operation_id="patrols_end", request=PatrolEndSerializer, responses={200: OpenApiTypes.OBJECT}, description="End the patrol and get its summary.")
-    def post(self, request, pk: int):
-        patrol = _own_patrol(request, pk)
-        serializer = PatrolEndSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            patrol = actions.end_patrol(patrol, actor=request.user, note=serializer.validated_data.get("note", ""))
-        except IncidentError as exc:
-            return error_response(exc)
-        return Response(patrol_data(patrol, queries.patrol_summary(patrol)))
-
-
-class CoverageView(APIView):
-    @extend_schema(operation_id="patrols_coverage",
-        parameters=[OpenApiParameter("area", OpenApiTypes.STR, description="Community or street code (default: yours)"),
-                    OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today")],
-        responses={200: OpenApiTypes.OBJECT},
-        description="Patrol coverage of every cell under an area on one day.",
-    )
-    def get(self, request):
-        raw = request.query_params.get("date") or ""
-        try:
-            day = parse_day(raw, "date") if raw else timezone.localdate()
-        except DateError as exc:
-            raise ValidationError({"date": [exc.message]})
-        code = request.query_params.get("area") or (request.user.area.code if request.user.area_id else "")
-        area = get_scoped_or_404(Area.objects.current(), request.user, code=code)
-        rows = queries.cell_coverage(request.user, area, day)
-        return Response({
-            "area": {"code": area.code, "name": area.name}, "date": day.isoformat(),
-            "cells": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items() if k != "cell"} for row in rows],
-            "patrolled": sum(1 for row in rows if row["patrolled"]), "total": len(rows),
-        })
-
-
-# --- notifications -------------------------------------------------------------------------
-
-class NotificationListView(APIView):
-    @extend_schema(operation_id="notifications_list", parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL)],
-                   responses={200: OpenApiTypes.OBJECT})
-    def get(self, request):
-        queryset = Notification.objects.filter(user=request.user).select_related("incident__category")
-        if request.query_params.get("unread") in ("1", "true"):
-            queryset = queryset.filter(read_at__isnull=True)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        response = paginator.get_paginated_response([
-            {"id": n.pk, "kind": n.kind, "kind_label": n.get_kind_display(), "incident": n.incident_id,
-             "category": n.incident.category.label, "text": notification_text(n), "created_at": timezone.localtime(n.created_at).isoformat(),
-             "read": n.read_at is not None}
-            for n in page
-        ])
-        response.data["unread"] = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
-        return response
-
-
-def _notification_id(value) -> int:
-    """A notification id (a positive whole number, or its digits as text), else a 400 naming ids."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-        raise ValidationError({"ids": [_("Give a list of notification ids.")]})
-    return value
-
-
-class NotificationReadView(APIView):
-    @extend_schema(operation_id="notifications_read", request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT},
-                   description='Mark notifications read: {"ids": [1, 2]}, or all of them with no ids.')
-    def post(self, request):
-        # A body that is not an object (``[1]``) used to read as "no ids" and mark every notification read.
-        if not isinstance(request.data, dict):
-            raise ValidationError({"ids": [_('Send an object: {"ids": [1, 2]}, or {} for all of them.')]})
-        ids = request.data.get("ids")
-        if ids is not None:
-            if not isinstance(ids, list) or len(ids) > 1000:
-                raise ValidationError({"ids": [_("Give a list of notification ids.")]})
-            ids = [_notification_id(value) for value in ids]
-        changed = actions.mark_notifications_read(request.user, ids)
-        return Response({"marked": changed})
