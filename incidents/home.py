@@ -21,6 +21,9 @@ def grid_worker_card(request) -> dict | None:
     Counted by the cell a case was filed in (``queries.in_my_cells``), whichever level holds it
     now, with the light of ``clock.annotate_light``: the red count is the red markers."""
     user = request.user
+    cells = list(Area.objects.filter(code__in=my_cell_codes(user), valid_to__isnull=True).order_by("code"))
+    if not cells:
+        return None  # home says she has no cell yet
     mine = in_my_cells(incidents_for(user), user)
     lights = light_counts(mine)
     count = sum(lights.values())
@@ -32,7 +35,6 @@ def grid_worker_card(request) -> dict | None:
         # The map's markers: no boundaries of the case's areas (select_related of incidents_for).
         for case in open_cases.select_related(None).select_related("category")[:500]
     ]
-    cells = list(Area.objects.filter(code__in=my_cell_codes(user), valid_to__isnull=True).order_by("code"))
     body = ngettext(
         "%(count)d open case in my cells (%(red)d overdue).",
         "%(count)d open cases in my cells (%(red)d overdue).",
