@@ -42,7 +42,7 @@ def grid_worker_card(request) -> dict | None:
     ) % {"count": count, "red": lights["red"]}
     list_url = reverse("incidents:list") + "?cells=mine&open=1"
     return {
-        "title": _("Today in my cells"), "body": body, "url": list_url, "link_label": _("Open the list"),
+        "title": _("Today's cases"), "body": body, "url": list_url, "link_label": _("Open the list"),
         "template": "incidents/_home_today.html",
         "count": count, "lights": [
             {"light": "red", "count": lights["red"], "label": _("overdue"), "url": list_url + "&light=red"},

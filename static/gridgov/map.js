@@ -156,7 +156,8 @@
 
   function labels(map, layer, textOf, options) {
     options = options || {};
-    var group = L.layerGroup().addTo(map), labelPane = pane(map, "gridgov-labels", 450);
+    // Under the overlays (400): a name never hides a case's dot, and shows through the outlines' pale fill.
+    var group = L.layerGroup().addTo(map), labelPane = pane(map, "gridgov-labels", 350);
     layer.eachLayer(function (shape) {
       var f = shape.feature || {}, lines = textOf(f.properties || {});
       if (typeof lines === "string") lines = [lines];
@@ -214,7 +215,7 @@
       var streets = L.featureGroup(), communities = L.featureGroup();
       layer.eachLayer(function (l) { (l.feature.properties.level === "street" ? streets : communities).addLayer(l); });
       labels(map, streets, function (p) { return p.name; }, { maxZoom: 14, className: "street" });
-      labels(map, communities, function (p) { return p.name; }, { minZoom: 14, maxZoom: 16, className: "community" });
+      labels(map, communities, function (p) { return p.name; }, { minZoom: 14, className: "community" });
       map.getContainer().dataset.baseMap = String(fc.features.length);
       return fc;
     }).catch(function () {

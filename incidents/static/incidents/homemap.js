@@ -14,11 +14,23 @@
   });
   var detail = el.dataset.detailUrl;
   var dots = L.featureGroup().addTo(map);
+  // Cases filed at the same spot (one address, a pin on the cell) are set around it some metres
+  // apart, so that every dot shows and can be tapped; the case page has the exact point.
+  var atSpot = {};
+  cases.forEach(function (c) { var key = c.lat + "," + c.lng; atSpot[key] = (atSpot[key] || 0) + 1; });
+  var placed = {};
   cases.forEach(function (c) {
+    var key = c.lat + "," + c.lng, n = atSpot[key], k = placed[key] = (placed[key] || 0) + 1;
+    var lat = c.lat, lng = c.lng;
+    if (n > 1) {
+      var angle = 2 * Math.PI * k / n, metres = 12 + 2 * n;
+      lat += metres / 111320 * Math.sin(angle);
+      lng += metres / (111320 * Math.cos(c.lat * Math.PI / 180)) * Math.cos(angle);
+    }
     var link = document.createElement("a");
     link.href = detail.replace("/0/", "/" + c.id + "/");
     link.textContent = c.label + " · " + c.status;
-    L.circleMarker([c.lat, c.lng], { radius: 8, weight: 2, color: "#fff", fillOpacity: 0.95, fillColor: colours[c.light] || "#607d8b",
+    L.circleMarker([lat, lng], { radius: 8, weight: 2, color: "#fff", fillOpacity: 0.95, fillColor: colours[c.light] || "#607d8b",
                                      className: "case-dot " + (c.light || "") }).bindPopup(link).addTo(dots);
   });
   var bounds = outline.getBounds();
