@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client, RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incidents.home import grid_worker_card
 from incidents.models import Incident
@@ -53,7 +53,8 @@ def test_overdue_count_is_every_red_case_in_her_cells_whichever_level_holds_it(w
     lights = {row["light"]: row["count"] for row in card["lights"]}
     assert lights == {"red": 2, "yellow": 0, "green": 1}
     assert card["count"] == 3
-    assert "(2 overdue)" in card["body"]
+    with translation.override("zh-hans"):
+        assert "（2 件已超期）" in _card(world.grid_worker_a)["body"]
 
 
 def test_the_counts_match_the_map_markers_and_the_list_behind_the_red_link(world, her_day):
