@@ -186,7 +186,7 @@
         el.hidden = !(fits && inZoom);
       });
     }
-    map.on("zoomend", fit);
+    map.on("zoomend resize", fit);  // resize: a map built hidden gets its size later
     fit();
     layer.labels = group;
     return group;

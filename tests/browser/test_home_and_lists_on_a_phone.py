@@ -195,3 +195,29 @@ def test_a_map_without_its_base_map_says_so(committed_world, her_cells, live_ser
     expect(home_map.locator("path.case-dot")).to_have_count(3)  # her cells and cases still drawn
     _shot(page, "test-home-no-base-map-390.png")
     context.close()
+
+
+def test_a_real_tile_server_replaces_the_base_map(committed_world, her_cells, live_server, login, browser, settings):
+    import io
+
+    from PIL import Image
+
+    settings.GRIDGOV_TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
+    settings.GRIDGOV_TILE_ATTRIBUTION = "Example tiles"
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (200, 220, 200)).save(buffer, "PNG")
+    tiles, base = [], []
+    context = browser.new_context(**PHONE, service_workers="block")
+    context.route("https://tiles.example.test/**", lambda route: (tiles.append(route.request.url),
+                                                                   route.fulfill(body=buffer.getvalue(), content_type="image/png")))
+    context.on("request", lambda request: base.append(request.url) if "/map/base.geojson" in request.url else None)
+    page = context.new_page()
+    login(page, committed_world.grid_worker_a)
+    page.goto(f"{live_server.url}/incidents/{her_cells['green'].pk}/")
+    expect(page.locator("#casemap .leaflet-tile-loaded").first).to_be_attached()
+    expect(page.locator("#casemap .leaflet-control-attribution")).to_contain_text("Example tiles")
+    # The cells are still named over the real tiles; the project's own base map is not asked for.
+    expect(page.locator("#casemap .map-label:not([hidden]) > span", has_text=committed_world.cell_a.code[-3:])).to_be_visible()
+    assert tiles and not base
+    assert page.locator("#casemap").get_attribute("data-base-map") is None
+    context.close()
