@@ -1,6 +1,7 @@
 """Cards this app adds to the role home pages (accounts.views.register_home_card)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -51,7 +52,8 @@ def grid_worker_card(request) -> dict | None:
         ],
         "cases": listed,
         "more": max(0, count - len(listed)),
-        "map": {"cells": cells_geojson(cells), "cases": markers, "detail": reverse("incidents:detail", args=[0])},
+        "map": {"cells": cells_geojson(cells), "cases": markers, "detail": reverse("incidents:detail", args=[0]),
+                "tile_url": settings.GRIDGOV_TILE_URL, "tile_attribution": settings.GRIDGOV_TILE_ATTRIBUTION},
     }
 
 

@@ -213,6 +213,7 @@ def test_a_real_tile_server_replaces_the_base_map(committed_world, her_cells, li
     context.on("request", lambda request: base.append(request.url) if "/map/base.geojson" in request.url else None)
     page = context.new_page()
     login(page, committed_world.grid_worker_a)
+    expect(page.locator("#home-map .leaflet-tile-loaded").first).to_be_attached()  # home's map too
     page.goto(f"{live_server.url}/incidents/{her_cells['green'].pk}/")
     expect(page.locator("#casemap .leaflet-tile-loaded").first).to_be_attached()
     expect(page.locator("#casemap .leaflet-control-attribution")).to_contain_text("Example tiles")
