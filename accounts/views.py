@@ -12,13 +12,16 @@ from .capabilities import Capability, role_can
 from .models import GridAssignment
 from .scope import scoped
 
-# Apps contribute cards to the home page of the roles whose work a capability is, in the order
-# registered: [(capability, callable(request) -> dict | None)].
-HOME_CARDS: list[tuple[Capability, Callable[[HttpRequest], dict | None]]] = []
+# Apps contribute cards to the home page of the roles whose work a capability is, by ``order``
+# (then in the order registered): [(order, capability, callable(request) -> dict | None)]. A card
+# is a title, a body, a link, optionally ``items`` (a short list: url, text, meta) or its own
+# ``template`` (included with ``card`` in its context).
+HOME_CARDS: list[tuple[int, Capability, Callable[[HttpRequest], dict | None]]] = []
 
 
-def register_home_card(capability: Capability, card: Callable[[HttpRequest], dict | None]) -> None:
-    HOME_CARDS.append((Capability(capability), card))
+def register_home_card(capability: Capability, card: Callable[[HttpRequest], dict | None], order: int = 50) -> None:
+    HOME_CARDS.append((order, Capability(capability), card))
+    HOME_CARDS.sort(key=lambda entry: entry[0])
 
 
 @login_required
@@ -30,7 +33,7 @@ def home(request):
         "jurisdiction": user.area,
         "cells": [],
         # The role's work, not a superuser's every power: role_can.
-        "cards": [card for card in (make(request) for capability, make in HOME_CARDS if role_can(user, capability)) if card],
+        "cards": [card for card in (make(request) for _order, capability, make in HOME_CARDS if role_can(user, capability)) if card],
     }
     if role_can(user, Capability.WORK_CELLS):
         context["cells"] = list(

@@ -36,7 +36,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.generate import BENCH_PREFIX, SCALES, first_area, generate, generated_scale, table_exists  # noqa: E402
-from bench import cutting_bench, map_transfer, offline_outbox  # noqa: E402
+from bench import base_layer_bench, cutting_bench, map_transfer, offline_outbox  # noqa: E402
 from bench.harness import (  # noqa: E402,F401  (re-exported: bench/soak.py and others use run.X)
     WRK_LUA, Row, Server, bare_sql, fmt, free_port, jpeg_of_about, log, multipart, percentile, post_setup, random_points,
     sequential, session_cookie, summary, table, tile_xy, token, wrk,
@@ -103,6 +103,7 @@ class Bench:
             server.stop()
         self.measure("escalation sweep", self.sweep, "100,000 of 1,000,000 in < 10 s (city); same rate at small")
         self.measure("district cut into cells", lambda: cutting_bench.measure(self), cutting_bench.TARGET)
+        self.measure("offline base map", lambda: base_layer_bench.measure(self), base_layer_bench.TARGET)
         counts = self.counts()
         return {
             "scale": self.scale.name, "date": timezone.localtime().isoformat(timespec="seconds"),

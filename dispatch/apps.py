@@ -34,15 +34,17 @@ class DispatchConfig(AppConfig):
 
         register_nav("dispatch:console", _("Command centre"), capability=Capability.RUN_COMMAND_CENTRE, order=15)
         register_nav(
-            "dispatch:inbox", _("Department inbox"), capability=Capability.WORK_DEPARTMENT_SHARES, order=15, badge=home.inbox_badge, offline=True
+            "dispatch:inbox", _("Department inbox"), capability=Capability.WORK_DEPARTMENT_SHARES, order=15, badge=home.inbox_badge, offline=True,
+            phone_bar=True,
         )
-        register_nav("dispatch:checks", _("On-site checks"), capability=Capability.WORK_CELLS, order=25, badge=home.checks_badge, offline=True)
+        register_nav("dispatch:checks", _("On-site checks"), capability=Capability.WORK_CELLS, order=25, badge=home.checks_badge, offline=True,
+                     phone_bar=True)
         register_nav("dispatch:indicators", _("Evaluation"), capability=Capability.READ_EVALUATION, order=30)
         register_nav("dispatch:workload", _("Grid workers"), capability=Capability.ASSIGN_CELLS, order=32)
 
         register_home_card(Capability.RUN_COMMAND_CENTRE, home.console_card)
         register_home_card(Capability.WORK_DEPARTMENT_SHARES, home.department_card)
-        register_home_card(Capability.WORK_CELLS, home.checks_card)
+        register_home_card(Capability.WORK_CELLS, home.checks_card, order=20)
         register_home_card(Capability.WORK_CELLS, home.verdicts_card)
         register_home_card(Capability.EVALUATE, home.indicators_card)
         register_home_card(Capability.ASSIGN_CELLS, home.workload_card)

@@ -9,6 +9,9 @@ from django.utils.translation import ngettext
 from .queries import centre_queue, checks_for, department_open_count, stage_counts
 from .satisfaction import verdicts_awaited
 
+# How many of a list home shows under a card; the card's page holds them all.
+HOME_ITEMS = 5
+
 
 def _cached(request, name: str, compute):
     # The badge and the card ask on the same page: count once per request.
@@ -48,7 +51,12 @@ def checks_card(request) -> dict | None:
         "%(count)d handled cases in your cells wait for your on-site check.",
         count,
     ) % {"count": count}
-    return {"title": _("On-site checks"), "body": body, "url": reverse("dispatch:checks"), "link_label": _("Check them")}
+    items = [
+        {"url": reverse("dispatch:case", args=[case.pk]), "text": f"{case.label} {case.category.label}",
+         "meta": case.cell.name if case.cell_id else case.filed_area.name}
+        for case in checks_for(request.user)[:HOME_ITEMS]
+    ]
+    return {"title": _("On-site checks"), "body": body, "items": items, "url": reverse("dispatch:checks"), "link_label": _("Check them")}
 
 
 def checks_badge(request) -> int | None:

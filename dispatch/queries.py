@@ -17,11 +17,10 @@ from django.db.models import Case, Count, DateTimeField, Exists, IntegerField, M
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from accounts.models import GridAssignment
 from accounts.scope import scoped
 from grids.models import Area, Level
 from incidents import clock
-from incidents.queries import text_condition
+from incidents.queries import in_my_cells, text_condition
 from incidents.models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Status
 
 from .kinds import CaseStatus
@@ -301,12 +300,9 @@ def department_open_count(user) -> int:
 
 def checks_for(user) -> QuerySet:
     """Handled cases in the worker's cells, waiting for the on-site check (核查)."""
-    cells = GridAssignment.objects.active().filter(user=user).values("cell__code")
-    return (
-        scoped(Incident.objects.select_related("category__parent", "cell", "filed_area"), user)
-        .filter(status=Status.HANDLED, cell__code__in=cells)
-        .order_by("updated_at", "id")
-    )
+    return in_my_cells(scoped(Incident.objects.select_related("category__parent", "cell", "filed_area"), user), user).filter(
+        status=Status.HANDLED
+    ).order_by("updated_at", "id")
 
 
 # --- the case page ---------------------------------------------------------------------------------------

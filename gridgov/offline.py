@@ -17,6 +17,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -40,6 +41,8 @@ SHELL = [
     "incidents/report.js",
     "incidents/patrol.js",
     "incidents/casemap.js",
+    "incidents/pinmap.js",
+    "incidents/homemap.js",
     "dispatch/dispatch.css",
     WORKBOX + "workbox-sw.js",
     WORKBOX + "workbox-core.prod.js",
@@ -82,6 +85,7 @@ def service_worker(request):
         "workbox_sw": static(WORKBOX + "workbox-sw.js"),
         "outbox": static("gridgov/outbox.js"),
         "static_prefix": static(""),
+        "base_map": reverse("grids:base_layer"),
     })
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"

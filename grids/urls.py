@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import cutting_views, views
+from . import base_layer, cutting_views, views
 
 app_name = "grids"
 urlpatterns = [
     path("", views.map_page, name="map"),
+    path("base.geojson", base_layer.base_layer_view, name="base_layer"),
     path("edit/<str:code>/", views.editor_page, name="editor"),
     path("import/", views.import_page, name="import"),
     path("cut/", cutting_views.cut_page, name="cut"),

@@ -28,17 +28,17 @@ class IncidentsConfig(AppConfig):
         # (docs/architecture.md#celery-work).
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
 
-        register_nav("incidents:list", _("Cases"), capability=Capability.BROWSE_CASES, order=20, offline=True)
-        register_nav("incidents:report", _("Report"), capability=Capability.REPORT_CASES, order=21, offline=True)
-        register_nav("incidents:patrol", _("Patrol"), capability=Capability.WORK_CELLS, order=22, offline=True)
+        register_nav("incidents:list", _("Cases"), capability=Capability.BROWSE_CASES, order=20, offline=True, phone_bar=True)
+        register_nav("incidents:report", _("Report"), capability=Capability.REPORT_CASES, order=21, offline=True, phone_bar="primary")
+        register_nav("incidents:patrol", _("Patrol"), capability=Capability.WORK_CELLS, order=22, offline=True, phone_bar=True)
         register_nav("incidents:inbox", _("Inbox"), capability=Capability.HOLD_LEVEL_INBOX, order=23)
         register_nav("incidents:hotline", _("Hotline 12345"), capability=Capability.TAKE_HOTLINE_CALLS, order=24)
         register_nav(
             "incidents:notifications", _("Notifications"), order=90, badge=lambda request: unread_count(request.user) or None
         )
 
-        register_home_card(Capability.WORK_CELLS, home.grid_worker_card)
-        register_home_card(Capability.WORK_CELLS, home.patrol_card)
+        register_home_card(Capability.WORK_CELLS, home.grid_worker_card, order=10)
+        register_home_card(Capability.WORK_CELLS, home.patrol_card, order=40)
         register_home_card(Capability.HOLD_LEVEL_INBOX, home.level_inbox_card)
         register_home_card(Capability.RUN_COMMAND_CENTRE, home.centre_card)
 

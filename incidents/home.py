@@ -1,30 +1,60 @@
 """Cards this app adds to the role home pages (accounts.views.register_home_card)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import GridAssignment
+from grids.models import Area
 
-from .models import OPEN_STATUSES, Patrol, Status
-from .queries import incidents_for, waiting_for_level
+from .models import OPEN_STATUSES, Patrol
+from .queries import cells_geojson, in_my_cells, incidents_for, light_counts, my_cell_codes, waiting_for_level
+
+
+# How many of her open cases home lists under the map; the counts and the list page hold them all.
+HOME_CASES = 8
 
 
 def grid_worker_card(request) -> dict | None:
+    """Her cells on a map with their open cases, the counts by light and the most urgent cases.
+
+    Counted by the cell a case was filed in (``queries.in_my_cells``), whichever level holds it
+    now, with the light of ``clock.annotate_light``: the red count is the red markers."""
     user = request.user
-    cells = GridAssignment.objects.active().filter(user=user).values("cell__code")
-    mine = incidents_for(user).filter(area__code__in=cells)
-    to_check = incidents_for(user).filter(status=Status.HANDLED, cell__code__in=cells).count()
-    open_cases = mine.filter(status__in=OPEN_STATUSES, level="grid")
-    red = open_cases.filter(light="red").count()
-    count = open_cases.count()
+    cells = list(Area.objects.filter(code__in=my_cell_codes(user), valid_to__isnull=True).order_by("code"))
+    if not cells:
+        return None  # home says she has no cell yet
+    mine = in_my_cells(incidents_for(user), user)
+    lights = light_counts(mine)
+    count = sum(lights.values())
+    open_cases = mine.filter(status__in=OPEN_STATUSES).order_by("deadline", "id")
+    listed = list(open_cases[:HOME_CASES])
+    markers = [
+        {"id": case.pk, "lat": round(case.location.y, 6), "lng": round(case.location.x, 6), "light": case.light,
+         "label": f"{case.label} {case.category.label}", "status": case.get_status_display()}
+        # The map's markers: no boundaries of the case's areas (select_related of incidents_for).
+        for case in open_cases.select_related(None).select_related("category")[:500]
+    ]
     body = ngettext(
-        "%(count)d open case in my cells (%(red)d overdue); %(check)d waiting for my on-site check.",
-        "%(count)d open cases in my cells (%(red)d overdue); %(check)d waiting for my on-site check.",
+        "%(count)d open case in my cells (%(red)d overdue).",
+        "%(count)d open cases in my cells (%(red)d overdue).",
         count,
-    ) % {"count": count, "red": red, "check": to_check}
-    return {"title": _("Today's cases"), "body": body, "url": reverse("incidents:list"), "link_label": _("Open the list")}
+    ) % {"count": count, "red": lights["red"]}
+    list_url = reverse("incidents:list") + "?cells=mine&open=1"
+    return {
+        "title": _("Today's cases"), "body": body, "url": list_url, "link_label": _("Open the list"),
+        "template": "incidents/_home_today.html",
+        "count": count, "lights": [
+            {"light": "red", "count": lights["red"], "label": _("overdue"), "url": list_url + "&light=red"},
+            {"light": "yellow", "count": lights["yellow"], "label": _("nearly due"), "url": list_url + "&light=yellow"},
+            {"light": "green", "count": lights["green"], "label": _("on time"), "url": list_url + "&light=green"},
+        ],
+        "cases": listed,
+        "more": max(0, count - len(listed)),
+        "map": {"cells": cells_geojson(cells), "cases": markers, "detail": reverse("incidents:detail", args=[0]),
+                "tile_url": settings.GRIDGOV_TILE_URL, "tile_attribution": settings.GRIDGOV_TILE_ATTRIBUTION},
+    }
 
 
 def patrol_card(request) -> dict | None:

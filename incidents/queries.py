@@ -4,6 +4,7 @@ Every read that reaches a user starts from ``accounts.scope.scoped``.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -32,6 +33,42 @@ def incidents_for(user, now: datetime | None = None) -> QuerySet:
     return annotate_light(scoped(queryset, user), now)
 
 
+def my_cell_codes(user) -> QuerySet:
+    """The codes of the cells the user is assigned now (a subquery)."""
+    return GridAssignment.objects.active().filter(user=user).values("cell__code")
+
+
+def in_my_cells(queryset: QuerySet, user) -> QuerySet:
+    """The cases of ``queryset`` filed in the user's cells, whichever level holds them now.
+
+    What "my cells" means everywhere (home's counts and map, the list's ``cells=mine``, the
+    on-site checks): by the cell the case was filed in, never by the responsible area, which is a
+    community or a street office once a case has climbed — an overdue case climbs, so counting
+    by the holder would lose exactly the red ones."""
+    return queryset.filter(cell__code__in=my_cell_codes(user))
+
+
+def light_counts(queryset: QuerySet) -> dict[str, int]:
+    """How many open cases of an ``incidents_for`` queryset are red, yellow and green (one query)."""
+    counts = {"red": 0, "yellow": 0, "green": 0}
+    for row in queryset.filter(status__in=OPEN_STATUSES).order_by().values("light").annotate(n=Count("pk")):
+        if row["light"] in counts:
+            counts[row["light"]] = row["n"]
+    return counts
+
+
+def cells_geojson(cells: list[Area]) -> dict:
+    """Her cells' outlines, in the page itself: the patrol and home maps draw them with no signal."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": json.loads(cell.boundary.simplify(0.00002, preserve_topology=True).geojson),
+             "properties": {"code": cell.code, "name": cell.name}}
+            for cell in cells if cell.boundary
+        ],
+    }
+
+
 def waiting_for_level(user) -> QuerySet:
     """Cases held at the user's own level in their area (the community or street inbox)."""
     from .levels import LEVEL_ROLE
@@ -41,8 +78,7 @@ def waiting_for_level(user) -> QuerySet:
     if not levels:
         return queryset.none()
     if role_can(user, Capability.WORK_CELLS):
-        cells = GridAssignment.objects.active().filter(user=user).values("cell__code")
-        return queryset.filter(level=Level.GRID, area__code__in=cells)
+        return queryset.filter(level=Level.GRID, area__code__in=my_cell_codes(user))
     if not user.area_id:
         return queryset.none()
     return queryset.filter(level__in=levels, area__code__startswith=user.area.code)

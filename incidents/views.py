@@ -7,7 +7,6 @@ docs/offline.md), which sends it to the API; every other page is plain HTML form
 """
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.conf import settings
@@ -185,7 +184,7 @@ def report_page(request):
     running = Patrol.objects.filter(worker=request.user, ended_at__isnull=True).first()
     cells = _user_cells(request.user)
     return render(request, "incidents/report.html", {
-        "cells_geojson": _cells_geojson(cells),
+        "cells_geojson": queries.cells_geojson(cells),
         "taxonomy": queries.taxonomy(request.user),
         "strings": _report_strings(),
         "community_codes": sorted({cell.code[:12] for cell in cells}),
@@ -264,18 +263,6 @@ def _patrol_strings() -> dict[str, str]:
     }
 
 
-def _cells_geojson(cells: list[Area]) -> dict:
-    """Her cells' outlines, in the page itself: the patrol map draws them with no signal."""
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": json.loads(cell.boundary.simplify(0.00002, preserve_topology=True).geojson),
-             "properties": {"code": cell.code, "name": cell.name}}
-            for cell in cells if cell.boundary
-        ],
-    }
-
-
 def _running_track(patrol: Patrol | None) -> list[list]:
     """The running patrol's track as the server has it: [lat, lng, point's client id, time in ms]."""
     if patrol is None:
@@ -294,7 +281,7 @@ def patrol_page(request):
         "community_codes": sorted({cell.code[:12] for cell in cells}),
         "patrol": running,
         "track": _running_track(running),
-        "cells_geojson": _cells_geojson(cells),
+        "cells_geojson": queries.cells_geojson(cells),
         "recent": recent,
         "cells": cells,
         "is_grid_worker": role_can(request.user, Capability.WORK_CELLS),

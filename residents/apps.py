@@ -67,11 +67,12 @@ class ResidentsConfig(AppConfig):
                 "body": _("%(count)d tagged residents in your cells have not been visited for 30 days.") % {"count": count}
                 if count
                 else _("Every tagged resident in your cells was visited in the last 30 days."),
+                "items": _due_items(request) if count else [],
                 "url": reverse("residents:due"),
                 "link_label": _("See whom to visit"),
             }
 
-        register_home_card(Capability.WORK_CELLS, due_card)
+        register_home_card(Capability.WORK_CELLS, due_card, order=30)
 
 
 def _due_count(request) -> int:
@@ -81,6 +82,21 @@ def _due_count(request) -> int:
 
         request._residents_due_count = due_for_visit(request.user).count()
     return request._residents_due_count
+
+
+def _due_items(request, limit: int = 5) -> list[dict]:
+    """The longest-unvisited first, as home lists them (the due page shows all)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from .queries import due_for_visit
+
+    people = due_for_visit(request.user).select_related("household__dwelling__building")[:limit]
+    return [
+        {"url": reverse("residents:household", args=[person.household_id]), "text": person.name,
+         "meta": _("last visit %(date)s") % {"date": person.last_visit.isoformat()} if person.last_visit else _("never visited")}
+        for person in people
+    ]
 
 
 def _due_badge(request):

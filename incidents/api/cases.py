@@ -64,6 +64,8 @@ def filter_incidents(queryset, params, user):
         queryset = queryset.filter(filed_area__code__startswith=area)
     if params.get("mine") in ("1", "true"):
         queryset = queryset.filter(Q(assignee=user) | Q(reporter=user))
+    if params.get("cells") == "mine":
+        queryset = queries.in_my_cells(queryset, user)
     if params.get("waiting") in ("1", "true"):
         queryset = queryset.filter(pk__in=queries.waiting_for_level(user).values("pk"))
     if (number := params.get("number")) is not None:
@@ -87,6 +89,7 @@ LIST_PARAMETERS = [
     OpenApiParameter("area", OpenApiTypes.STR, description="Area code: cases filed under it"),
     OpenApiParameter("mine", OpenApiTypes.BOOL, description="Reported by me or assigned to me"),
     OpenApiParameter("waiting", OpenApiTypes.BOOL, description="Held at my level in my area"),
+    OpenApiParameter("cells", OpenApiTypes.STR, enum=["mine"], description="mine: filed in my cells, whichever level holds them now"),
     OpenApiParameter("number", OpenApiTypes.STR, description="The case number, e.g. 20261203-0042 (malformed: 400)"),
     OpenApiParameter("q", OpenApiTypes.STR, description="Case number, #id or words of the description or address"),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=["deadline", "-created_at", "created_at", "-updated_at"]),

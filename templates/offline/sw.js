@@ -6,6 +6,8 @@
      with offline are fetched into the cache when a page asks ("warm"), so they open with no signal
      even before she visited them. Only 200 answers that were not redirected (to the login page)
      are kept. Signing out clears the pages and API answers kept (a shared phone).
+   - The base map (grids/base_layer.py) is kept with the API answers, served from the cache at
+     once and refreshed behind (it changes with a published revision only); "warm" fetches it too.
    - The outbox (outbox.js) is sent here too on a Background Sync event. */
 importScripts("{{ workbox_sw|escapejs }}");
 workbox.setConfig({ modulePathPrefix: "{{ workbox|escapejs }}", debug: false });
@@ -14,6 +16,7 @@ importScripts("{{ outbox|escapejs }}");
 var VERSION = "{{ version }}";
 var SHELL = {{ shell|safe }};
 var STATIC_PREFIX = "{{ static_prefix|escapejs }}";
+var BASE_MAP = "{{ base_map|escapejs }}";
 var SHELL_CACHE = "gridgov-shell-" + VERSION, PAGES = "gridgov-pages", API = "gridgov-api";
 var routing = workbox.routing, strategies = workbox.strategies, expiration = workbox.expiration;
 
@@ -47,6 +50,11 @@ routing.registerRoute(function (arg) { return arg.url.origin === self.location.o
   new strategies.NetworkFirst({ cacheName: API, networkTimeoutSeconds: 4, matchOptions: looseMatch,
     plugins: [onlyGood, new expiration.ExpirationPlugin({ maxEntries: 60 })] }));
 
+// The base map under every map: the cached copy at once (offline too), refreshed in the background.
+routing.registerRoute(function (arg) { return arg.url.origin === self.location.origin && arg.url.pathname === BASE_MAP; },
+  new strategies.StaleWhileRevalidate({ cacheName: API, matchOptions: looseMatch,
+    plugins: [onlyGood, new expiration.ExpirationPlugin({ maxEntries: 60 })] }));
+
 // A page neither on the network nor kept: the outbox page, which works offline, says what waits.
 routing.setCatchHandler(function (arg) {
   if (arg.request.mode !== "navigate") return Response.error();
@@ -60,14 +68,23 @@ routing.setCatchHandler(function (arg) {
   });
 });
 
+function keepBaseMap() {
+  return caches.open(API).then(function (cache) {
+    return fetch(BASE_MAP, { credentials: "same-origin" }).then(function (r) {
+      if (r.status === 200 && !r.redirected) return cache.put(BASE_MAP, r);
+    }).catch(function () { /* offline: the copy already kept stays */ });
+  });
+}
+
 function warm(urls) {
-  return caches.open(PAGES).then(function (cache) {
+  var pages = caches.open(PAGES).then(function (cache) {
     return Promise.all((urls || []).map(function (url) {
       return fetch(url, { credentials: "same-origin" }).then(function (r) {
         if (r.status === 200 && !r.redirected) return cache.put(url, r);
       }).catch(function () { /* offline: the pages already kept stay */ });
     }));
   });
+  return Promise.all([pages, keepBaseMap()]);
 }
 
 self.addEventListener("message", function (event) {

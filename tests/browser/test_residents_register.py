@@ -16,7 +16,7 @@ def test_grid_worker_registers_a_building_and_a_household_on_a_phone(committed_w
 
     page.goto(f"{live_server.url}/residents/cells/{world.cell_a.code}/")
     page.get_by_role("link", name="新建楼栋").click()
-    expect(page.locator("#pinmap .leaflet-marker-icon")).to_be_visible()
+    expect(page.locator("#pinmap .leaflet-marker-pane .leaflet-marker-icon")).to_be_visible()
     page.get_by_label("楼栋编码").fill("PH-B-1")
     page.get_by_label("地址").fill("手机路8号楼")
     page.get_by_label("纬度").fill("")

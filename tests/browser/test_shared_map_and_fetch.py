@@ -61,7 +61,7 @@ def test_without_a_base_map_the_pages_draw_boundaries_and_ask_for_no_tile(commit
     page.goto(f"{live_server.url}/incidents/report/")
     expect(page.locator("#cell")).to_contain_text(committed_world.cell_a.code)  # located, and the cell found
     expect(page.locator("#pinmap path.leaflet-interactive").first).to_be_attached()  # the worker's cells
-    expect(page.locator("#pinmap .leaflet-marker-icon")).to_have_count(1)  # the pin at the phone's position
+    expect(page.locator("#pinmap .leaflet-marker-pane .leaflet-marker-icon")).to_have_count(1)  # the pin at the phone's position (names are in their own pane)
     page.goto(f"{live_server.url}/residents/cells/{committed_world.cell_a.code}/buildings/new/")
     expect(page.locator("#pinmap path").first).to_be_attached()  # the cell's outline
     assert page.locator(".leaflet-tile").count() == 0

@@ -196,6 +196,9 @@ PUBLIC_ROUTES: dict[str, Public] = {
         "vector tiles are public geography: outlines, names and codes of every area",
         kwargs=lambda places, place: places.tile(place),
     ),
+    "grids:base_layer": Public(
+        "the base map is public geography: outlines, names and codes of the street offices and communities of the user's districts"
+    ),
     "incident-categories": Public("the category list is reference data"),
     "residents-tags": Public("the care-tag list is reference data"),
     # Open311 GeoReport v2 is a public API by its specification; every public case of every channel is

@@ -5,6 +5,7 @@
   "use strict";
   var located = JSON.parse(document.getElementById("case-location").textContent);
   var map = gridgov.maps.create("case-map", { center: [located.lat, located.lng], zoom: 17, attributionWithTilesOnly: true });
+  gridgov.maps.caseCells(map, document.getElementById("case-map"));
   L.circleMarker([located.lat, located.lng], { radius: 9, color: "#b3261e", fillOpacity: 0.8 }).addTo(map);
   located.nearby.forEach(function (other) {
     L.circleMarker([other.lat, other.lng], { radius: 5, color: "#5b6776", fillOpacity: 0.6 }).bindTooltip(other.label).addTo(map);

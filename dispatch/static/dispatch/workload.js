@@ -67,9 +67,14 @@
       name.appendChild(swatch);
       name.appendChild(document.createTextNode(w.name + " (" + w.username + ")"));
       if (w.cells === 0) name.classList.add("idle");
+      name.className += " card-title";
       row.appendChild(name);
-      [w.cells, w.households, w.residents, w.open_cases, w.patrol_km_30d].forEach(function (v) {
-        row.appendChild(text(document.createElement("td"), String(v)));
+      // On a phone the table shows as cards, each figure under its heading (app.css table.cards).
+      var heads = document.querySelectorAll("#wl-workers thead th");
+      [w.cells, w.households, w.residents, w.open_cases, w.patrol_km_30d].forEach(function (v, i) {
+        var cell = text(document.createElement("td"), String(v));
+        if (heads[i + 1]) cell.dataset.label = heads[i + 1].textContent;
+        row.appendChild(cell);
       });
       row.title = w.cell_codes.join(", ");
       body.appendChild(row);

@@ -21,7 +21,7 @@
   // Below these zooms a tier's labels would pile up on each other.
   var labelZoom = { district: 0, street: 0, community: 0, grid: 17 };
 
-  var map = gridgov.maps.create(el, { preferCanvas: true, zoomControl: true, zoom: 12 });
+  var map = gridgov.maps.create(el, { preferCanvas: true, zoomControl: true, zoom: 12, base: false });  // its own tiles name every area
   window.gridgovMap = map;
   var crumbs = document.getElementById("crumbs");
   var details = document.getElementById("details");

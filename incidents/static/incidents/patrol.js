@@ -37,7 +37,7 @@
   function ensureMap() {
     if (map || !window.L) return;
     map = M.create("trackmap", { zoom: 15 });
-    M.areas(map, root.dataset.areas, "grid", root.dataset.communities, { style: { weight: 1, fillOpacity: 0.04, color: "#7a9a85" } });
+    M.areas(map, root.dataset.areas, "grid", root.dataset.communities, { style: { weight: 1, fillOpacity: 0.04, color: "#7a9a85" }, labels: true });
     var mine = L.geoJSON(cells, {
       style: { color: M.colours.grid, weight: 3, fillOpacity: 0.08 },
       onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name + " " + f.properties.code, { sticky: true }); }

@@ -21,7 +21,7 @@
     map = M.create("pinmap", { zoomControl: true, zoom: 13 });
     window.gridgovReportMap = map;
     M.areas(map, form.dataset.areas, "grid", form.dataset.communities, {
-      style: { weight: 1, fillOpacity: 0.08 }, fit: function () { return state.lat === null; }
+      style: { weight: 1, fillOpacity: 0.08 }, fit: function () { return state.lat === null; }, labels: true
     });
     // Her cells, from the page itself: outlined with no signal too.
     var own = document.getElementById("report-cells");
