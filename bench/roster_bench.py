@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.residents_bench import DISTRICT, bench_database_url, ensure_database, generate_areas, generate_people, percentiles  # noqa: E402
+from bench.residents_data import DISTRICT, bench_database_url, ensure_database, generate_areas, generate_people, percentiles  # noqa: E402
 
 SCALES = {"small": (1_400, 200), "medium": (14_000, 2_000), "city": (140_000, 20_000)}  # cells, workers
 ROSTER_ROWS = 3_000

@@ -1,6 +1,5 @@
 """The cases' API: the list and its filters, a case, its acts and photos, nearby cases,
 the categories and the cases as GeoJSON (all scoped: outside your jurisdiction is 404)."""
-
 from __future__ import annotations
 
 import json
@@ -22,7 +21,6 @@ from gridgov.api import float_param
 from gridgov.parsers import API_PARSERS
 
 from accounts.scope import get_scoped_or_404, scoped
-from grids.models import Area
 
 from .. import actions, numbering, queries
 from ..actions import IncidentError
@@ -192,7 +190,7 @@ class PhotoView(APIView):
 
         from gridgov.media import file_response
 
-        from .models import IncidentPhoto
+        from ..models import IncidentPhoto
 
         photo = IncidentPhoto.objects.filter(pk=pk).only("id", "incident_id", "image").first()
         if photo is None or not scoped(Incident.objects.filter(pk=photo.incident_id), request.user).exists():

@@ -1,5 +1,4 @@
 """The notifications' API: the list and marking read."""
-
 from __future__ import annotations
 
 from django.utils import timezone

@@ -1,5 +1,4 @@
 """The patrols' API: start, track points, check-ins, end, and which cells were patrolled."""
-
 from __future__ import annotations
 
 from django.utils import timezone

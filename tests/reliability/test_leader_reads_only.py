@@ -18,7 +18,8 @@ from incidents.models import Incident
 from tests.conftest import api_client_for
 
 from .dbwrites import writes
-from .test_permission_matrix import ROUTES, _answers, _resolve_values, _url, places  # noqa: F401 - places: fixture
+from .matrix_routes import ROUTES, _answers, _resolve_values, _url
+from .test_permission_matrix import places  # noqa: F401 - places: fixture
 
 # What a form or a JSON body of any write might carry: every field name the write routes read.
 BODY = {

@@ -25,7 +25,8 @@ from tests.residents.conftest import valid_id
 
 from .matrix import INSIDE_PLACE
 from .test_masking_combination import MIN_CANDIDATES, document_candidates, id_candidates, phone_candidates
-from .test_permission_matrix import ADMIN_ROUTES, READABLE_ROUTES, _get, _resolve_values, _url, places  # noqa: F401
+from .matrix_routes import ADMIN_ROUTES, READABLE_ROUTES, _get, _resolve_values, _url
+from .test_permission_matrix import places  # noqa: F401 - places: fixture
 
 BIRTH = dt.date(1975, 8, 19)
 ID_NUMBER = valid_id(birth=BIRTH, sequence=219)  # a man

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from incidents.actions import machine
 
 from .dbwrites import writes
-from .test_permission_matrix import ROUTES, _resolve_values, _url, places  # noqa: F401 - places: fixture
+from .matrix_routes import ROUTES, _resolve_values, _url
+from .test_permission_matrix import places  # noqa: F401 - places: fixture
 
 PERSONAS = ["grid_worker_a", "community_staff", "dispatcher", "department_handler", "gis_admin", "leader"]
 EXAMPLES = 4

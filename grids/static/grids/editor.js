@@ -4,7 +4,8 @@
    source of truth: after each change the cells are redrawn from its answer, validation runs in
    PostGIS, its problems are drawn on the map and listed, and the impact preview says what would
    change cell. Geometry travels at full precision (toGeoJSON(false)) so that the vertices nobody
-   moved come back bit for bit and shared edges stay shared. */
+   moved come back bit for bit and shared edges stay shared. The panels beside the map (problems,
+   impact, revisions) are drawn by editor-panels.js, loaded first. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("editor-config").textContent);
@@ -42,16 +43,7 @@
   var state = { draft: null, byId: {}, selected: [], mode: "select", problemCells: {}, busy: 0 };
   window.gridgovEditor = { map: map, state: state, cells: cells };
 
-  function fmt(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
-  }
-
-  function text(tag, value, className) {
-    var node = document.createElement(tag);
-    node.textContent = value;
-    if (className) node.className = className;
-    return node;
-  }
+  var P = gridgov.editorPanels, fmt = P.fmt, text = P.text;
 
   function busy(delta) {
     state.busy += delta;
@@ -214,87 +206,16 @@
   }
 
   function showProblems(report) {
-    problemsLayer.clearLayers();
-    state.problemCells = {};
-    var list = $("problems");
-    list.innerHTML = "";
-    var all = (report.errors || []).concat(report.warnings || []);
-    all.forEach(function (problem) {
-      var item = text("li", problem.message, problem.severity);
-      item.dataset.kind = problem.kind;
-      list.appendChild(item);
-      (problem.cells || []).forEach(function (id) { if (problem.severity === "error") state.problemCells[id] = true; });
-      if (problem.geometry) {
-        var colour = problem.severity === "error" ? colours.error : colours.warning;
-        // Problem shapes are drawn over the cells but never edited or snapped to.
-        var shape = L.geoJSON(problem.geometry, {
-          pmIgnore: true, snapIgnore: true, interactive: false,
-          style: { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.55, className: "problem-" + problem.kind },
-          pointToLayer: function (_, latlng) {
-            return L.circleMarker(latlng, { radius: 8, color: colour, pmIgnore: true, snapIgnore: true, className: "problem-" + problem.kind });
-          }
-        });
-        problemsLayer.addLayer(shape);
-        item.addEventListener("click", function () { map.fitBounds(shape.getBounds(), { maxZoom: 19, padding: [40, 40] }); });
-      }
-    });
-    if (!all.length) list.appendChild(text("li", t.noProblems, "ok-note warning"));
-    var errors = (report.errors || []).length;
-    $("problem-count").textContent = errors ? "(" + fmt(t.errors, { n: errors }) + ")" : "";
-    $("publish").disabled = !report.publishable || (state.draft && state.draft.stale);
-    $("map").dataset.errors = String(errors);
+    P.showProblems({ map: map, layer: problemsLayer, state: state, colours: colours, texts: t }, report);
     restyle();
   }
 
-  function showImpact(impact, target) {
-    target.innerHTML = "";
-    var moved = 0;
-    impact.occupants.forEach(function (occupant) {
-      moved += occupant.moves;
-      var block = document.createElement("div");
-      block.className = "impact-occupant";
-      block.dataset.key = occupant.key;
-      block.dataset.moves = String(occupant.moves);
-      block.appendChild(text("p", fmt(t.moved, { label: occupant.label, n: occupant.moves })));
-      var pairs = occupant.pairs.filter(function (p) { return !p.same_code; });
-      if (pairs.length) {
-        var table = document.createElement("table");
-        table.className = "impact";
-        var head = document.createElement("tr");
-        [t.from, t.to, t.count].forEach(function (h) { head.appendChild(text("th", h)); });
-        table.appendChild(head);
-        pairs.forEach(function (p) {
-          var row = document.createElement("tr");
-          [p.from, p.to, p.count].forEach(function (v) { row.appendChild(text("td", String(v))); });
-          table.appendChild(row);
-        });
-        block.appendChild(table);
-      }
-      target.appendChild(block);
-    });
-    if (!moved) target.appendChild(text("p", t.nothingMoves, "muted"));
-    if (impact.unchanged !== undefined) target.appendChild(text("p", fmt(t.unchanged, { n: impact.unchanged }), "muted"));
-  }
+  function showImpact(impact, target) { P.showImpact(impact, target, t); }
 
   function loadRevisions() {
     return api("GET", config.urls.revisions).then(function (result) {
-      var box = $("revisions");
-      box.innerHTML = "";
-      if (!result.ok) return;
-      var table = document.createElement("table");
-      table.className = "revisions";
-      var head = document.createElement("tr");
-      [t.revision, t.when, t.who, t.why, t.changes, t.movedCol].forEach(function (h) { head.appendChild(text("th", h)); });
-      table.appendChild(head);
-      result.data.revisions.forEach(function (r) {
-        var moves = ((r.impact && r.impact.occupants) || []).map(function (o) { return o.label + " " + o.moves; }).join("、");
-        var row = document.createElement("tr");
-        row.dataset.revision = String(r.number);
-        ["r" + r.number, new Date(r.published_at).toLocaleString(), r.published_by || "", r.reason,
-         "+" + r.created + " −" + r.retired, moves].forEach(function (v) { row.appendChild(text("td", v)); });
-        table.appendChild(row);
-      });
-      box.appendChild(table);
+      if (result.ok) P.showRevisions($("revisions"), result.data.revisions, t);
+      else $("revisions").innerHTML = "";
     });
   }
 
