@@ -80,7 +80,9 @@ class Cluster:
         other._own()
         _as_postgres([str(PGBIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
                       "-D", str(other.data), "-R", "-X", "stream", "--checkpoint=fast"], timeout=300)
-        other._configure([])  # the port is given at start
+        # The primary's synchronous setting came with the copy: once promoted, this server has no
+        # standby of its own, and with it every commit would wait for one forever.
+        other._configure(["synchronous_standby_names=''"])
         other.start()
         return other
 
