@@ -372,6 +372,10 @@ GRIDGOV_OFFICE_HOURS = tuple(
 # Database connections the escalation sweep writes on side by side (one per core of PostgreSQL
 # is right; 1 runs it on the caller's connection only).
 GRIDGOV_SWEEP_WORKERS = int(os.environ.get("GRIDGOV_SWEEP_WORKERS", "2"))
+# How often beat sends the sweep (seconds), and how many cases one of its transactions escalates
+# (a batch is all or nothing: a worker killed mid-sweep leaves whole batches done or untouched).
+GRIDGOV_SWEEP_SECONDS = float(os.environ.get("GRIDGOV_SWEEP_SECONDS", "60"))
+GRIDGOV_SWEEP_BATCH = int(os.environ.get("GRIDGOV_SWEEP_BATCH", "50000"))
 
 # --- Residents' reports (随手拍): abuse limits, counted in Redis (dispatch.public.limits) ------
 GRIDGOV_PUBLIC_REPORTS_PER_IP_HOUR = int(os.environ.get("GRIDGOV_PUBLIC_REPORTS_PER_IP_HOUR", "10"))
