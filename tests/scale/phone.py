@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 
 import requests
@@ -39,3 +41,38 @@ def report(server, facts: dict, client_id: uuid.UUID, timeout: float = 10) -> re
 
 def health(server, token: str) -> dict:
     return requests.get(server.url("/healthz"), headers={"X-Health-Token": token}, timeout=30).json()
+
+
+class Phone(threading.Thread):
+    """A phone's outbox: a report stays in it until the server answers it with a success, and is
+    sent again (same client id) after an error or a timeout; then the next report is made."""
+
+    def __init__(self, server, facts, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.server, self.facts, self.stop = server, facts, stop
+        self.answered: list[tuple[uuid.UUID, float]] = []
+        self.sent: set[uuid.UUID] = set()
+        self.errors = 0
+        self.seconds: list[float] = []  # how long each answered request took
+        self.pending: uuid.UUID | None = None
+        self.pause = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            if self.pending is None:
+                self.pending = uuid.uuid4()
+            self.sent.add(self.pending)
+            try:
+                began = time.monotonic()
+                answer = report(self.server, self.facts, self.pending, timeout=15)
+                ok = 200 <= answer.status_code < 300
+                if ok:
+                    self.seconds.append(time.monotonic() - began)
+            except requests.RequestException:
+                ok = False
+            if ok:
+                self.answered.append((self.pending, time.monotonic()))
+                self.pending = None
+            else:
+                self.errors += 1
+                self.pause.wait(0.2)  # the outbox waits a moment before sending again

@@ -9,51 +9,18 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
-import requests
 
 from tests.waiting import wait_for
 
-from .phone import report
+from .phone import Phone, report
 
 pytestmark = [pytest.mark.scale, pytest.mark.scale_slow]
 
 PHONES = 4
 BEFORE_KILL = 24
 AFTER_RECOVERY = 24
-
-
-class Phone(threading.Thread):
-    """A phone's outbox: a report stays in it until the server answers it with a success, and is
-    sent again (same client id) after an error or a timeout; then the next report is made."""
-
-    def __init__(self, server, facts, stop: threading.Event):
-        super().__init__(daemon=True)
-        self.server, self.facts, self.stop = server, facts, stop
-        self.answered: list[tuple[uuid.UUID, float]] = []
-        self.sent: set[uuid.UUID] = set()
-        self.errors = 0
-        self.pending: uuid.UUID | None = None
-        self.pause = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            if self.pending is None:
-                self.pending = uuid.uuid4()
-            self.sent.add(self.pending)
-            try:
-                answer = report(self.server, self.facts, self.pending, timeout=15)
-                ok = 200 <= answer.status_code < 300
-            except requests.RequestException:
-                ok = False
-            if ok:
-                self.answered.append((self.pending, time.monotonic()))
-                self.pending = None
-            else:
-                self.errors += 1
-                self.pause.wait(0.2)  # the outbox waits a moment before sending again
 
 
 def test_a_primary_killed_mid_stream_loses_no_answered_report_and_files_none_twice(pair_factory, app_server):
