@@ -159,6 +159,26 @@ def failover(golden, facts, root: Path, clusters: list) -> dict:
             "answered_and_lost": len(answered - set(filed)), "filed_twice": sum(1 for n in filed.values() if n > 1)}
 
 
+def table(result: dict) -> str:
+    """The figures as the text table kept in bench/results/replica-latest.txt."""
+    lines = [f"bench/replica.py, {result['when']}", "", "heavy reads (statistics, public case page, indicators, tile), 4 clients:"]
+    for name in ("primary only", "with standby"):
+        row = result["offload"][name]
+        lines.append(f"  {name:13}  primary {row['primary_transactions_per_request']:5.2f} transactions, "
+                     f"{row['primary_rows_per_request']:7.1f} rows per request; standby {row['standby_transactions_per_request']:5.2f}, "
+                     f"{row['standby_rows_per_request']:7.1f}; {row['requests_per_s']} requests/s")
+    lines.append(f"  ({result['offload']['load']})")
+    for kind in ("report_async", "report_sync"):
+        row = result[kind]
+        lines.append(f"report, {kind.split('_')[1]:5} replication: median {row['median_ms']} ms, p95 {row['p95_ms']} ms "
+                     f"over {row['reports']} reports ({row['load']})")
+    for i, row in enumerate(result["failovers"], 1):
+        lines.append(f"failover {i}: promote {row['promote_s']} s, first answer {row['first_answer_after_kill_s']} s after the kill, "
+                     f"{row['errors_answered']} errors, {row['answered']} answered, {row['answered_and_lost']} lost, "
+                     f"{row['filed_twice']} filed twice ({row['load']})")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="failovers to measure")
@@ -166,7 +186,7 @@ def main() -> None:
     args = parser.parse_args()
     root = make_root()
     clusters: list[Cluster] = []
-    began = time.strftime("%Y-%m-%d %H:%M %Z")
+    began = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     try:
         golden, facts = make_golden(root / "golden")
         clusters.append(golden)
@@ -180,7 +200,8 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "replica-latest.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    (RESULTS / "replica-latest.txt").write_text(table(result))
+    print(table(result))
 
 
 if __name__ == "__main__":
