@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`. Both set up what is missing first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test setup services stop bench messages
+.PHONY: run test test-scale setup services stop bench messages
 
 setup:
 	bash scripts/bootstrap.sh
@@ -11,6 +11,10 @@ run:
 
 test:
 	bash scripts/test.sh
+
+# The scale tests with PostgreSQL clusters of their own (standby, failover, two Celery hosts).
+test-scale:
+	bash scripts/test-scale.sh
 
 services: setup
 	bash scripts/services.sh start

@@ -4,6 +4,9 @@ Anybody (the load balancer) learns which check is down; only operators learn the
 the PostGIS version, the workers' host names, error messages with addresses and ports, which
 help an attacker more than a load balancer: signed-in staff, or a monitor that sends
 ``X-Health-Token`` equal to ``GRIDGOV_HEALTH_TOKEN``.
+
+With a standby configured (gridgov/replica), ``replica`` tells its lag and whether it serves
+reads now. It does not make the answer 503: the primary carries every read without it.
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from gridgov.replica import standby
 
 
 def _database() -> dict:
@@ -51,6 +56,15 @@ def _celery(redis_ok: bool) -> dict:
     return {"ok": bool(workers), "workers": workers} if workers else {"ok": False, "error": "no worker answered"}
 
 
+def _replica() -> dict:
+    measured = standby.remember(standby.measure())
+    lag = None if measured.lag_seconds is None else round(measured.lag_seconds, 3)
+    answer = {"ok": measured.serving_reads, "serving_reads": measured.serving_reads, "lag_seconds": lag}
+    if measured.reason:
+        answer["error"] = measured.reason
+    return answer
+
+
 def _operator(request) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff:
@@ -68,6 +82,8 @@ def healthz(request):
     celery_state = _celery(redis_state["ok"])
     checks = {"database": database, "redis": redis_state, "celery": celery_state}
     healthy = all(check["ok"] for check in checks.values())
+    if standby.configured():
+        checks["replica"] = _replica()
     if not _operator(request):
         checks = {name: {"ok": check["ok"]} for name, check in checks.items()}
     return JsonResponse({"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from gridgov import dburl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which database this request reads from (gridgov/replica; does nothing without a standby).
+    "gridgov.replica.middleware.StandbyReadsMiddleware",
     # A temporary password (set by an administrator) must be changed before anything else.
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -105,8 +108,10 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 # make run / make test write var/env.sh with the URL of a live server or of the project-local
 # cluster; this default only serves a developer who runs manage.py by hand on a stock machine.
+# Several hosts are libpq's failover list: postgis://u@primary:5432,standby:5432/gridgov
+# ?target_session_attrs=read-write connects to whichever is the primary now (gridgov/dburl.py).
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": dburl.parse(
         os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/gridgov"),
         engine="django.contrib.gis.db.backends.postgis",
         conn_max_age=int(os.environ.get("GRIDGOV_DB_CONN_MAX_AGE", "60")),
@@ -114,6 +119,26 @@ DATABASES = {
 }
 # Several checkouts (or helpers) can test against one server without trampling each other.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GRIDGOV_TEST_DB_NAME", "test_gridgov")}
+# A streaming hot standby for the heavy reads (gridgov/replica): only when its URL is set; without
+# it there is one database and everything reads and writes there.
+GRIDGOV_REPLICA_URL = os.environ.get("GRIDGOV_REPLICA_URL", "")
+if GRIDGOV_REPLICA_URL:
+    DATABASES["replica"] = dburl.parse(
+        GRIDGOV_REPLICA_URL,
+        engine="django.contrib.gis.db.backends.postgis",
+        conn_max_age=int(os.environ.get("GRIDGOV_DB_CONN_MAX_AGE", "60")),
+    )
+    # A standby that does not answer must not hold a request for long: reads then go to the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Under test the standby is the test database itself (no second test database is made).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["gridgov.replica.router.StandbyRouter"]
+# Reads go to the primary when the standby is further behind than this (seconds), does not
+# answer, or does not stream; its state is asked at most once per GRIDGOV_REPLICA_CHECK_SECONDS
+# per process. A browser that wrote reads from the primary for GRIDGOV_REPLICA_STICKY_SECONDS.
+GRIDGOV_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("GRIDGOV_REPLICA_MAX_LAG_SECONDS", "5"))
+GRIDGOV_REPLICA_CHECK_SECONDS = float(os.environ.get("GRIDGOV_REPLICA_CHECK_SECONDS", "1"))
+GRIDGOV_REPLICA_STICKY_SECONDS = int(os.environ.get("GRIDGOV_REPLICA_STICKY_SECONDS", "15"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis and Celery ---------------------------------------------------------------------
@@ -357,6 +382,10 @@ GRIDGOV_OFFICE_HOURS = tuple(
 # Database connections the escalation sweep writes on side by side (one per core of PostgreSQL
 # is right; 1 runs it on the caller's connection only).
 GRIDGOV_SWEEP_WORKERS = int(os.environ.get("GRIDGOV_SWEEP_WORKERS", "2"))
+# How often beat sends the sweep (seconds), and how many cases one of its transactions escalates
+# (a batch is all or nothing: a worker killed mid-sweep leaves whole batches done or untouched).
+GRIDGOV_SWEEP_SECONDS = float(os.environ.get("GRIDGOV_SWEEP_SECONDS", "60"))
+GRIDGOV_SWEEP_BATCH = int(os.environ.get("GRIDGOV_SWEEP_BATCH", "50000"))
 
 # --- Residents' reports (随手拍): abuse limits, counted in Redis (dispatch.public.limits) ------
 GRIDGOV_PUBLIC_REPORTS_PER_IP_HOUR = int(os.environ.get("GRIDGOV_PUBLIC_REPORTS_PER_IP_HOUR", "10"))

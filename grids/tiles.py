@@ -22,7 +22,9 @@ import math
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
+
+from gridgov.replica import read_alias
 
 from .models import Level, Revision
 
@@ -92,7 +94,8 @@ def render_tile(level: str, z: int, x: int, y: int, moment: datetime | None = No
         names=z >= NAME_MIN_ZOOM[level],
         tolerance=WEB_MERCATOR_WIDTH_M / 2**z / EXTENT,
     )
-    with connection.cursor() as cursor:
+    # The standby when the request reads from it (gridgov/replica/routes.py).
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(_TILE_SQL.format(validity=validity), params)
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""

@@ -38,8 +38,10 @@ PATROL_DAYS_TASK = "incidents.patrol_days"
 # The beat entry (registered in IncidentsConfig.ready(); the same dict can go in settings'
 # CELERY_BEAT_SCHEDULE). A sweep that waited in the queue longer than its period is dropped: the
 # next one does the same work.
+SWEEP_SECONDS = float(settings.GRIDGOV_SWEEP_SECONDS)
 BEAT_SCHEDULE = {
-    "incidents-escalation-sweep": {"task": SWEEP_TASK, "schedule": 60.0, "options": {"expires": 55}},
+    "incidents-escalation-sweep": {"task": SWEEP_TASK, "schedule": SWEEP_SECONDS, "options": {"expires": SWEEP_SECONDS * 55 / 60},
+                                   "kwargs": {"batch_size": settings.GRIDGOV_SWEEP_BATCH}},
     # Patrol points' days: a week of partitions ahead, days past the retention dropped (tracks kept).
     "incidents-patrol-days": {"task": PATROL_DAYS_TASK, "schedule": 3600.0, "options": {"expires": 3000}},
 }

@@ -45,10 +45,11 @@ pg_datadir() {
 start_postgres() {
   if [ -n "${DATABASE_URL:-}" ]; then
     if .venv/bin/python - "$DATABASE_URL" <<'PY' >/dev/null 2>&1
-import sys, dj_database_url, psycopg
-c = dj_database_url.parse(sys.argv[1])
+import sys, psycopg
+from gridgov.dburl import parse  # several hosts (a primary and its standby) too
+c = parse(sys.argv[1])
 psycopg.connect(host=c["HOST"] or None, port=c["PORT"] or None, user=c["USER"] or None,
-                password=c["PASSWORD"] or None, dbname=c["NAME"], connect_timeout=3).close()
+                password=c["PASSWORD"] or None, dbname=c["NAME"], **{"connect_timeout": 3, **c.get("OPTIONS", {})}).close()
 PY
     then
       say "Using PostgreSQL at DATABASE_URL"

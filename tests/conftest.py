@@ -18,6 +18,22 @@ from .world import World, ensure_world
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser):
+    parser.addoption("--scale-slow", action="store_true", default=False,
+                     help="also run the tests marked scale_slow (their own PostgreSQL clusters and servers): make test-scale")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The scale_slow tests run only with --scale-slow (`make test-scale`); the normal suite
+    deselects them (reported as deselected, never as skipped or passed)."""
+    if config.getoption("--scale-slow"):
+        return
+    slow = [item for item in items if item.get_closest_marker("scale_slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("scale_slow")]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from accounts.capabilities import Capability, roles_with
 from accounts.models import User
+from gridgov.replica import read_alias
 from grids.models import Area
 from incidents.models import Category, Source
 
@@ -76,7 +77,8 @@ def area_indicators(
     if unknown:
         raise ValueError(f"Unknown groupings: {', '.join(sorted(unknown))}")
     params = statement_params(area_code, period, exclude_deferred, now)
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = read_alias()  # the standby when the request reads from it (gridgov/replica/routes.py)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         tune(cursor)
         # Every version of every area under the code, as constants for the planner (see area_sql).
         # Written out once as array literals (ids and codes are digits only): passed as lists, the

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from accounts.models import Department
+from gridgov.replica import read_alias
 
 from .. import satisfaction
 from ..models import IndicatorSettings
@@ -88,7 +89,8 @@ def department_indicators(
     if ids is not None:
         department_filter = "AND a.department_id = ANY(%(departments)s)"
         params["departments"] = ids
-    with transaction.atomic(), connection.cursor() as cursor:
+    alias = read_alias()  # the standby when the request reads from it (gridgov/replica/routes.py)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         tune(cursor)
         cursor.execute(DEPARTMENT_SQL.format(department_filter=department_filter), params)
         found = {row[0]: dict(zip(DEPARTMENT_COLUMNS, row[1:])) for row in cursor.fetchall()}
