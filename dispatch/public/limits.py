@@ -60,3 +60,15 @@ def client_address(request) -> str:
     # The proxy in front (docs/scaling.md) passes the client as REMOTE_ADDR; X-Forwarded-For is
     # not trusted, or anybody could pick a fresh address per report.
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+# For the other public pages (the households' need page, the volunteers' registration): the same
+# fixed-window counters under their own names, keyed by a keyed hash of the value.
+def count(name: str, value: str, window_s: int, limit: int) -> bool:
+    """Count one more for ``value`` under ``name``; True while within ``limit`` in this window."""
+    return _hit(name, reporter_key(name, value), window_s, limit)
+
+
+def below(name: str, value: str, window_s: int, limit: int) -> bool:
+    """Whether ``value`` is still under ``limit`` in this window (counts nothing)."""
+    return _peek(name, reporter_key(name, value), window_s, limit)

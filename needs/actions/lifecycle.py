@@ -61,6 +61,7 @@ def record_need(
         if client_id:
             first = Need.objects.filter(created_by=actor, client_id=client_id).first()
             if first is not None:
+                first.repeated = True
                 return first
     due = deadlines.due(kind, Level.GRID, urgency, now)
     fields = dict(
@@ -83,6 +84,7 @@ def record_need(
         first = Need.objects.filter(created_by=actor, client_id=client_id).first() if client_id and actor else None
         if first is None:
             raise
+        first.repeated = True
         return first
     return need
 
