@@ -20,6 +20,8 @@ from gridgov.bilingual import in_language
 from grids.models import Level
 from incidents.models import Urgency
 
+from .choices import RUNNING_STATUSES, SETTLED_STATUSES, Fulfiller, NeedSource, NeedStatus, VolunteerStatus
+
 
 class NeedKind(models.Model):
     """Reference data: what a household needs (medicine, food, a ride to dialysis …), configurable."""
@@ -49,32 +51,6 @@ class NeedKind(models.Model):
     @property
     def label(self) -> str:
         return in_language(self.name, self.name_en)
-
-
-class NeedSource(models.TextChoices):
-    GRID_WORKER = "grid_worker", _("Grid worker")
-    HOTLINE = "hotline", _("Hotline")
-    HOUSEHOLD = "household", _("The household (public page)")
-    TASK = "task", _("Emergency task outcome")
-
-
-class NeedStatus(models.TextChoices):
-    OPEN = "open", _("Open, waiting for someone to take it")
-    CLAIMED = "claimed", _("Taken, on its way")
-    DELIVERED = "delivered", _("Delivered, awaiting confirmation")
-    CONFIRMED = "confirmed", _("Received by the household")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-# The clock runs (and the need climbs when it passes) until the need is delivered.
-RUNNING_STATUSES = (NeedStatus.OPEN, NeedStatus.CLAIMED)
-SETTLED_STATUSES = (NeedStatus.CONFIRMED, NeedStatus.CANCELLED)
-
-
-class Fulfiller(models.TextChoices):
-    VOLUNTEER = "volunteer", _("Volunteer")
-    DEPARTMENT = "department", _("Department")
-    SUPPLIER = "supplier", _("Supplier")
 
 
 class NeedScope:
@@ -189,12 +165,6 @@ class HouseholdCode(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["household"], condition=Q(revoked_at__isnull=True), name="one_live_code_per_household")
         ]
-
-
-class VolunteerStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting for verification")
-    VERIFIED = "verified", _("Verified")
-    REJECTED = "rejected", _("Not accepted")
 
 
 class Volunteer(models.Model):

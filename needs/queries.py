@@ -13,9 +13,10 @@ from datetime import datetime
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from accounts.capabilities import Capability, can
+from accounts.capabilities import Capability, can, role_can
 from accounts.scope import scoped
 from incidents import clock
+from incidents.levels import LEVEL_CHAIN
 from residents import privacy
 
 from . import rules
@@ -35,7 +36,8 @@ def worklist(user) -> QuerySet:
     """Grid worker, community and street staff, the command centre: every unsettled need of their
     area; overdue first, then those held at the reader's own level, then by deadline."""
     needs = visible_needs(user).filter(status__in=UNSETTLED)
-    level = {"community": "community", "street": "street", "dispatcher": "district"}.get(user.role, "grid")
+    # The level the reader holds: a grid worker's cells, else the tier of the area they answer for.
+    level = LEVEL_CHAIN[0] if role_can(user, Capability.WORK_CELLS) or user.area is None else user.area.level
     return needs.annotate(
         at_my_level=Case(When(level=level, then=Value(0)), default=Value(1), output_field=IntegerField()),
         delivered_last=Case(When(status=NeedStatus.DELIVERED, then=Value(1)), default=Value(0), output_field=IntegerField()),

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.capabilities import Capability, can
 
-from .models import Fulfiller, NeedStatus
+from .choices import Fulfiller, NeedStatus
 
 
 def narrow_needs(queryset: QuerySet, user) -> QuerySet:
