@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('urgency', models.CharField(choices=[('normal', 'Normal'), ('urgent', 'Urgent')], default='normal', max_length=10, verbose_name='urgency')),
                 ('description', models.CharField(blank=True, max_length=500, verbose_name='description')),
-                ('source', models.CharField(choices=[('grid_worker', 'Grid worker'), ('hotline', 'Hotline'), ('household', 'The household (public page)'), ('task', 'Emergency task outcome')], max_length=20, verbose_name='source')),
+                ('source', models.CharField(choices=[('grid', 'Grid worker'), ('hotline', 'Hotline'), ('household', 'The household (public page)'), ('task', 'Emergency task outcome')], max_length=20, verbose_name='source')),
                 ('status', models.CharField(choices=[('open', 'Open, waiting for someone to take it'), ('claimed', 'Taken, on its way'), ('delivered', 'Delivered, awaiting confirmation'), ('confirmed', 'Received by the household'), ('cancelled', 'Cancelled')], default='open', max_length=20, verbose_name='status')),
                 ('level', models.CharField(choices=[('district', 'District'), ('street', 'Street office'), ('community', 'Community'), ('grid', 'Grid cell')], default='grid', max_length=10, verbose_name='level')),
                 ('deadline', models.DateTimeField(blank=True, null=True, verbose_name='deadline')),
