@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "residents",
     "incidents",
     "dispatch",
+    "emergencies",
     # The project itself, on top: its management commands (seed_demo) use every app.
     "gridgov",
 ]
