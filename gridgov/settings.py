@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "incidents",
     "dispatch",
     "needs",
+    "emergencies",
     # The project itself, on top: its management commands (seed_demo) use every app.
     "gridgov",
 ]
