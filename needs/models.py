@@ -73,6 +73,10 @@ class Need(NeedScope, models.Model):
     )
     # Copy of the household's cell when the need was recorded: who may see it (never changes).
     cell = models.ForeignKey("grids.Area", verbose_name=_("grid cell"), on_delete=models.PROTECT, related_name="+")
+    # The emergency it was recorded for (named by its model only: emergencies stands above needs).
+    emergency = models.ForeignKey(
+        "emergencies.Emergency", verbose_name=_("emergency"), on_delete=models.PROTECT, null=True, blank=True, related_name="needs"
+    )
     kind = models.ForeignKey(NeedKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="needs")
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.CharField(_("description"), max_length=500, blank=True)

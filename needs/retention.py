@@ -24,16 +24,10 @@ BATCH = 5000
 def due_for_anonymisation(now: datetime):
     """The needs whose retention is over at ``now`` (not yet anonymised)."""
     cutoff = now - timedelta(days=settings.GRIDGOV_NEEDS_ANONYMISE_AFTER_DAYS)
-    settled = Q(status__in=SETTLED_STATUSES, settled_at__lte=cutoff)
-    if _knows_emergencies():
-        ended = Q(emergency__isnull=False, emergency__ended_at__isnull=False, emergency__ended_at__lte=cutoff)
-        settled = ended | (Q(emergency__isnull=True) & settled)
-    return Need.objects.filter(anonymised_at__isnull=True).filter(settled)
-
-
-def _knows_emergencies() -> bool:
-    # Until the emergencies app is merged a need has no emergency (docs/needs.md#personal-data).
-    return any(field.name == "emergency" for field in Need._meta.get_fields())
+    # An emergency's end is ``ends_at`` (set when it is ended, null while it runs).
+    ended = Q(emergency__isnull=False, emergency__ends_at__isnull=False, emergency__ends_at__lte=cutoff)
+    settled = Q(emergency__isnull=True, status__in=SETTLED_STATUSES, settled_at__lte=cutoff)
+    return Need.objects.filter(anonymised_at__isnull=True).filter(ended | settled)
 
 
 def anonymise_due_needs(*, now: datetime | None = None) -> int:
@@ -42,7 +36,7 @@ def anonymise_due_needs(*, now: datetime | None = None) -> int:
     total = 0
     while True:
         with transaction.atomic():
-            ids = list(due_for_anonymisation(now).order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)[:BATCH])
+            ids = list(due_for_anonymisation(now).order_by("pk").select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[:BATCH])
             if not ids:
                 return total
             Need.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(

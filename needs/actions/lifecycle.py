@@ -71,6 +71,8 @@ def record_need(
         client_id=client_id if actor is not None else "",
     )
     if emergency is not None:
+        if emergency.ends_at is not None:
+            raise InvalidInput(_("That emergency has ended."), field="emergency")
         fields["emergency"] = emergency
     try:
         with transaction.atomic():
