@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.bilingual import in_language
 from grids.models import Level
@@ -178,7 +179,7 @@ class Volunteer(models.Model):
     SCOPE_AREA_PATH = "community"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone_masked = models.CharField(_("phone"), max_length=20)
     # The community he asked to help in; staff of that community verify him.
     community = models.ForeignKey("grids.Area", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
