@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -51,6 +52,9 @@ def _indicator_context(request):
     raw = request.GET.get("deferred")
     exclude = stored if raw not in ("exclude", "include") else raw == "exclude"
     department_only = not can(user, Capability.SEE_EVERY_DEPARTMENT)
+    if department_only and not user.department_id:
+        # Neither every department's figures nor a department of one's own (a volunteer).
+        raise PermissionDenied(_("Your role does not read the evaluation."))
     previous = period.previous()
     context = {
         "period": period,

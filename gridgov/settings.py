@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "residents",
     "incidents",
     "dispatch",
+    "needs",
+    "emergencies",
     # The project itself, on top: its management commands (seed_demo) use every app.
     "gridgov",
 ]
@@ -393,3 +395,13 @@ GRIDGOV_PUBLIC_REPORTS_PER_PHONE_DAY = int(os.environ.get("GRIDGOV_PUBLIC_REPORT
 # Wrong status-page links tried from one address in ten minutes before it is refused for a while.
 GRIDGOV_PUBLIC_TOKEN_MISSES_PER_IP = int(os.environ.get("GRIDGOV_PUBLIC_TOKEN_MISSES_PER_IP", "20"))
 GRIDGOV_PUBLIC_MAX_PHOTOS = int(os.environ.get("GRIDGOV_PUBLIC_MAX_PHOTOS", "3"))
+
+# --- Needs (诉求), docs/needs.md -----------------------------------------------------------
+# Days after an emergency ends (or, without one, after a need is confirmed or cancelled) before
+# its needs are anonymised (PIPL's minimal retention).
+GRIDGOV_NEEDS_ANONYMISE_AFTER_DAYS = int(os.environ.get("GRIDGOV_NEEDS_ANONYMISE_AFTER_DAYS", "30"))
+# The households' public page: wrong codes per address (10 minutes) and per dwelling (an hour),
+# needs filed per household per day.
+GRIDGOV_NEEDS_CODE_MISSES_PER_IP = int(os.environ.get("GRIDGOV_NEEDS_CODE_MISSES_PER_IP", "10"))
+GRIDGOV_NEEDS_CODE_MISSES_PER_DWELLING = int(os.environ.get("GRIDGOV_NEEDS_CODE_MISSES_PER_DWELLING", "5"))
+GRIDGOV_NEEDS_PUBLIC_PER_HOUSEHOLD_DAY = int(os.environ.get("GRIDGOV_NEEDS_PUBLIC_PER_HOUSEHOLD_DAY", "10"))

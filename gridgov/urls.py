@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("residents.api_urls")),
     path("", include("incidents.api_urls")),
     path("", include("dispatch.api_urls")),
+    path("", include("needs.api_urls")),
 ]
 
 urlpatterns = [
@@ -34,10 +35,12 @@ urlpatterns = [
     path("residents/", include("residents.urls")),
     path("incidents/", include("incidents.urls")),
     path("dispatch/", include("dispatch.urls")),
+    path("needs/", include("needs.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("open311/v2/", include("dispatch.open311_urls")),
+    path("public/needs/", include("needs.public_urls")),
     path("public/", include("dispatch.public_urls")),
     path("healthz", healthz, name="healthz"),
 ]

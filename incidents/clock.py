@@ -299,6 +299,7 @@ def light(
     started: datetime | None,
     warn_at: datetime | None = None,
     now: datetime | None = None,
+    running: bool | None = None,
 ) -> str | None:
     """green / yellow / red for an open case (or a department's share); None for a case nobody
     must act on.
@@ -312,8 +313,13 @@ def light(
 
     Rows written before ``warn_at`` existed (it is NULL) fall back to the wall-clock share between
     ``started`` and ``deadline``. ``annotate_light`` and the console's filters compute the same in SQL.
+
+    ``running`` says whether the clock runs for a record that is not a case (a need): then
+    ``status`` is not looked up among the cases' open statuses.
     """
-    if status not in OPEN_STATUSES or deadline is None:
+    if running is None:
+        running = status in OPEN_STATUSES
+    if not running or deadline is None:
         return None
     now = now or timezone.now()
     if now > deadline:

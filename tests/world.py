@@ -45,6 +45,7 @@ class World:
     other_department_handler: User
     gis_admin: User
     leader: User
+    volunteer: User  # a verified volunteer (社会力量) of community 1
 
     def users(self) -> dict[str, User]:
         return {name: value for name, value in vars(self).items() if isinstance(value, User)}
@@ -99,4 +100,16 @@ def ensure_world() -> World:
         other_department_handler=_user("handler_sw", Role.DEPARTMENT, district, other),
         gis_admin=_user("gis_admin", Role.GIS_ADMIN, district, is_staff=True),
         leader=_user("leader", Role.LEADER, district),
+        volunteer=_volunteer(community_1),
     )
+
+
+def _volunteer(community: Area) -> User:
+    """A volunteer as needs.actions.verify_volunteer leaves him: active, attached to the community."""
+    from needs.models import Volunteer, VolunteerStatus
+
+    user = _user("volunteer_c1", Role.VOLUNTEER, community, phone="13900001234")
+    Volunteer.objects.get_or_create(user=user, defaults={
+        "name": "志愿者甲", "phone_masked": "139****1234", "community": community, "status": VolunteerStatus.VERIFIED,
+    })
+    return user

@@ -54,3 +54,15 @@ def token_misses_left(ip: str) -> bool:
 
 def count_token_miss(ip: str) -> None:
     _hit("miss", reporter_key("ip", ip), 600, settings.GRIDGOV_PUBLIC_TOKEN_MISSES_PER_IP)
+
+
+# For the other public pages (the households' need page, the volunteers' registration): the same
+# fixed-window counters under their own names, keyed by a keyed hash of the value.
+def count(name: str, value: str, window_s: int, limit: int) -> bool:
+    """Count one more for ``value`` under ``name``; True while within ``limit`` in this window."""
+    return _hit(name, reporter_key(name, value), window_s, limit)
+
+
+def below(name: str, value: str, window_s: int, limit: int) -> bool:
+    """Whether ``value`` is still under ``limit`` in this window (counts nothing)."""
+    return _peek(name, reporter_key(name, value), window_s, limit)

@@ -59,13 +59,15 @@ def test_only_gis_administrators_redraw_boundaries():
 def test_a_leader_is_read_only():
     assert capabilities_of(Role.LEADER) == {
         Capability.BROWSE_CASES, Capability.READ_EVALUATION, Capability.EVALUATE, Capability.SEE_EVERY_DEPARTMENT,
-        Capability.READ_POPULATION_STATISTICS,
+        Capability.READ_POPULATION_STATISTICS, Capability.READ_NEEDS,
     }
 
 
 def test_a_department_handler_works_on_their_department_s_cases_and_on_no_person():
-    assert capabilities_of(Role.DEPARTMENT) == {Capability.WORK_DEPARTMENT_SHARES, Capability.READ_EVALUATION, Capability.ADD_TO_CASES}
-    assert roles_with(Capability.SEE_EVERY_DEPARTMENT) == set(Role.values) - {Role.DEPARTMENT}
+    assert capabilities_of(Role.DEPARTMENT) == {
+        Capability.WORK_DEPARTMENT_SHARES, Capability.READ_EVALUATION, Capability.ADD_TO_CASES, Capability.FULFIL_DEPARTMENT_NEEDS,
+    }
+    assert roles_with(Capability.SEE_EVERY_DEPARTMENT) == set(Role.values) - {Role.DEPARTMENT, Role.VOLUNTEER}
 
 
 def test_only_the_command_centre_dispatches_and_takes_hotline_calls():
@@ -78,7 +80,14 @@ def test_resident_data_follows_minimum_necessary():
     assert roles_with(Capability.SEE_SENSITIVE_TAGS) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET}
     assert roles_with(Capability.IMPORT_RESIDENTS) == {Role.COMMUNITY, Role.STREET, Role.GIS_ADMIN}
     assert roles_with(Capability.RECORD_VISITS) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET}
-    assert roles_with(Capability.READ_POPULATION_STATISTICS) == set(Role.values) - {Role.DEPARTMENT}
+    assert roles_with(Capability.READ_POPULATION_STATISTICS) == set(Role.values) - {Role.DEPARTMENT, Role.VOLUNTEER}
+
+
+def test_needs_go_to_those_who_work_them_and_a_volunteer_only_claims():
+    assert roles_with(Capability.WORK_NEEDS) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISPATCHER}
+    assert roles_with(Capability.VERIFY_VOLUNTEERS) == {Role.COMMUNITY, Role.STREET}
+    assert roles_with(Capability.READ_NEEDS) == {Role.LEADER}
+    assert capabilities_of(Role.VOLUNTEER) == {Capability.CLAIM_NEEDS}
 
 
 def test_the_admin_shows_what_a_user_s_role_may_do(world, client):

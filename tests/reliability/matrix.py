@@ -50,6 +50,7 @@ INSIDE_PLACE = {
     "other_department_handler": "A",
     "gis_admin": "A",
     "leader": "A",
+    "volunteer": "A",
 }
 OUTSIDE_PLACE = {
     "grid_worker_a": "A2",
@@ -61,6 +62,7 @@ OUTSIDE_PLACE = {
     "other_department_handler": "X",
     "gis_admin": "X",
     "leader": "X",
+    "volunteer": "B",  # another community's need
     None: "A",  # anonymous
 }
 # Every place a persona must never see anything of (the body check of every response).
@@ -74,6 +76,7 @@ OUTSIDE_PLACES = {
     "other_department_handler": ("X",),
     "gis_admin": ("X",),
     "leader": ("X",),
+    "volunteer": ("B", "X"),
     None: PLACES,
 }
 
@@ -150,6 +153,12 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "dispatch-case-action": {"pk": "incident", "action": "action_name"},
     "dispatch:contact-reveal": {"pk": "incident"},
     "dispatch-case-contact-reveal": {"pk": "incident"},
+    # needs
+    "needs:detail": {"pk": "need"},
+    "needs:act": {"pk": "need", "action": "need_act"},
+    "needs-act": {"pk": "need", "action": "need_act"},
+    "needs:household_code": {"pk": "household"},
+    "needs:volunteer_decision": {"pk": "volunteer", "decision": "volunteer_decision"},
 }
 
 # Query strings that name an object (404 outside, like a URL argument).
@@ -224,6 +233,14 @@ PUBLIC_ROUTES: dict[str, Public] = {
                           kwargs=lambda places, place: {"token": "made-up-token-0000000000000"}),
     "public:verdict": Public("a resident's verdict: POST only, by the token", anonymous=True,
                              kwargs=lambda places, place: {"token": "made-up-token-0000000000000"}),
+    # The households' need page: the form is public; the household's own page opens only after its
+    # dwelling number and code were given in this browser (made-up: 404); registration is public.
+    "public_needs:open": Public("the households' code form (no account)", anonymous=True),
+    "public_needs:household": Public("a household's own needs: 404 until its code was given", anonymous=True, must_be_404=True),
+    "public_needs:confirm": Public("a household confirms receipt: POST only, 404 without its code", anonymous=True,
+                                   kwargs=lambda places, place: {"pk": places.get("need", place).pk}),
+    "public_needs:leave": Public("closing the household's page reveals nothing; POST only", anonymous=True),
+    "public_needs:volunteer": Public("the volunteers' registration form (no account)", anonymous=True),
     "open311-token": Public("Open311 token lookup: an unknown token is 404", anonymous=True, must_be_404=True,
                             kwargs=lambda places, place: {"fmt": "json", "token": "00000000-0000-4000-8000-000000000000"}),
     # The public copy of a photo an Open311 request publishes: an unsigned or forged token is 404.
@@ -269,11 +286,17 @@ CAPABILITY_ROUTES: dict[str, Gate] = {
     "residents:area": Gate(Capability.READ_POPULATION_STATISTICS),
     "residents-statistics": Gate(Capability.READ_POPULATION_STATISTICS),
     "residents:audit": Gate(Capability.READ_REVEAL_AUDIT, refusal=404),
+    "needs:list": Gate(Capability.WORK_NEEDS),
+    "needs:new": Gate(Capability.WORK_NEEDS),
+    "needs:volunteer": Gate(Capability.CLAIM_NEEDS),
+    "needs:department": Gate(Capability.FULFIL_DEPARTMENT_NEEDS),
+    "needs:overview": Gate(Capability.READ_NEEDS),
+    "needs:volunteers": Gate(Capability.VERIFY_VOLUNTEERS),
 }
 
 
 # Objects whose text must never appear outside their jurisdiction.
-MARKED_KINDS = ("incident", "notification", "patrol", "building", "household", "person", "visit")
+MARKED_KINDS = ("incident", "notification", "patrol", "building", "household", "person", "visit", "need", "volunteer")
 # Objects without identifying text (binary), built up front all the same.
 UNMARKED_KINDS = ("photo",)
 # Objects seen only by their author, not by area: built per persona.

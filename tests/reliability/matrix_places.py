@@ -135,6 +135,10 @@ class Places:
             return self.area(place, Level.COMMUNITY).code
         if kind == "action_name":
             return ACTION_NAME
+        if kind == "need_act":
+            return "claim"
+        if kind == "volunteer_decision":
+            return "verify"
         if kind == "draft_cell":
             return self.get("draft", place, persona).cells.order_by("id").first().pk
         return self.get(kind, place, persona).pk
@@ -218,6 +222,31 @@ class Places:
         fields = {f.name for f in Visit._meta.get_fields()}
         extra = {"notes": self.marker(place, "visit")} if "notes" in fields else {}
         return Visit.objects.create(household=self.get("household", place), worker=self.worker(place), **extra)
+
+    def _build_need(self, place: str):
+        """A need of the place's household, recorded by its grid worker (rows written directly)."""
+        from needs.models import Need, NeedEvent, NeedKind
+        from needs.seeds import ensure_kinds
+
+        ensure_kinds()
+        cell = self.cell(place)
+        now = timezone.now()
+        need = Need.objects.create(
+            household=self.get("household", place), cell=cell, area=cell, kind=NeedKind.objects.get(code="food"), source="grid",
+            description=f"{self.marker(place, 'need')} 需要米面 13812345678", deadline=now + timedelta(days=1),
+            deadline_started_at=now, created_by=self.worker(place),
+        )
+        NeedEvent.objects.create(need=need, version=1, action="record", note=self.marker(place, "need"))
+        return need
+
+    def _build_volunteer(self, place: str):
+        """A registration waiting in the place's community."""
+        from needs.models import Volunteer
+
+        user = User.objects.create(username=f"matrix_volunteer_{place.lower()}", role=Role.VOLUNTEER, is_active=False)
+        return Volunteer.objects.create(
+            user=user, name=self.marker(place, "volunteer"), phone_masked="137****0000", community=self.area(place, Level.COMMUNITY),
+        )
 
     def _build_import_job(self, place: str, persona):
         """An import is seen by whoever uploaded it: the persona's own (inside) or somebody else's."""

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NeedsConfig(AppConfig):
+    name = "needs"
+    verbose_name = _("Needs and volunteers")
+
+    def ready(self) -> None:
+        from accounts.capabilities import Capability
+        from gridgov.celery import app as celery_app
+        from gridgov.context_processors import register_nav
+
+        from .tasks import BEAT_SCHEDULE
+
+        celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
+        register_nav("needs:list", _("Needs"), capability=Capability.WORK_NEEDS, order=30, offline=True)
+        register_nav("needs:volunteer", _("Needs to deliver"), capability=Capability.CLAIM_NEEDS, order=30)
+        register_nav("needs:department", _("Needs handed to us"), capability=Capability.FULFIL_DEPARTMENT_NEEDS, order=30)
+        register_nav("needs:overview", _("Needs"), capability=Capability.READ_NEEDS, order=30)
+        register_nav("needs:volunteers", _("Volunteers"), capability=Capability.VERIFY_VOLUNTEERS, order=31)
