@@ -55,6 +55,12 @@ class Capability(models.TextChoices):
     RECORD_VISITS = "record_visits", _("Record household visits")
     READ_POPULATION_STATISTICS = "read_population_statistics", _("Read population statistics")
     READ_REVEAL_AUDIT = "read_reveal_audit", _("Read the reveal audit log")
+    # needs (诉求) and volunteers (社会力量), docs/needs.md
+    WORK_NEEDS = "work_needs", _("Record, hand on and confirm the needs of households in their jurisdiction")
+    FULFIL_DEPARTMENT_NEEDS = "fulfil_department_needs", _("Deliver the needs handed to their department")
+    READ_NEEDS = "read_needs", _("Read the needs of their jurisdiction without the households' details")
+    VERIFY_VOLUNTEERS = "verify_volunteers", _("Verify volunteers and attach them to their community")
+    CLAIM_NEEDS = "claim_needs", _("Claim and deliver the needs of their community (volunteers)")
 
 
 C = Capability
@@ -72,34 +78,43 @@ C = Capability
 # * the reveal audit log: no role (superusers and holders of residents.view_revealaudit).
 # Staff: the district's GIS administrator imports the roster (accounts.roster); community and street
 # staff and the GIS administrator assign the cells of their jurisdiction to grid workers.
+# Needs (诉求) are sensitive (health, a household in trouble): those who record, hand on and confirm
+# them (grid workers in their cells, community and street staff, the command centre); a department
+# handler only the needs handed to his department; a volunteer only what he may claim in his
+# community and his own claims, and of those only what a delivery needs; a leader the figures and
+# the lists without the households' details. GIS administrators: none.
 _FIELD_RESIDENTS = {C.SEE_RESIDENT_RECORDS, C.REVEAL_PERSONAL_DATA, C.SEE_SENSITIVE_TAGS, C.RECORD_VISITS, C.READ_POPULATION_STATISTICS}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     # Patrols their cells (their whole jurisdiction), reports, visits households, checks fixes on site.
-    Role.GRID_WORKER: frozenset({C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.WORK_CELLS, C.SEE_EVERY_DEPARTMENT, *_FIELD_RESIDENTS}),
+    Role.GRID_WORKER: frozenset({
+        C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.WORK_CELLS, C.SEE_EVERY_DEPARTMENT, C.WORK_NEEDS, *_FIELD_RESIDENTS,
+    }),
     # Handle what climbs to their level; import residents of their area.
     Role.COMMUNITY: frozenset({
         C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.HOLD_LEVEL_INBOX, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.IMPORT_RESIDENTS,
-        C.ASSIGN_CELLS, *_FIELD_RESIDENTS,
+        C.ASSIGN_CELLS, C.WORK_NEEDS, C.VERIFY_VOLUNTEERS, *_FIELD_RESIDENTS,
     }),
     Role.STREET: frozenset({
         C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.HOLD_LEVEL_INBOX, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.IMPORT_RESIDENTS,
-        C.ASSIGN_CELLS, *_FIELD_RESIDENTS,
+        C.ASSIGN_CELLS, C.WORK_NEEDS, C.VERIFY_VOLUNTEERS, *_FIELD_RESIDENTS,
     }),
     # The district command centre: the console, 12345 calls, dispatch to departments, evaluation.
     Role.DISPATCHER: frozenset({
         C.BROWSE_CASES, C.ADD_TO_CASES, C.REVEAL_CALLER_CONTACT, C.REPORT_CASES, C.TAKE_HOTLINE_CALLS, C.RUN_COMMAND_CENTRE, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION,
-        C.EVALUATE, C.SEE_RESIDENT_RECORDS, C.REVEAL_PERSONAL_DATA, C.READ_POPULATION_STATISTICS,
+        C.EVALUATE, C.SEE_RESIDENT_RECORDS, C.REVEAL_PERSONAL_DATA, C.READ_POPULATION_STATISTICS, C.WORK_NEEDS,
     }),
     # Their department's shares and figures, nothing else (cases are scoped to what was dispatched to them).
-    Role.DEPARTMENT: frozenset({C.WORK_DEPARTMENT_SHARES, C.ADD_TO_CASES, C.READ_EVALUATION}),
+    Role.DEPARTMENT: frozenset({C.WORK_DEPARTMENT_SHARES, C.ADD_TO_CASES, C.READ_EVALUATION, C.FULFIL_DEPARTMENT_NEEDS}),
     # Boundaries and files: redraw and import cells, import residents' spreadsheets.
     Role.GIS_ADMIN: frozenset({
         C.EDIT_BOUNDARIES, C.IMPORT_ROSTER, C.ASSIGN_CELLS, C.BROWSE_CASES, C.ADD_TO_CASES, C.REPORT_CASES, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.SEE_RESIDENT_RECORDS,
         C.IMPORT_RESIDENTS, C.READ_POPULATION_STATISTICS,
     }),
     # Read-only (no notes or photos on cases either): cases, the evaluation and population statistics of the district.
-    Role.LEADER: frozenset({C.BROWSE_CASES, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.EVALUATE, C.READ_POPULATION_STATISTICS}),
+    # A verified volunteer of a community: the needs he may claim there and his own claims, nothing else.
+    Role.VOLUNTEER: frozenset({C.CLAIM_NEEDS}),
+    Role.LEADER: frozenset({C.BROWSE_CASES, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.EVALUATE, C.READ_POPULATION_STATISTICS, C.READ_NEEDS}),
 }
 
 

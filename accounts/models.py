@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("Department handler")
     GIS_ADMIN = "gis_admin", _("GIS administrator")
     LEADER = "leader", _("Leader")
+    # A verified volunteer (社会力量) of a community: claims and delivers its needs (needs app).
+    VOLUNTEER = "volunteer", _("Volunteer")
 
 
 class Department(models.Model):

@@ -8,10 +8,9 @@ apart. Beat runs the sweep every minute (``incidents.tasks``).
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,30 +20,10 @@ from .. import clock, deadlines
 from ..kinds import OPEN_STATUSES, SETTLED_OWN_STATUSES, TAKEN_STATUSES, NotificationKind
 from ..levels import LEVEL_CHAIN, LEVEL_CODE_LENGTH, LEVEL_ROLE, NEXT_LEVEL, STATUS_AFTER_TAKEN
 from ..models import Category
+from ..sweeping import side_by_side, sql_case, sql_list, sql_literal
 from .notifications import request_email_delivery_if_pending
 
 ESCALATE = "escalate"
-
-
-def _literal(value: str) -> str:
-    """A constant of our own vocabularies (levels, roles, statuses) as an SQL string literal."""
-    text = str(value)
-    if not text.replace("_", "").isalnum():
-        raise ValueError(f"Not a plain identifier: {text!r}")
-    return f"'{text}'"
-
-
-def _case(column: str, mapping: dict[str, Any], otherwise: Any = None) -> str:
-    """CASE column WHEN key THEN value … END, from a Python mapping."""
-    arms = " ".join(
-        f"WHEN {_literal(key)} THEN {value if isinstance(value, int) else _literal(value)}" for key, value in mapping.items()
-    )
-    tail = "" if otherwise is None else f" ELSE {_literal(otherwise)}"
-    return f"CASE {column} {arms}{tail} END"
-
-
-def _list(values: Iterable[str]) -> str:
-    return ", ".join(_literal(value) for value in values)
 
 
 @dataclass
@@ -164,20 +143,20 @@ def escalation_statement() -> str:
     """The sweep's claim-and-move statement, compiled from the level chain and the statuses."""
     top = LEVEL_CHAIN[-1]
     return _ESCALATE_TEMPLATE.format(
-        next_level=_case("i.level", NEXT_LEVEL),
-        settled=_list(SETTLED_OWN_STATUSES),
-        top=_literal(top),
-        code_length=_case("d.new_level", LEVEL_CODE_LENGTH),
-        taken=_list(TAKEN_STATUSES),
-        after_taken=_literal(STATUS_AFTER_TAKEN),
-        escalate=_literal(ESCALATE),
-        escalated=_literal(NotificationKind.ESCALATED),
+        next_level=sql_case("i.level", NEXT_LEVEL),
+        settled=sql_list(SETTLED_OWN_STATUSES),
+        top=sql_literal(top),
+        code_length=sql_case("d.new_level", LEVEL_CODE_LENGTH),
+        taken=sql_list(TAKEN_STATUSES),
+        after_taken=sql_literal(STATUS_AFTER_TAKEN),
+        escalate=sql_literal(ESCALATE),
+        escalated=sql_literal(NotificationKind.ESCALATED),
         missed=deadlines.SWEEP_MISSED_SQL,
         history=deadlines.history_insert_sql(
             "moved m", incident="m.id", level="m.level", deadline="m.deadline", started_at="%(now)s", set_at="%(now)s",
-            action=_literal(ESCALATE),
+            action=sql_literal(ESCALATE),
         ),
-        level_role=_case("m.level", {level: LEVEL_ROLE[level] for level in LEVEL_CHAIN[1:]}),
+        level_role=sql_case("m.level", {level: LEVEL_ROLE[level] for level in LEVEL_CHAIN[1:]}),
     )
 
 
@@ -185,8 +164,8 @@ def overdue_statement() -> str:
     """Flag the cases overdue at the top of the chain, once, and tell its staff."""
     top = LEVEL_CHAIN[-1]
     return _OVERDUE_TEMPLATE.format(
-        settled=_list(SETTLED_OWN_STATUSES), top=_literal(top), overdue=_literal(NotificationKind.OVERDUE),
-        top_role=_literal(LEVEL_ROLE[top]),
+        settled=sql_list(SETTLED_OWN_STATUSES), top=sql_literal(top), overdue=sql_literal(NotificationKind.OVERDUE),
+        top_role=sql_literal(LEVEL_ROLE[top]),
     )
 
 
@@ -230,7 +209,7 @@ def escalate_overdue(*, now: datetime | None = None, batch_size: int = 50_000, w
         workers = settings.GRIDGOV_SWEEP_WORKERS
     result = SweepResult()
     statement, overdue = escalation_statement(), overdue_statement()
-    for part in _side_by_side(lambda: _escalate_batches(statement, params, batch_size), workers):
+    for part in side_by_side(lambda: _escalate_batches(statement, params, batch_size), workers):
         result.absorb(part)
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -269,18 +248,3 @@ def _escalate_batches(statement: str, params: dict[str, Any], batch_size: int) -
             result.notifications += rows[0][3]
         if not rows or claimed < batch_size:
             return result
-
-
-def _side_by_side(work: Callable[[], SweepResult], workers: int) -> list[SweepResult]:
-    if workers <= 1 or connection.in_atomic_block:
-        return [work()]
-
-    def on_own_connection() -> SweepResult:
-        try:
-            return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sweep") as pool:
-        futures = [pool.submit(on_own_connection) for _ in range(workers)]
-        return [future.result() for future in futures]
