@@ -355,3 +355,8 @@ GRIDGOV_PUBLIC_REPORTS_PER_PHONE_DAY = int(os.environ.get("GRIDGOV_PUBLIC_REPORT
 # Wrong status-page links tried from one address in ten minutes before it is refused for a while.
 GRIDGOV_PUBLIC_TOKEN_MISSES_PER_IP = int(os.environ.get("GRIDGOV_PUBLIC_TOKEN_MISSES_PER_IP", "20"))
 GRIDGOV_PUBLIC_MAX_PHOTOS = int(os.environ.get("GRIDGOV_PUBLIC_MAX_PHOTOS", "3"))
+
+# Emergencies (docs/emergency.md): the time an escalated door-to-door task gets at its next level
+# (urgent clock, hours), and how many days after an emergency's end its personal data is anonymised.
+GRIDGOV_EMERGENCY_ESCALATION_HOURS = float(os.environ.get("GRIDGOV_EMERGENCY_ESCALATION_HOURS", "2"))
+GRIDGOV_EMERGENCY_ANONYMISE_AFTER_DAYS = int(os.environ.get("GRIDGOV_EMERGENCY_ANONYMISE_AFTER_DAYS", "30"))

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("residents.api_urls")),
     path("", include("incidents.api_urls")),
     path("", include("dispatch.api_urls")),
+    path("", include("emergencies.api_urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("residents/", include("residents.urls")),
     path("incidents/", include("incidents.urls")),
     path("dispatch/", include("dispatch.urls")),
+    path("emergencies/", include("emergencies.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

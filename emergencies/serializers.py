@@ -1,0 +1,60 @@
+"""The shapes the emergencies API reads and writes."""
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from gridgov.api import BoundedDateTimeField
+
+from .models import EmergencyKind, Measure, Outcome, RECORDED_OUTCOMES, Task, Unit
+
+
+class ZoneInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    measure = serializers.ChoiceField(choices=Measure.choices)
+    areas = serializers.ListField(child=serializers.CharField(max_length=15), required=False, max_length=500)
+    geometry = serializers.JSONField(required=False)
+
+
+class DeclareSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EmergencyKind.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    area = serializers.CharField(max_length=15, help_text=_("Code of the area the emergency is declared over."))
+    starts_at = BoundedDateTimeField(required=False)
+    zones = ZoneInputSerializer(many=True, max_length=50)
+
+
+class IssueSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    unit = serializers.ChoiceField(choices=Unit.choices, default=Unit.HOUSEHOLD)
+    deadline = BoundedDateTimeField()
+    care_deadline = BoundedDateTimeField(required=False)
+    instructions = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class OutcomeSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[(o, o) for o in RECORDED_OUTCOMES])
+    client_id = serializers.UUIDField()
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class HandSerializer(serializers.Serializer):
+    tasks = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000)
+    volunteer = serializers.IntegerField(min_value=1, allow_null=True)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    address = serializers.CharField(source="building.address")
+    building_code = serializers.CharField(source="building.code")
+    household = serializers.CharField(source="household.number", default="")
+    campaign_title = serializers.CharField(source="campaign.title")
+    outcome_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = ["id", "campaign", "campaign_title", "building_code", "address", "unit_label", "floor", "room", "household",
+                  "care", "deadline", "outcome", "outcome_label", "level"]
+
+    def get_outcome_label(self, task: Task) -> str:
+        return str(Outcome(task.outcome).label)
