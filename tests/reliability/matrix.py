@@ -150,6 +150,16 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "dispatch-case-action": {"pk": "incident", "action": "action_name"},
     "dispatch:contact-reveal": {"pk": "incident"},
     "dispatch-case-contact-reveal": {"pk": "incident"},
+    # emergencies (each place's emergency is declared over its cell, so A2's is outside for grid_worker_a)
+    "emergency-detail": {"pk": "emergency"},
+    "emergency-end": {"pk": "emergency"},
+    "emergency-zone-campaigns": {"pk": "zone"},
+    "emergency-campaign-progress": {"pk": "campaign"},
+    "emergency-campaign-export": {"pk": "campaign"},
+    "emergency-campaign-hand": {"pk": "campaign"},
+    "emergency-task-outcome": {"pk": "task"},
+    "emergencies:campaign": {"pk": "campaign"},
+    "emergencies:outcome": {"pk": "task"},
 }
 
 # Query strings that name an object (404 outside, like a URL argument).
@@ -266,11 +276,20 @@ CAPABILITY_ROUTES: dict[str, Gate] = {
     "residents:area": Gate(Capability.READ_POPULATION_STATISTICS),
     "residents-statistics": Gate(Capability.READ_POPULATION_STATISTICS),
     "residents:audit": Gate(Capability.READ_REVEAL_AUDIT, refusal=404),
+    "emergencies:dashboard": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergencies:declare": Gate(Capability.DECLARE_EMERGENCIES),
+    "emergencies:tasks": Gate(Capability.WORK_EMERGENCY_TASKS),
+    "emergencies:campaign": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergency-list": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergency-detail": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergency-tasks": Gate(Capability.WORK_EMERGENCY_TASKS),
+    "emergency-campaign-progress": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergency-campaign-export": Gate(Capability.READ_EMERGENCY_PROGRESS),
 }
 
 
 # Objects whose text must never appear outside their jurisdiction.
-MARKED_KINDS = ("incident", "notification", "patrol", "building", "household", "person", "visit")
+MARKED_KINDS = ("incident", "notification", "patrol", "building", "household", "person", "visit", "emergency", "zone", "campaign", "task")
 # Objects without identifying text (binary), built up front all the same.
 UNMARKED_KINDS = ("photo",)
 # Objects seen only by their author, not by area: built per persona.
