@@ -20,10 +20,16 @@ from .actions.declaring import declare_emergency, end_emergency
 from .actions.outcomes import hand_tasks, record_outcome
 from .capabilities import DECLARE, READ_PROGRESS, WORK_TASKS
 from .export import progress_workbook
-from .models import Campaign, Zone
-from .serializers import DeclareSerializer, HandSerializer, IssueSerializer, OutcomeSerializer, TaskSerializer
+from .models import Campaign, Outcome, Zone
+from .serializers import DeclareSerializer, HandSerializer, IssueSerializer, OutcomeSerializer
 
 MAX_TASKS_LISTED = 2000
+# The phone's row of a task: its name in the answer → the column it is read from.
+TASK_ROW = {
+    "id": "id", "campaign": "campaign_id", "campaign_title": "campaign__title", "building_code": "building__code",
+    "address": "building__address", "unit_label": "unit_label", "floor": "floor", "room": "room", "household": "household__number",
+    "care": "care", "deadline": "deadline", "outcome": "outcome", "level": "level",
+}
 
 
 def _as_api_error(exc: Exception):
@@ -162,8 +168,12 @@ class CampaignHandView(APIView):
 class MyTasksView(APIView):
     def get(self, request):
         _require(request, WORK_TASKS)
-        tasks = queries.worker_tasks(request.user)[:MAX_TASKS_LISTED]
-        return Response(TaskSerializer(tasks, many=True).data)
+        # Plain rows, not model instances: a worker's list may hold hundreds of doors.
+        labels = {value: str(label) for value, label in Outcome.choices}
+        rows = queries.worker_tasks(request.user).values(*TASK_ROW.values())[:MAX_TASKS_LISTED]
+        return Response([
+            {name: row[column] for name, column in TASK_ROW.items()} | {"outcome_label": labels[row["outcome"]]} for row in rows
+        ])
 
 
 class TaskOutcomeView(APIView):
@@ -175,5 +185,5 @@ class TaskOutcomeView(APIView):
             recorded = record_outcome(actor=request.user, task_id=pk, **payload.validated_data)
         except (DjangoPermissionDenied, DjangoValidationError) as exc:
             raise _as_api_error(exc)
-        return Response({"id": recorded.task.pk, "outcome": recorded.task.outcome, "replayed": recorded.replayed},
+        return Response({"id": recorded.task.pk, "outcome": recorded.outcome, "replayed": recorded.replayed},
                         status=status.HTTP_200_OK if recorded.replayed else status.HTTP_201_CREATED)

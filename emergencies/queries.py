@@ -96,14 +96,20 @@ def care_not_reached(user, campaign: Campaign, limit: int = 500) -> list[dict]:
 
 
 def load(user, campaign: Campaign) -> list[dict]:
-    """Open and recorded tasks per grid worker and per volunteer."""
-    rows = (
-        scoped(Task.objects.filter(campaign=campaign), user)
-        .values("worker__username", "assignee__username")
-        .annotate(open=Count("id", filter=Q(outcome__in=[Outcome.PENDING, Outcome.NOBODY_HOME])), total=Count("id"))
-        .order_by("worker__username", "assignee__username")
+    """Open and all tasks per grid worker (from the counters: one worker a cell) and per volunteer
+    (the tasks handed to volunteers, a small share)."""
+    workers = (
+        scoped(CellProgress.objects.filter(campaign=campaign), user)
+        .values("worker__username")
+        .annotate(total=Sum("total"), reached=Sum("reached"))
+        .order_by("worker__username")
     )
-    return [
-        {"worker": r["worker__username"] or "", "volunteer": r["assignee__username"] or "", "open": r["open"], "total": r["total"]}
-        for r in rows
-    ]
+    volunteers = (
+        scoped(Task.objects.filter(campaign=campaign, assignee__isnull=False), user)
+        .values("assignee__username")
+        .annotate(open=Count("id", filter=Q(outcome__in=[Outcome.PENDING, Outcome.NOBODY_HOME])), total=Count("id"))
+        .order_by("assignee__username")
+    )
+    rows = [{"worker": r["worker__username"] or "", "volunteer": "", "open": r["total"] - r["reached"], "total": r["total"]} for r in workers]
+    rows += [{"worker": "", "volunteer": r["assignee__username"], "open": r["open"], "total": r["total"]} for r in volunteers]
+    return rows

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from gridgov.api import BoundedDateTimeField
 
-from .models import EmergencyKind, Measure, Outcome, RECORDED_OUTCOMES, Task, Unit
+from .models import RECORDED_OUTCOMES, EmergencyKind, Measure, Unit
 
 
 class ZoneInputSerializer(serializers.Serializer):
@@ -42,19 +42,3 @@ class OutcomeSerializer(serializers.Serializer):
 class HandSerializer(serializers.Serializer):
     tasks = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=5000)
     volunteer = serializers.IntegerField(min_value=1, allow_null=True)
-
-
-class TaskSerializer(serializers.ModelSerializer):
-    address = serializers.CharField(source="building.address")
-    building_code = serializers.CharField(source="building.code")
-    household = serializers.CharField(source="household.number", default="")
-    campaign_title = serializers.CharField(source="campaign.title")
-    outcome_label = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Task
-        fields = ["id", "campaign", "campaign_title", "building_code", "address", "unit_label", "floor", "room", "household",
-                  "care", "deadline", "outcome", "outcome_label", "level"]
-
-    def get_outcome_label(self, task: Task) -> str:
-        return str(Outcome(task.outcome).label)

@@ -35,11 +35,11 @@ made AS (
     -- Only the units of the issuer's jurisdiction (accounts.scope.scope_codes; NULL: everywhere).
     WHERE %(prefixes)s::text[] IS NULL
        OR EXISTS (SELECT 1 FROM grids_area a WHERE a.id = units.cell_id AND a.code LIKE ANY(%(prefixes)s::text[]))
-    RETURNING cell_id, care
+    RETURNING cell_id, care, worker_id
 ),
 counted AS (
-    INSERT INTO emergencies_cellprogress (campaign_id, cell_id, total, care_total, reached, care_reached, nobody_home, needs_help, overdue)
-    SELECT %(campaign)s, cell_id, count(*), count(*) FILTER (WHERE care), 0, 0, 0, 0, 0 FROM made GROUP BY cell_id
+    INSERT INTO emergencies_cellprogress (campaign_id, cell_id, worker_id, total, care_total, reached, care_reached, nobody_home, needs_help, overdue)
+    SELECT %(campaign)s, cell_id, min(worker_id), count(*), count(*) FILTER (WHERE care), 0, 0, 0, 0, 0 FROM made GROUP BY cell_id
     RETURNING total
 )
 SELECT COALESCE(sum(total), 0) FROM counted

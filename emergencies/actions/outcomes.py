@@ -78,7 +78,7 @@ def record_outcome(*, actor, task_id: int, outcome: str, client_id, note: str = 
                     **{column: F(column) + delta for column, delta in changes.items()}
                 )
             if outcome == Outcome.NEEDS_HELP and old != Outcome.NEEDS_HELP:
-                task.refresh_from_db()
+                task.refresh_from_db()  # the handler reads the task as now written
                 for handler in needs_help_handlers():
                     handler(task=task, actor=actor, note=note, client_id=str(client_id))
     except IntegrityError:
@@ -87,14 +87,12 @@ def record_outcome(*, actor, task_id: int, outcome: str, client_id, note: str = 
         if first is None:
             raise
         return _replay(actor, task, first)
-    task.refresh_from_db()
     return Recorded(task=task, outcome=outcome, replayed=False)
 
 
 def _replay(actor, task: Task, first: TaskOutcome) -> Recorded:
     if first.task_id != task.pk or first.by_id != actor.pk:
         raise refuse("client_id", _("This client_id was already used for another outcome."))
-    task.refresh_from_db()
     return Recorded(task=task, outcome=first.outcome, replayed=True)
 
 

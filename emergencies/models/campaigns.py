@@ -93,6 +93,9 @@ class Task(models.Model):
             models.Index(fields=["assignee", "campaign"], name="task_assignee_idx", condition=Q(assignee__isnull=False)),
             models.Index(fields=["deadline"], name="task_pending_deadline_idx", condition=Q(outcome="pending")),
             models.Index(fields=["campaign", "cell"], name="task_campaign_cell_idx"),
+            # The care-tagged not reached yet, soonest due first (the dashboard's list).
+            models.Index(fields=["campaign", "deadline", "id"], name="task_care_open_idx",
+                         condition=Q(care=True, outcome__in=["pending", "nobody_home"])),
         ]
 
     @classmethod
@@ -133,6 +136,9 @@ class CellProgress(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="progress")
     cell = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+")
+    # The grid worker the cell's tasks went to (one per cell when issued): the load per worker is
+    # then a sum over counters, not a count over a million tasks.
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     total = models.PositiveIntegerField(default=0)
     care_total = models.PositiveIntegerField(default=0)
     reached = models.PositiveIntegerField(default=0)

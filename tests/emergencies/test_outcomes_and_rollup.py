@@ -112,3 +112,14 @@ def test_the_phone_list_is_care_first_then_walking_order(scenario):
     tasks = list(worker_tasks(scenario.world.grid_worker_a))
     assert [t.household_id for t in tasks][0] == scenario.care_household.pk
     assert {t.household_id for t in tasks} == {scenario.care_household.pk, scenario.plain_household.pk}
+
+
+def test_the_load_per_grid_worker_and_volunteer(scenario):
+    world = scenario.world
+    record_outcome(actor=world.grid_worker_a, task_id=_task(scenario, scenario.care_household).pk, outcome="done", client_id=uuid.uuid4())
+    hand_tasks(actor=world.community_staff, task_ids=[_task(scenario, scenario.a2_household).pk], volunteer=scenario.volunteer)
+    from emergencies.queries import load
+
+    rows = load(world.community_staff, scenario.campaign)
+    assert {"worker": world.grid_worker_a.username, "volunteer": "", "open": 1, "total": 2} in rows
+    assert {"worker": "", "volunteer": scenario.volunteer.username, "open": 1, "total": 1} in rows
