@@ -26,7 +26,7 @@ def progress_workbook(user, campaign: Campaign) -> bytes:
     workbook = Workbook(write_only=True)
     for level, title in ((Level.COMMUNITY, _("Communities")), (Level.GRID, _("Grid cells"))):
         sheet = workbook.create_sheet(title)
-        sheet.append(safe_row([_("Code"), _("Name"), *_figure_headers()]))
+        sheet.append(safe_row([_("Code"), _("Area name"), *_figure_headers()]))
         for row in queries.rollup(user, campaign, level):
             sheet.append(safe_row([row["code"], row["name"], *(row[f] for f in _FIGURES)]))
     sheet = workbook.create_sheet(_("Care-tagged not reached"))

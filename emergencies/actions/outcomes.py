@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.capabilities import can, role_can
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.scope import scope_codes, scoped
 
 from ..capabilities import HAND_TASKS, WORK_HANDED_TASKS, WORK_TASKS
@@ -105,7 +105,7 @@ def hand_tasks(*, actor, task_ids: list[int], volunteer: User | None, campaign=N
         raise refuse("tasks", _("Give between 1 and %(n)d task ids.") % {"n": MAX_BATCH})
     if volunteer is not None:
         in_reach = _volunteer_in_reach(actor, volunteer)
-        if not (volunteer.role == Role.VOLUNTEER and role_can(volunteer, WORK_HANDED_TASKS) and in_reach):
+        if not (role_can(volunteer, WORK_HANDED_TASKS) and in_reach):
             raise refuse("volunteer", _("No such volunteer in your jurisdiction."))
     tasks = scoped(Task.objects.filter(pk__in=task_ids), actor)
     if campaign is not None:

@@ -59,13 +59,15 @@ def test_only_gis_administrators_redraw_boundaries():
 def test_a_leader_is_read_only():
     assert capabilities_of(Role.LEADER) == {
         Capability.BROWSE_CASES, Capability.READ_EVALUATION, Capability.EVALUATE, Capability.SEE_EVERY_DEPARTMENT,
-        Capability.READ_POPULATION_STATISTICS,
+        Capability.READ_POPULATION_STATISTICS, Capability.READ_NEEDS, Capability.READ_EMERGENCY_PROGRESS,
     }
 
 
 def test_a_department_handler_works_on_their_department_s_cases_and_on_no_person():
-    assert capabilities_of(Role.DEPARTMENT) == {Capability.WORK_DEPARTMENT_SHARES, Capability.READ_EVALUATION, Capability.ADD_TO_CASES}
-    assert roles_with(Capability.SEE_EVERY_DEPARTMENT) == set(Role.values) - {Role.DEPARTMENT}
+    assert capabilities_of(Role.DEPARTMENT) == {
+        Capability.WORK_DEPARTMENT_SHARES, Capability.READ_EVALUATION, Capability.ADD_TO_CASES, Capability.FULFIL_DEPARTMENT_NEEDS,
+    }
+    assert roles_with(Capability.SEE_EVERY_DEPARTMENT) == set(Role.values) - {Role.DEPARTMENT, Role.VOLUNTEER}
 
 
 def test_only_the_command_centre_dispatches_and_takes_hotline_calls():
@@ -78,7 +80,17 @@ def test_resident_data_follows_minimum_necessary():
     assert roles_with(Capability.SEE_SENSITIVE_TAGS) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET}
     assert roles_with(Capability.IMPORT_RESIDENTS) == {Role.COMMUNITY, Role.STREET, Role.GIS_ADMIN}
     assert roles_with(Capability.RECORD_VISITS) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET}
-    assert roles_with(Capability.READ_POPULATION_STATISTICS) == set(Role.values) - {Role.DEPARTMENT}
+    assert roles_with(Capability.READ_POPULATION_STATISTICS) == set(Role.values) - {Role.DEPARTMENT, Role.VOLUNTEER}
+
+
+def test_emergencies_declared_by_the_centre_worked_at_the_door_and_names_only_to_those_who_go():
+    assert roles_with(Capability.DECLARE_EMERGENCIES) == {Role.DISPATCHER}
+    assert roles_with(Capability.ISSUE_CAMPAIGNS) == {Role.DISPATCHER, Role.STREET, Role.COMMUNITY}
+    assert roles_with(Capability.HAND_TASKS) == {Role.STREET, Role.COMMUNITY}
+    assert roles_with(Capability.WORK_EMERGENCY_TASKS) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.VOLUNTEER}
+    assert roles_with(Capability.WORK_HANDED_TASKS) == {Role.VOLUNTEER}
+    assert roles_with(Capability.SEE_CARE_NAMES) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISPATCHER}
+    assert capabilities_of(Role.VOLUNTEER) >= {Capability.WORK_EMERGENCY_TASKS, Capability.WORK_HANDED_TASKS}
 
 
 def test_the_admin_shows_what_a_user_s_role_may_do(world, client):
