@@ -61,6 +61,14 @@ class Capability(models.TextChoices):
     READ_NEEDS = "read_needs", _("Read the needs of their jurisdiction without the households' details")
     VERIFY_VOLUNTEERS = "verify_volunteers", _("Verify volunteers and attach them to their community")
     CLAIM_NEEDS = "claim_needs", _("Claim and deliver the needs of their community (volunteers)")
+    # emergencies (docs/emergency.md)
+    DECLARE_EMERGENCIES = "declare_emergencies", _("Declare and end emergencies, draw their zones")
+    ISSUE_CAMPAIGNS = "issue_campaigns", _("Issue door-to-door campaigns to a zone")
+    WORK_EMERGENCY_TASKS = "work_emergency_tasks", _("Record the outcomes of the emergency tasks they can see")
+    WORK_HANDED_TASKS = "work_handed_tasks", _("Work only the emergency tasks handed to them (volunteers)")
+    HAND_TASKS = "hand_tasks", _("Hand batches of emergency tasks to volunteers")
+    READ_EMERGENCY_PROGRESS = "read_emergency_progress", _("Read the progress of emergency campaigns")
+    SEE_CARE_NAMES = "see_care_names", _("See the names of care-tagged residents not yet reached")
 
 
 C = Capability
@@ -116,6 +124,21 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.VOLUNTEER: frozenset({C.CLAIM_NEEDS}),
     Role.LEADER: frozenset({C.BROWSE_CASES, C.SEE_EVERY_DEPARTMENT, C.READ_EVALUATION, C.EVALUATE, C.READ_POPULATION_STATISTICS, C.READ_NEEDS}),
 }
+
+# Emergencies: the command centre declares, ends and issues campaigns; street and community staff
+# issue campaigns to their zones and hand batches of tasks to volunteers; grid workers record the
+# outcomes in their cells, volunteers only on the tasks handed to them. Everyone but volunteers
+# reads the progress; the names of care-tagged residents not yet reached only those who go to
+# them or send somebody (not leaders, not department handlers, not GIS administrators).
+_EMERGENCY_CAPABILITIES: dict[str, set[Capability]] = {
+    Role.GRID_WORKER: {C.WORK_EMERGENCY_TASKS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES},
+    Role.COMMUNITY: {C.ISSUE_CAMPAIGNS, C.HAND_TASKS, C.WORK_EMERGENCY_TASKS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES},
+    Role.STREET: {C.ISSUE_CAMPAIGNS, C.HAND_TASKS, C.WORK_EMERGENCY_TASKS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES},
+    Role.DISPATCHER: {C.DECLARE_EMERGENCIES, C.ISSUE_CAMPAIGNS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES},
+    Role.VOLUNTEER: {C.WORK_EMERGENCY_TASKS, C.WORK_HANDED_TASKS},
+    Role.LEADER: {C.READ_EMERGENCY_PROGRESS},
+}
+ROLE_CAPABILITIES = {role: caps | _EMERGENCY_CAPABILITIES.get(role, set()) for role, caps in ROLE_CAPABILITIES.items()}
 
 
 def _signed_in(user) -> bool:

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class EmergenciesConfig(AppConfig):
     name = "emergencies"
     verbose_name = _("Emergencies")
+
+    def ready(self) -> None:
+        from gridgov.celery import app as celery_app
+        from gridgov.context_processors import register_nav
+
+        from .capabilities import READ_PROGRESS, WORK_TASKS
+        from .tasks import BEAT_SCHEDULE
+
+        # Overdue tasks climb the level chain every minute; ended emergencies are anonymised hourly.
+        celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
+        register_nav("emergencies:tasks", _("Emergency tasks"), capability=WORK_TASKS, order=26, offline=True)
+        register_nav("emergencies:dashboard", _("Emergencies"), capability=READ_PROGRESS, order=16)

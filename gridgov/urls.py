@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("incidents.api_urls")),
     path("", include("dispatch.api_urls")),
     path("", include("needs.api_urls")),
+    path("", include("emergencies.api_urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("dispatch/", include("dispatch.urls")),
     path("needs/", include("needs.urls")),
+    path("emergencies/", include("emergencies.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -59,7 +59,7 @@ def test_only_gis_administrators_redraw_boundaries():
 def test_a_leader_is_read_only():
     assert capabilities_of(Role.LEADER) == {
         Capability.BROWSE_CASES, Capability.READ_EVALUATION, Capability.EVALUATE, Capability.SEE_EVERY_DEPARTMENT,
-        Capability.READ_POPULATION_STATISTICS, Capability.READ_NEEDS,
+        Capability.READ_POPULATION_STATISTICS, Capability.READ_NEEDS, Capability.READ_EMERGENCY_PROGRESS,
     }
 
 
@@ -87,7 +87,15 @@ def test_needs_go_to_those_who_work_them_and_a_volunteer_only_claims():
     assert roles_with(Capability.WORK_NEEDS) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISPATCHER}
     assert roles_with(Capability.VERIFY_VOLUNTEERS) == {Role.COMMUNITY, Role.STREET}
     assert roles_with(Capability.READ_NEEDS) == {Role.LEADER}
-    assert capabilities_of(Role.VOLUNTEER) == {Capability.CLAIM_NEEDS}
+    assert capabilities_of(Role.VOLUNTEER) == {Capability.CLAIM_NEEDS, Capability.WORK_EMERGENCY_TASKS, Capability.WORK_HANDED_TASKS}
+def test_emergencies_declared_by_the_centre_worked_at_the_door_and_names_only_to_those_who_go():
+    assert roles_with(Capability.DECLARE_EMERGENCIES) == {Role.DISPATCHER}
+    assert roles_with(Capability.ISSUE_CAMPAIGNS) == {Role.DISPATCHER, Role.STREET, Role.COMMUNITY}
+    assert roles_with(Capability.HAND_TASKS) == {Role.STREET, Role.COMMUNITY}
+    assert roles_with(Capability.WORK_EMERGENCY_TASKS) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.VOLUNTEER}
+    assert roles_with(Capability.WORK_HANDED_TASKS) == {Role.VOLUNTEER}
+    assert roles_with(Capability.SEE_CARE_NAMES) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISPATCHER}
+    assert capabilities_of(Role.VOLUNTEER) >= {Capability.WORK_EMERGENCY_TASKS, Capability.WORK_HANDED_TASKS}
 
 
 def test_the_admin_shows_what_a_user_s_role_may_do(world, client):

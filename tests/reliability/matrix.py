@@ -159,6 +159,16 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "needs-act": {"pk": "need", "action": "need_act"},
     "needs:household_code": {"pk": "household"},
     "needs:volunteer_decision": {"pk": "volunteer", "decision": "volunteer_decision"},
+    # emergencies (each place's emergency is declared over its cell, so A2's is outside for grid_worker_a)
+    "emergency-detail": {"pk": "emergency"},
+    "emergency-end": {"pk": "emergency"},
+    "emergency-zone-campaigns": {"pk": "zone"},
+    "emergency-campaign-progress": {"pk": "campaign"},
+    "emergency-campaign-export": {"pk": "campaign"},
+    "emergency-campaign-hand": {"pk": "campaign"},
+    "emergency-task-outcome": {"pk": "task"},
+    "emergencies:campaign": {"pk": "campaign"},
+    "emergencies:outcome": {"pk": "task"},
 }
 
 # Query strings that name an object (404 outside, like a URL argument).
@@ -292,11 +302,21 @@ CAPABILITY_ROUTES: dict[str, Gate] = {
     "needs:department": Gate(Capability.FULFIL_DEPARTMENT_NEEDS),
     "needs:overview": Gate(Capability.READ_NEEDS),
     "needs:volunteers": Gate(Capability.VERIFY_VOLUNTEERS),
+    "emergencies:dashboard": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergencies:declare": Gate(Capability.DECLARE_EMERGENCIES),
+    "emergencies:tasks": Gate(Capability.WORK_EMERGENCY_TASKS),
+    "emergencies:campaign": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergency-list": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergency-detail": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergency-tasks": Gate(Capability.WORK_EMERGENCY_TASKS),
+    "emergency-campaign-progress": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergency-campaign-export": Gate(Capability.READ_EMERGENCY_PROGRESS),
 }
 
 
 # Objects whose text must never appear outside their jurisdiction.
-MARKED_KINDS = ("incident", "notification", "patrol", "building", "household", "person", "visit", "need", "volunteer")
+MARKED_KINDS = ("incident", "notification", "patrol", "building", "household", "person", "visit", "need", "volunteer", "emergency", "zone",
+                "campaign", "task")
 # Objects without identifying text (binary), built up front all the same.
 UNMARKED_KINDS = ("photo",)
 # Objects seen only by their author, not by area: built per persona.

@@ -248,6 +248,41 @@ class Places:
             user=user, name=self.marker(place, "volunteer"), phone_masked="137****0000", community=self.area(place, Level.COMMUNITY),
         )
 
+    # --- emergencies: one per place, declared over the place's cell, with a campaign and a task ---
+    def _build_emergency(self, place: str):
+        from emergencies.models import Emergency
+
+        return Emergency.objects.create(kind="epidemic", title=self.marker(place, "emergency"), area=self.cell(place),
+                                        declared_by=self.world.dispatcher)
+
+    def _build_zone(self, place: str):
+        from django.contrib.gis.geos import MultiPolygon
+
+        from emergencies.models import Zone
+
+        boundary = self.cell(place).boundary
+        shape = boundary if boundary.geom_type == "MultiPolygon" else MultiPolygon(boundary)
+        return Zone.objects.create(emergency=self.get("emergency", place), name=self.marker(place, "zone"), measure="lockdown",
+                                   geometry=shape)
+
+    def _build_campaign(self, place: str):
+        from emergencies.models import Campaign
+
+        deadline = timezone.now() + timedelta(days=30)
+        zone = self.get("zone", place)
+        return Campaign.objects.create(emergency=zone.emergency, zone=zone, title=self.marker(place, "campaign"), unit="household",
+                                       deadline=deadline, care_deadline=deadline, issued_by=self.world.dispatcher, task_count=1)
+
+    def _build_task(self, place: str):
+        from emergencies.models import CellProgress, Task
+
+        household = self.get("household", place)
+        campaign = self.get("campaign", place)
+        CellProgress.objects.create(campaign=campaign, cell=self.cell(place), total=1, care_total=1)
+        return Task.objects.create(campaign=campaign, cell=self.cell(place), building=household.dwelling.building, household=household,
+                                   room="101", floor=1, care=True, deadline=campaign.deadline, worker=self.worker(place),
+                                   note=self.marker(place, "task"))
+
     def _build_import_job(self, place: str, persona):
         """An import is seen by whoever uploaded it: the persona's own (inside) or somebody else's."""
         from residents.models import ImportJob

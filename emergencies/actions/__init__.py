@@ -1,0 +1,1 @@
+"""Every write of the emergencies app, one function each (docs/emergency.md)."""

@@ -1,0 +1,62 @@
+"""The demo emergency scenario: an epidemic over the demo district's first community (lockdown)
+and its neighbour (controlled), a household campaign with the care-tagged first, a volunteer, and
+a few outcomes already recorded by the demo grid worker. Idempotent: run again, nothing doubles."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from grids.models import Area, Level
+
+from .actions.campaigns import issue_campaign
+from .actions.declaring import declare_emergency
+from .actions.outcomes import hand_tasks, record_outcome
+from .models import Emergency, Measure, Outcome, Task, Unit
+
+TITLE = "演练：东城区新冠疫情应急处置"
+# Fixed client ids: running the seed again replays the same taps, which the server answers once.
+_DEMO_TAPS = [uuid.UUID(int=0xE11E_0000 + n) for n in range(6)]
+
+
+@transaction.atomic
+def seed(*, district: Area, stdout, **_) -> Emergency:
+    if settings.PRODUCTION:
+        raise CommandError("The demo emergency is never created in production.")
+    existing = Emergency.objects.filter(title=TITLE, area=district).first()
+    if existing is not None:
+        stdout.write(f"Demo emergency already present (#{existing.pk}).")
+        return existing
+    dispatcher = User.objects.get(username="dispatcher")
+    community_user = User.objects.get(username="community")
+    street = Area.objects.current().filter(parent=district, level=Level.STREET).order_by("code").first()
+    communities = list(Area.objects.current().filter(parent=street, level=Level.COMMUNITY).order_by("code")[:2])
+    zones = [{"name": "一号封控区", "measure": Measure.LOCKDOWN, "areas": [communities[0].code]}]
+    if len(communities) > 1:
+        zones.append({"name": "二号管控区", "measure": Measure.CONTROLLED, "areas": [communities[1].code]})
+    emergency = declare_emergency(actor=dispatcher, kind="epidemic", title=TITLE, area=district, zones=zones,
+                                  description="演练数据：封控区逐户通知核酸检测，重点人群优先。")
+    now = timezone.now()
+    campaign = issue_campaign(actor=dispatcher, zone=emergency.zones.get(name="一号封控区"), title="逐户通知核酸检测",
+                              unit=Unit.HOUSEHOLD, deadline=now + timedelta(hours=12), care_deadline=now + timedelta(hours=4))
+    volunteer, created = User.objects.get_or_create(
+        username="volunteer", defaults={"first_name": "钱志愿", "role": Role.VOLUNTEER, "area": communities[0]}
+    )
+    if created:
+        volunteer.set_password(settings.GRIDGOV_DEMO_PASSWORD)
+        volunteer.save(update_fields=["password"])
+    unassigned = list(Task.objects.filter(campaign=campaign, worker__isnull=True).values_list("pk", flat=True)[:20])
+    if unassigned:
+        hand_tasks(actor=community_user, task_ids=unassigned, volunteer=volunteer)
+    worker = User.objects.get(username="gridworker")
+    outcomes = [Outcome.DONE, Outcome.DONE, Outcome.NOBODY_HOME, Outcome.DONE, Outcome.REFUSED, Outcome.NEEDS_HELP]
+    for task, outcome, client_id in zip(Task.objects.filter(campaign=campaign, worker=worker).order_by("id"), outcomes, _DEMO_TAPS):
+        record_outcome(actor=worker, task_id=task.pk, outcome=outcome, client_id=client_id)
+    stdout.write(f"Demo emergency #{emergency.pk}: {len(zones)} zones, campaign of {campaign.task_count} tasks "
+                 f"(volunteer: volunteer / {settings.GRIDGOV_DEMO_PASSWORD}).")
+    return emergency
