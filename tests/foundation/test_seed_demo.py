@@ -151,7 +151,9 @@ def test_the_demo_history_looks_like_a_district_at_work(dongcheng):
     open_cases = sum(lights.values())
     assert open_cases > 100
     assert lights["green"] > 0.55 * open_cases, lights
-    assert lights["yellow"] >= 0.05 * open_cases and 0 < lights["red"] < 0.2 * open_cases, lights
+    # Yellow needs the warning point passed and the limit not: on a working-day clock at night both
+    # lie in the next office day, so how many are yellow depends on the hour the demo is seeded.
+    assert lights["yellow"] >= 1 and 0 < lights["red"] < 0.2 * open_cases, lights
     today = timezone.localdate()
     month = Period(today - timedelta(days=29), today)
     total = area_indicators("110101", month).total
