@@ -33,7 +33,7 @@ def _refused(root, body: bytes, filename: str = "ref.csv"):
 def test_a_name_a_spreadsheet_would_run_as_a_formula_is_refused(root, name):
     body = (HEADER + f'部门,GY,"{name.replace(chr(34), chr(34) * 2)}",Landscaping,,,\n').encode()
     [error] = _refused(root, body)
-    assert (error.row, error.column) == (2, "中文名称") and "formula" in error.reason
+    assert (error.row, error.column) == (2, "中文名称") and "公式" in error.reason
 
 
 def test_an_english_name_that_is_a_formula_is_refused_too(root):
