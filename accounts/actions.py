@@ -4,37 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Area, Level
 
+from . import coverage
 from .capabilities import Capability, can, roles_with
 from .models import GridAssignment, User
 from .scope import scoped
-
-# Bumped after every change of who covers which cell, so that cached views of coverage (the
-# assignment map of a large area, dispatch.workload) are recomputed at once rather than within the minute.
-ASSIGNMENTS_VERSION_KEY = "accounts:assignments:version"
-
-
-def assignments_version() -> float:
-    try:
-        return float(cache.get(ASSIGNMENTS_VERSION_KEY) or 0)
-    except Exception:  # the cache is a speed-up only
-        return 0
-
-
-def _changed() -> None:
-    def bump() -> None:
-        try:
-            cache.set(ASSIGNMENTS_VERSION_KEY, timezone.now().timestamp(), None)
-        except Exception:
-            pass
-
-    transaction.on_commit(bump)
 
 
 def move_assignments(occupant, moves) -> None:
@@ -56,7 +35,7 @@ def move_assignments(occupant, moves) -> None:
             held.add(key)
             fresh.append(GridAssignment(user_id=row.user_id, cell_id=key[1], started_at=now))
     GridAssignment.objects.bulk_create(fresh)
-    _changed()
+    coverage.cells_changed([row.cell_id for row in rows] + [cell_id for cell_id in target.values()])
 
 
 class AssignmentRefused(Exception):
@@ -119,7 +98,7 @@ def cover_cells(actor, cover: dict[int, int | None], *, at: datetime | None = No
             [at, cells, users],
         )
         started = cursor.rowcount
-        _changed()
+        coverage.cells_changed(cells)
     return Cover(ended=ended, started=started)
 
 
@@ -141,3 +120,24 @@ def _check(actor, cell_ids: list[int], worker_ids: list[int]) -> None:
     strangers = [worker_id for worker_id in worker_ids if areas.get(worker_id) not in visible]
     if strangers:
         raise AssignmentRefused(_("No such grid worker in your jurisdiction."), "worker")
+
+
+def save_departments(rows: list[dict]) -> int:
+    """Departments by code, from a checked reference file (incidents.reference_file): a known code
+    takes the row's names and "in use", a new one is added; none is deleted. Answers how many were written."""
+    from .models import Department
+
+    stored = {d.code: d for d in Department.objects.filter(code__in=[row["code"] for row in rows])}
+    fresh, changed = [], []
+    for row in rows:
+        department = stored.get(row["code"])
+        if department is None:
+            fresh.append(Department(code=row["code"], name=row["name"], name_en=row["name_en"], active=row["active"]))
+            continue
+        department.name, department.active = row["name"], row["active"]
+        department.name_en = row["name_en"] or department.name_en  # an empty English cell keeps the English name
+        changed.append(department)
+    with transaction.atomic():
+        Department.objects.bulk_update(changed, ["name", "name_en", "active"])
+        Department.objects.bulk_create(fresh)
+    return len(fresh) + len(changed)

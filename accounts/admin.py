@@ -129,6 +129,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "name_en", "active")
+    # Its list links to the import of categories and departments (incidents' admin: one file for both).
+    change_list_template = "admin/accounts/department/change_list.html"
     search_fields = ("code", "name", "name_en")
 
 

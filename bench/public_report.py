@@ -4,8 +4,18 @@ The same target as the grid worker's report with a photo (issue 14: p95 < 300 ms
 Every filing must answer a fresh question (each is spent once), so the bodies differ only in the
 signed question: the photo and the other fields are written once, and wrk's Lua puts one of
 20,000 questions between them per request (the two wrk threads take alternate ones). The form's
-CSRF token is an unmasked secret that matches the cookie sent with it, as Django accepts. The
-per-address limit is raised in bench/settings.py: the load comes from one address.
+CSRF token is an unmasked secret that matches the cookie sent with it, as Django accepts.
+
+Measured fairly:
+- the limits: the per-address limit is raised in bench/settings.py (the load comes from one
+  address, where residents come from thousands), the limiter itself still runs on every request
+  (its Redis counter); no phone is given, so the per-phone limit does not apply;
+- the photo: the page sends what the phone's camera made (it does not shrink photos the way the
+  grid worker's page does), so the main row files a 12-megapixel 4032×3024 JPEG of about 3 MB;
+  a second row files the 1600-px, ~400 KB photo the grid worker's bench sends, for comparison;
+- success: the page answers a filing with a redirect to the status page and a refused one with
+  the form again (200), which wrk would count as a success: the cases the run filed are counted
+  in the database, and every request that filed none is an error.
 """
 from __future__ import annotations
 
@@ -60,11 +70,38 @@ def _questions(path: str) -> None:
             handle.write(signing.dumps({"a": 1, "b": 1, "n": secrets.token_hex(8)}, salt=SALT, compress=False) + "\n")
 
 
+def phone_photo() -> bytes:
+    """A 12-megapixel phone photo (4032×3024) of about 3 MB: noise over a gradient, as a real
+    scene compresses, at the quality a phone's camera saves."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(11)
+    gradient = np.linspace(40, 200, 4032, dtype=np.float32)[None, :, None].repeat(3024, 0).repeat(3, 2)
+    pixels = np.clip(gradient + rng.normal(0, 1, (3024, 4032, 3)).astype(np.float32) * 6, 0, 255).astype("uint8")
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _filed() -> int:
+    from incidents.models import Incident, Source
+
+    return Incident.objects.filter(source=Source.RESIDENT).count()
+
+
 def measure(bench) -> None:
     # Row, wrk and the photo from the module that defines the Bench: bench/run.py runs as __main__.
     run = sys.modules[type(bench).__module__]
-    Row, jpeg_of_about, wrk = run.Row, run.jpeg_of_about, run.wrk
-    photo = jpeg_of_about()
+    for label, photo in (("resident report with a 12 MP phone photo (32 clients)", phone_photo()),
+                         ("resident report with a 1600-px photo (32 clients)", run.jpeg_of_about())):
+        _measure_one(bench, run, label, photo)
+
+
+def _measure_one(bench, run, label: str, photo: bytes) -> None:
+    Row, wrk = run.Row, run.wrk
     csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
     head, tail, content_type = _parts(bench, photo, csrf)
     files = {name: bench.write_body(data) for name, data in (("prefix", head), ("suffix", tail))}
@@ -72,13 +109,18 @@ def measure(bench) -> None:
     _questions(questions)
     setup = (LUA.replace("{PREFIX}", files["prefix"]).replace("{SUFFIX}", files["suffix"])
              .replace("{QUESTIONS}", questions).replace("{CONTENT_TYPE}", content_type).replace("{CSRF}", csrf))
+    before = _filed()
     try:
-        result = wrk(bench.server, "/public/report/", seconds=bench.seconds, connections=32, headers={}, setup=setup)
+        # At least 20 s: a 3 MB upload from 32 clients takes a while to reach a steady state.
+        result = wrk(bench.server, "/public/report/", seconds=max(bench.seconds, 20), connections=32, headers={}, setup=setup)
     finally:
         for path in (*files.values(), questions):
             os.unlink(path)
+    filed = _filed() - before
+    # wrk counts the requests it finished; one still in flight at the end may have filed too.
+    result["errors"] = max(result["errors"], result["n"] - filed)
     base = bench.baselines["trivial_auth"]
-    bench.add(Row("resident report with photo (32 clients)", **result, baseline="trivial token GET",
+    bench.add(Row(label, **result, baseline="trivial token GET",
                   baseline_rps=base["rps"], baseline_median_ms=base["median_ms"], ratio=round(result["rps"] / base["rps"], 3),
-                  target=TARGET, met=result["p95_ms"] < 300 and result["errors"] == 0,
-                  note=f"/public/report/, 1600×1200 JPEG of {len(photo) // 1024} KB, a fresh question each"))
+                  target=TARGET, met=result["n"] > 0 and result["p95_ms"] < 300 and result["errors"] == 0,
+                  note=f"/public/report/, JPEG of {len(photo) // 1024} KB, a fresh question each; {filed} cases filed"))

@@ -14,7 +14,7 @@ from incidents.admin import ReadOnlyAdmin
 from residents import privacy
 from residents.policy import can_read_audit
 
-from . import actions
+from . import actions, public_admin  # noqa: F401 (public_admin: PublicCase, Verdict, SpamMark)
 from .models import (
     Assignment,
     ContactReveal,

@@ -85,6 +85,8 @@ class Verdict(models.Model):
 class SpamMark(models.Model):
     """A reporter key (phone or address HMAC) whose report was marked as spam."""
 
+    SCOPE_AREA_PATH = "incident__filed_area"
+
     key = models.CharField(max_length=64, unique=True)
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now)

@@ -13,22 +13,23 @@ For an area in the user's jurisdiction (``accounts.scope.scoped``, the one scopi
 
 Every figure is counted in the database, one statement per question, on indexed columns (the
 assignment's cell and user, the households' and people's copy of their cell, the case's cell, the
-patrol's worker and start); the page's workers only are measured (bench: ``workload`` in
-bench/run.py).
+patrol's worker and start); the page's workers only are measured. A street office's or a
+district's coverage (cells, covered, uncovered, each worker's cells there) is the sum of its
+street offices' coverage kept by ``accounts.coverage`` (recomputed for a street office only when
+who covers one of its cells changes), so a district of 140,000 cells answers right after a
+reassignment as fast as between them (bench/roster_bench.py).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.actions import assignments_version
 from accounts.capabilities import Capability, roles_with
+from accounts.coverage import coverage
 from accounts.models import User
 from accounts.scope import scope_codes, scoped
 from grids.models import Area, Level
@@ -38,7 +39,6 @@ PAGE = 100
 MAP_CELLS = 1_000
 UNCOVERED_LISTED = 500
 PATROL_DAYS = 30
-CACHE_SECONDS = 60
 _CHILD_LENGTH = {Level.DISTRICT: 9, Level.STREET: 12, Level.COMMUNITY: 15}
 
 
@@ -47,9 +47,8 @@ def _cells_sql(user, area: Area) -> tuple[str, list[Any]]:
     return cells.order_by().values("id", "code", "parent_id").query.sql_with_params()
 
 
-# A cell is covered when an open assignment names it. For a district the open assignments are
-# hashed once (PostgreSQL's hashed subplan) and each cell probed; for a smaller area each cell
-# looks its assignments up by index, rather than reading every open assignment of the city.
+# A cell is covered when an open assignment names it: the open assignments hashed once
+# (PostgreSQL's hashed subplan) and each cell probed, or each cell looking its own up by index.
 _COVERED_HASHED = "a.id IN (SELECT cell_id FROM accounts_gridassignment WHERE ended_at IS NULL)"
 _COVERED_BY_INDEX = "EXISTS (SELECT 1 FROM accounts_gridassignment g WHERE g.cell_id = a.id AND g.ended_at IS NULL)"
 
@@ -61,19 +60,21 @@ def workload(user, area: Area, *, page: int = 1, now: datetime | None = None) ->
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '32MB'")
-        per_community, workers, worker_count = _heavy(cursor, user, area, cells_sql, cells_params, page)
+        if _by_street(user, area):
+            per_community, workers, worker_count = _from_coverage(cursor, user, area, page)
+        else:
+            per_community, workers, worker_count = _counted(cursor, area, cells_sql, cells_params, page)
         _measure(cursor, workers, now)
         total_cells = sum(row[1] for row in per_community)
         cells = _map_cells(cursor, cells_sql, cells_params) if total_cells <= MAP_CELLS else None
-    codes = dict(Area.objects.filter(pk__in=[row[0] for row in per_community]).values_list("pk", "code"))
     by_child: dict[str, list[int]] = {}
     uncovered_ids: list[int] = []
-    for parent_id, n, c, ids in sorted(per_community, key=lambda row: codes.get(row[0], "")):
-        totals = by_child.setdefault(codes.get(parent_id, "")[:child_length], [0, 0])
+    for code, n, c, ids in sorted(per_community):
+        totals = by_child.setdefault(code[:child_length], [0, 0])
         totals[0] += n
         totals[1] += c
         if len(uncovered_ids) < UNCOVERED_LISTED:
-            uncovered_ids += sorted(ids or [])[:UNCOVERED_LISTED - len(uncovered_ids)]
+            uncovered_ids += list(ids)[:UNCOVERED_LISTED - len(uncovered_ids)]
     covered = sum(c for _n, c in by_child.values())
     named = dict((pk, (code, name)) for pk, code, name in Area.objects.filter(pk__in=uncovered_ids).values_list("pk", "code", "name"))
     uncovered = [{"id": pk, "code": named[pk][0], "name": named[pk][1]} for pk in uncovered_ids if pk in named]
@@ -94,46 +95,65 @@ def workload(user, area: Area, *, page: int = 1, now: datetime | None = None) ->
     }
 
 
-def _heavy(cursor, user, area: Area, cells_sql: str, cells_params: list[Any], page: int):
-    """Coverage per community and the page of workers: the two passes over the area's cells.
-
-    For a street office or a district (thousands to 140,000 cells) the answer is kept until who
-    covers which cell changes (``accounts.actions.assignments_version``) and at most a minute
-    (new cells of a published revision show within it); a community is always computed."""
-    covered = _COVERED_HASHED if area.level == Level.DISTRICT else _COVERED_BY_INDEX
-
-    def compute():
-        # Per community (the cells' parent: PostgreSQL knows how many there are and hashes them):
-        # cells, covered cells, the ids of the uncovered ones; rolled up into the children by the caller.
-        cursor.execute(
-            f"""
-            SELECT x.parent_id, count(*), count(*) FILTER (WHERE x.covered), array_agg(x.id) FILTER (WHERE NOT x.covered)
-            FROM (SELECT a.id, a.parent_id, {covered} AS covered FROM ({cells_sql}) a OFFSET 0) x  -- OFFSET 0: probe once per cell
-            GROUP BY x.parent_id
-            """,
-            cells_params,
-        )
-        per_community = cursor.fetchall()
-        workers, count = _workers(cursor, cells_sql, cells_params, area, page)
-        return per_community, workers, count
-
+def _by_street(user, area: Area) -> bool:
+    """A street office's or a district's coverage is read per street office (``accounts.coverage``)
+    unless the user sees it cell by cell (an area in scope is in scope with all it holds)."""
     if area.level not in (Level.DISTRICT, Level.STREET):
-        return compute()
-    minute = timezone.now().strftime("%Y%m%d%H%M")
-    raw = ":".join(str(part) for part in (connection.settings_dict["NAME"], scope_codes(user), area.pk, page,
-                                          assignments_version(), minute))
-    key = "dispatch:workload:" + hashlib.sha256(raw.encode()).hexdigest()
-    try:
-        found = cache.get(key)
-    except Exception:  # the cache is a speed-up only
-        found = None
-    if found is None:
-        found = compute()
-        try:
-            cache.set(key, found, CACHE_SECONDS)
-        except Exception:
-            pass
-    return found
+        return False
+    codes = scope_codes(user)
+    return codes is None or all(len(code) <= _CHILD_LENGTH[Level.STREET] for code in codes)
+
+
+def _from_coverage(cursor, user, area: Area, page: int):
+    """Coverage per community and the page of workers, from each street office's kept coverage: a
+    reassignment recomputes only the street offices it touched."""
+    if area.level == Level.STREET:
+        streets = [area.pk]
+    else:
+        streets = list(scoped(Area.objects.current().filter(level=Level.STREET, code__startswith=area.code), user)
+                       .values_list("pk", flat=True))
+    found = coverage(streets)
+    per_community = [(code, n, c, ids) for kept in found.values() for code, n, c, ids in kept.communities.values() if n]
+    here: dict[int, int] = {}
+    for kept in found.values():
+        for user_id, n in kept.workers.items():
+            here[user_id] = here.get(user_id, 0) + n
+    cursor.execute(
+        "SELECT u.id FROM accounts_user u JOIN grids_area a ON a.id = u.area_id WHERE u.is_active AND u.role = ANY(%s) AND a.code LIKE %s",
+        [sorted(roles_with(Capability.WORK_CELLS)), _like_prefix(area.code)],
+    )
+    for (user_id,) in cursor.fetchall():
+        here.setdefault(user_id, 0)
+    ranked = sorted((-n, user_id) for user_id, n in here.items())  # most cells first, then by id
+    chosen = [(user_id, -n) for n, user_id in ranked[PAGE * (max(page, 1) - 1):PAGE * max(page, 1)]]
+    return per_community, _worker_rows(chosen), len(ranked)
+
+
+def _like_prefix(code: str) -> str:
+    return code.replace("%", "").replace("_", "") + "%"
+
+
+def _counted(cursor, area: Area, cells_sql: str, cells_params: list[Any], page: int):
+    """Coverage per community and the page of workers counted over the area's cells as the user
+    sees them (a community; an area seen cell by cell)."""
+    # For a community each cell looks its assignments up by index, rather than reading every open
+    # assignment of the city; a larger area read here hashes the open assignments once.
+    covered = _COVERED_BY_INDEX if area.level in (Level.COMMUNITY, Level.GRID) else _COVERED_HASHED
+    # Per community (the cells' parent): cells, covered cells, the ids of the uncovered ones;
+    # rolled up into the children by the caller.
+    cursor.execute(
+        f"""
+        SELECT x.parent_id, count(*), count(*) FILTER (WHERE x.covered), array_agg(x.id) FILTER (WHERE NOT x.covered)
+        FROM (SELECT a.id, a.parent_id, {covered} AS covered FROM ({cells_sql}) a OFFSET 0) x  -- OFFSET 0: probe once per cell
+        GROUP BY x.parent_id
+        """,
+        cells_params,
+    )
+    found = cursor.fetchall()
+    codes = dict(Area.objects.filter(pk__in=[row[0] for row in found]).values_list("pk", "code"))
+    per_community = [(codes.get(parent_id, ""), n, c, sorted(ids or [])) for parent_id, n, c, ids in found]
+    workers, count = _workers(cursor, cells_sql, cells_params, area, page)
+    return per_community, workers, count
 
 
 def _workers(cursor, cells_sql: str, cells_params: list[Any], area: Area, page: int) -> tuple[list[dict[str, Any]], int]:
@@ -153,17 +173,21 @@ def _workers(cursor, cells_sql: str, cells_params: list[Any], area: Area, page: 
         ), w AS (SELECT user_id, max(cells) AS cells FROM here GROUP BY user_id)
         SELECT count(*) OVER (), user_id, cells FROM w ORDER BY cells DESC, user_id LIMIT %s OFFSET %s
         """,
-        [*cells_params, roles, area.code.replace("%", "").replace("_", "") + "%", PAGE, PAGE * (max(page, 1) - 1)],
+        [*cells_params, roles, _like_prefix(area.code), PAGE, PAGE * (max(page, 1) - 1)],
     )
     found = cursor.fetchall()
     count = found[0][0] if found else 0
-    people = {u.pk: u for u in User.objects.filter(pk__in=[row[1] for row in found]).select_related("area")}
+    return _worker_rows([(pk, cells) for _count, pk, cells in found]), count
+
+
+def _worker_rows(chosen: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    people = {u.pk: u for u in User.objects.filter(pk__in=[pk for pk, _cells in chosen]).select_related("area")}
     rows = []
-    for _count, pk, cells in found:
+    for pk, cells in chosen:
         person = people[pk]
         rows.append({"id": pk, "username": person.username, "name": person.display_name, "cells": cells,
                      "area_code": person.area.code if person.area else "", "area_name": person.area.name if person.area else ""})
-    return rows, count
+    return rows
 
 
 def _measure(cursor, workers: list[dict[str, Any]], now: datetime) -> None:

@@ -1,15 +1,19 @@
 """Administration. Reference data (categories, time limits, the working calendar) is edited here;
 cases, timelines, patrols and notifications are read-only, because they change only through
 ``incidents.actions`` (the timeline is append-only)."""
+from django import forms
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from residents import privacy
 
-from . import routing, seeds
+from . import reference_file, routing, seeds
 from .models import (
     Category,
     Incident,
@@ -56,6 +60,11 @@ def _route_label(category: Category, urgency: str) -> str:
     return "{} · {}".format(label, _("automatic dispatch")) if route.auto_dispatch else label
 
 
+class ReferenceFileForm(forms.Form):
+    file = forms.FileField(label=_("File of categories and departments (.xlsx or .csv)"))
+    dry_run = forms.BooleanField(label=_("Check only (write nothing)"), required=False, initial=True)
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = (
@@ -65,6 +74,40 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ("kind", "active", "grid_resolvable", "parent")
     search_fields = ("code", "name", "name_en")
     inlines = [TimeLimitInline, RoutingRuleInline]
+    change_list_template = "admin/incidents/category/change_list.html"
+
+    def get_urls(self):
+        own = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="incidents_category_import_reference"),
+            path("reference-template.xlsx", self.admin_site.admin_view(self.template_view), name="incidents_category_reference_template"),
+        ]
+        return own + super().get_urls()
+
+    def import_view(self, request):
+        """Categories and departments from a file: check (dry run) or import; every problem per row and column."""
+        if not reference_file.may_import(request.user):
+            raise PermissionDenied
+        form = ReferenceFileForm(request.POST or None, request.FILES or None)
+        context = {**self.admin_site.each_context(request), "title": _("Import categories and departments"), "form": form,
+                   "opts": self.model._meta, "columns": reference_file.COLUMNS}
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            dry_run = form.cleaned_data["dry_run"]
+            try:
+                plan = reference_file.import_reference(actor=request.user, filename=upload.name, content=upload.read(), dry_run=dry_run)
+            except reference_file.ReferenceRejected as exc:
+                context.update(errors=exc.plan.errors, summary=exc.plan.summary())
+            else:
+                context.update(done=True, summary=plan.summary(), warnings=plan.warnings, dry_run=dry_run)
+        return TemplateResponse(request, "admin/incidents/category/import_reference.html", context)
+
+    def template_view(self, request):
+        if not reference_file.may_import(request.user):
+            raise PermissionDenied
+        response = HttpResponse(reference_file.template_workbook(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="categories-departments-template.xlsx"'
+        return response
 
     @admin.display(description=_("a normal case starts at"))
     def starts_normal(self, obj: Category) -> str:

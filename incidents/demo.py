@@ -103,6 +103,7 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
     weights = [w for *_, w in MIX]
     incidents: list[Incident] = []
     plans = []
+    thresholds: dict = {}
     for index, cell in enumerate(chosen):
         final, level, _weight = rng.choices(MIX, weights=weights)[0]
         code = rng.choice(list(categories))
@@ -128,46 +129,23 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
             Level.STREET: areas_by_code.get(cell.code[:9]),
             Level.DISTRICT: areas_by_code.get(cell.code[:6], district),
         }
+        history = _history(final, level, created, reporter, cell_worker or worker, community_staff, rng, now)
+        if history[-1][1] not in (Status.CLOSED, Status.REJECTED):
+            history = _placed_on_its_clock(history, category, rng, now, thresholds)
+        created = history[0][5]
         incidents.append(Incident(
             client_id=uuid.UUID(int=rng.getrandbits(128)), cell=cell, filed_area=cell, location=Point(lng, lat, srid=4326),
             category=category, description=rng.choice(DESCRIPTIONS[code]), urgency=category.default_urgency, source=source,
             status=Status.REPORTED, level=Level.GRID, area=cell, deadline=created, deadline_started_at=created,
             reporter=reporter, created_at=created, updated_at=created,
         ))
-        plans.append((final, level, area_at, created, reporter, cell_worker or worker))
+        plans.append((final, area_at, created, history))
     _number(incidents)
     Incident.objects.bulk_create(incidents, batch_size=500)
 
     entries: list[TimelineEntry] = []
-    for incident, (final, level, area_at, created, reporter, worker) in zip(incidents, plans):
-        holder_level = Level.GRID
-        at = created
-        history = []
-
-        def step(action, to_status, actor, to_level=None, hours=2.0):
-            nonlocal at, holder_level
-            at = min(at + timedelta(hours=rng.uniform(0.2, hours)), now - timedelta(minutes=5))
-            from_level = holder_level
-            holder_level = to_level or holder_level
-            history.append((action, to_status, actor, from_level, holder_level, at))
-
-        history.append(("report", Status.REPORTED, reporter, "", Level.GRID, created))
-        if final == "rejected":
-            step("reject", Status.REJECTED, worker)
-        elif final == "resolved":
-            step("resolve_at_grid", Status.CLOSED, worker)
-        elif final != "reported":
-            step("register", Status.REGISTERED, worker)
-            for up in (Level.COMMUNITY, Level.STREET, Level.DISTRICT)[: ["grid", "community", "street", "district"].index(level)]:
-                step("escalate", Status.REGISTERED, None, to_level=up, hours=30)
-            if final in ("in_progress", "handled", "verified", "closed"):
-                step("start", Status.IN_PROGRESS, worker if level == Level.GRID else community_staff)
-            if final in ("handled", "verified", "closed"):
-                step("handle", Status.HANDLED, worker)
-            if final in ("verified", "closed"):
-                step("verify", Status.VERIFIED, worker)
-            if final == "closed":
-                step("close", Status.CLOSED, worker)
+    for incident, (final, area_at, created, history) in zip(incidents, plans):
+        holder_level = history[-1][4]
         status = history[-1][1]
         last_level_change = max((h[5] for h in history if h[3] != h[4]), default=created)
         incident.status = status
@@ -197,6 +175,91 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
     _seed_patrols(district, now)
     if stdout:
         stdout.write(f"Demo cases: {len(incidents)} with {len(entries)} timeline entries.")
+
+
+def _history(final, level, created, reporter, worker, community_staff, rng, now) -> list[tuple]:
+    """The acts of a demo case from its report to where it stands today: (action, to status, actor,
+    from level, to level, at), in the order and with the levels the case machine's acts write."""
+    holder_level = Level.GRID
+    at = created
+    history = [("report", Status.REPORTED, reporter, "", Level.GRID, created)]
+
+    def step(action, to_status, actor, to_level=None, hours=2.0):
+        nonlocal at, holder_level
+        at = min(at + timedelta(hours=rng.uniform(0.2, hours)), now - timedelta(minutes=5))
+        from_level = holder_level
+        holder_level = to_level or holder_level
+        history.append((action, to_status, actor, from_level, holder_level, at))
+
+    if final == "rejected":
+        step("reject", Status.REJECTED, worker)
+    elif final == "resolved":
+        step("resolve_at_grid", Status.CLOSED, worker)
+    elif final != "reported":
+        step("register", Status.REGISTERED, worker)
+        for up in (Level.COMMUNITY, Level.STREET, Level.DISTRICT)[: ["grid", "community", "street", "district"].index(level)]:
+            step("escalate", Status.REGISTERED, None, to_level=up, hours=30)
+        if final in ("in_progress", "handled", "verified", "closed"):
+            step("start", Status.IN_PROGRESS, worker if level == Level.GRID else community_staff)
+        if final in ("handled", "verified", "closed"):
+            step("handle", Status.HANDLED, worker)
+        if final in ("verified", "closed"):
+            step("verify", Status.VERIFIED, worker)
+        if final == "closed":
+            step("close", Status.CLOSED, worker)
+    return history
+
+
+# Where an open demo case stands on its current level's clock: most well within their limit
+# (green), some past the yellow share, a few past the limit (red) — a district whose levels keep
+# up, not one where every case is late.
+OPEN_LIGHTS = [("green", 76), ("yellow", 16), ("red", 8)]
+_EARLIEST = timedelta(days=60)
+
+
+def _thresholds(category: Category, level: str, now, known: dict) -> tuple:
+    """(earliest start whose deadline is still ahead, earliest start whose light is still green) for
+    a case of this class at this level now, found by bisection on the real clock (office hours,
+    working days): a later start never gives an earlier deadline or yellow moment."""
+    key = (category.pk, level, category.default_urgency)
+    if key not in known:
+        def earliest(ahead) -> object:
+            low, high = now - _EARLIEST, now
+            for _ in range(24):
+                middle = low + (high - low) / 2
+                if ahead(clock.due_for(category.pk, level, category.default_urgency, middle)):
+                    high = middle
+                else:
+                    low = middle
+            return high
+
+        known[key] = (earliest(lambda due: due[0] > now), earliest(lambda due: due[1] > now))
+    return known[key]
+
+
+def _placed_on_its_clock(history: list[tuple], category: Category, rng, now, known: dict) -> list[tuple]:
+    """The open case's history moved in time, whole, so that its clock at its current level (started
+    by the last change of level, or the report) shows the light drawn from OPEN_LIGHTS."""
+    level = history[-1][4]
+    started = max((h[5] for h in history if h[3] != h[4]), default=history[0][5])
+    red_before, yellow_before = _thresholds(category, level, now, known)
+    light = rng.choices([name for name, _w in OPEN_LIGHTS], weights=[w for _n, w in OPEN_LIGHTS])[0]
+    if light == "green":
+        wanted = yellow_before + (now - yellow_before) * rng.uniform(0.1, 0.9)
+    elif light == "yellow":
+        wanted = red_before + (yellow_before - red_before) * rng.uniform(0.3, 0.9)  # yellow, not about to turn red
+    else:
+        wanted = red_before - max(now - red_before, timedelta(hours=4)) * rng.uniform(0.1, 1.0)
+    shift = wanted - started
+    latest = now - timedelta(minutes=5)
+    moved, previous = [], None
+    for action, to_status, actor, from_level, to_level, at in history:
+        at = min(at + shift, latest)
+        if previous is not None and at < previous:
+            at = previous
+        moved.append((action, to_status, actor, from_level, to_level, at))
+        previous = at
+    return moved
 
 
 def _number(incidents: list[Incident]) -> None:

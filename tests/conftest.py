@@ -70,6 +70,11 @@ def _reference_data(request):
         ensure_reference_data()
     clock.clear_cache()
     routing.clear_cache()
+    if names:
+        # Coverage kept per community (accounts.coverage) from another test's rolled-back rows.
+        from accounts.coverage import forget_all
+
+        forget_all()
     yield
     clock.clear_cache()
     routing.clear_cache()

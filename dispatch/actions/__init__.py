@@ -34,7 +34,7 @@ from .centre import (
 )
 from .departments import MAX_EXTENSION, accept, feedback, request_extension, return_case
 from .inputs import parse_deadline
-from .public import approve_report, file_resident_report, give_verdict, mark_spam, publish, verdict_pending
+from .public import approve_report, file_resident_report, give_verdict, lift_spam_marks, mark_spam, publish, verdict_pending
 from .routed import auto_dispatch, correct_dispatch, dispatch_when_routed
 from .open311 import create_open311_client, file_open311_request, hash_key, open311_client_for, rotate_open311_key
 from .shares import set_default_departments, withdraw_shares_leaving_centre
@@ -46,7 +46,7 @@ __all__ = [
     "file_open311_request", "hash_key", "open311_client_for", "parse_deadline", "request_extension",
     "request_verification", "resume", "return_case", "rotate_open311_key", "set_default_departments",
     "set_indicator_settings", "supervise", "withdraw_shares_leaving_centre",
-    "approve_report", "file_resident_report", "give_verdict", "mark_spam", "publish", "verdict_pending",
+    "approve_report", "file_resident_report", "give_verdict", "lift_spam_marks", "mark_spam", "publish", "verdict_pending",
 ]
 
 

@@ -173,6 +173,17 @@ def mark_spam(incident: Incident, *, actor, note: str = "", expected_version: in
     return entry
 
 
+def lift_spam_marks(marks, *, actor) -> int:
+    """An administrator lifts spam marks set by mistake: the reporters' later reports no longer
+    wait for moderation (the case marked stays rejected; its timeline is unchanged). Answers
+    how many marks were lifted."""
+    if actor is None or not actor.is_superuser:
+        raise NotAllowed(_("Only an administrator may lift a spam mark."))
+    with transaction.atomic():
+        lifted, _by_model = SpamMark.objects.filter(pk__in=[mark.pk for mark in marks]).delete()
+    return lifted
+
+
 def approve_report(incident: Incident, *, actor, note: str = "", expected_version: int | None = None) -> TimelineEntry:
     """A held report is genuine: it enters the intake as reported, its clock started now."""
     check(incident, "approve_report", actor, expected_version=expected_version, note=note)

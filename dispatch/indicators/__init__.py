@@ -14,7 +14,8 @@ the period has not ended yet; a case's *evaluation deadline* is the first deadli
 its deadline now; it is *judged* when it closed, if it closed by that deadline, else at the deadline):
 
 ==================  ==========================================================================
-accepted (受理)      cases reported in the period (every source)
+accepted (受理)      cases reported in the period (every source), never a report marked as spam
+                    (no figure counts spam: ``area_sql.NOT_SPAM``)
 registered (立案)    of those, cases taken on: not still awaiting registration, not rejected, not
                     a duplicate (a case a grid worker settled at once counts as registered)
 due (应结案)         registered cases judged in the period by the cut — due in it, or closed in it

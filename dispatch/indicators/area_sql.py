@@ -4,7 +4,8 @@ An area's indicators come from one statement (``AREA_SQL``) that reads the area'
 
 - ``base``: the cases filed under one of the area's own areas (every version: a case keeps the
   cell it was filed under after the boundaries are redrawn) that matter to the period: those
-  reported in it, and the older ones still open at its start (carried over). Two index scans:
+  reported in it, and the older ones still open at its start (carried over); never a report the
+  intake marked as spam (``NOT_SPAM``). Two index scans:
   by (filed_area_id, created_at) for the period's cases, and by (filed_area_id, closed_at) for
   the older ones not closed before the period began. The area ids come as a constant array, so
   PostgreSQL estimates from its statistics how many cases that is and picks the plan.
@@ -45,6 +46,10 @@ INDICATOR_SUMS = """
         COALESCE(sum(n_grid) FILTER (WHERE kind = 'd'), 0)::int AS grid_resolved,
         sum(seconds) FILTER (WHERE kind = 'd') / 3600.0 AS hours"""
 
+# A report the intake marked as spam is no case: it counts nowhere, not even as accepted (its
+# public side says so, dispatch.actions.mark_spam; one row per case, found by its unique index).
+NOT_SPAM = "NOT EXISTS (SELECT 1 FROM dispatch_publiccase sp WHERE sp.incident_id = i.id AND sp.moderation = %(spam)s)"
+
 _CASE_COLUMNS = """i.id, i.filed_area_id, i.status, i.level, i.reporter_id, i.category_id, i.source, i.created_at,
         i.closed_at, i.resolved_at_grid, COALESCE(i.missed_deadline, i.deadline) AS due_at,
         i.missed_deadline IS NOT NULL AS missed"""
@@ -54,11 +59,12 @@ WITH base AS (
     SELECT {columns}, true AS reported
     FROM incidents_incident i
     WHERE i.filed_area_id = ANY(%(area_ids)s::bigint[]) AND i.created_at >= %(start)s AND i.created_at < %(end)s
+        AND {not_spam}
     UNION ALL
     SELECT {columns}, false AS reported
     FROM incidents_incident i
     WHERE i.filed_area_id = ANY(%(area_ids)s::bigint[]) AND i.created_at < %(start)s
-        AND (i.closed_at IS NULL OR i.closed_at >= %(start)s)
+        AND (i.closed_at IS NULL OR i.closed_at >= %(start)s) AND {not_spam}
 ),
 judged AS (
     SELECT b.*, CASE WHEN b.status = 'closed' AND b.closed_at <= b.due_at THEN b.closed_at ELSE b.due_at END AS judged_at
@@ -207,4 +213,5 @@ def area_sql(groups: Iterable[str]) -> str:
         area_sets=", ".join(["()"] + [f"({AREA_KEYS[name]})" for name in areas]),
         sums=INDICATOR_SUMS,
         joins=COVERING_JOIN if "worker" in others else "",
+        not_spam=NOT_SPAM,
     )

@@ -15,7 +15,7 @@ from grids.models import Area
 from incidents.models import Category, Source
 
 from .. import satisfaction
-from ..models import IndicatorSettings
+from ..models import IndicatorSettings, Moderation
 from .area_sql import AREA_COLUMNS, AREA_GROUPS, OTHER_GROUPS, area_sql
 from .periods import Period
 from .rows import AreaResult, Row
@@ -38,6 +38,7 @@ def statement_params(area_code: str, period: Period, exclude_deferred: bool, now
         "exclude_deferred": exclude_deferred,
         "zone": str(timezone.get_current_timezone()),
         "unregistered": UNREGISTERED,
+        "spam": Moderation.SPAM.value,
     }
 
 

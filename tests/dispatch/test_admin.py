@@ -58,3 +58,64 @@ def test_the_evaluation_setting_is_edited_in_the_admin(world):
     from dispatch.models import IndicatorSettings
 
     assert IndicatorSettings.current().exclude_deferred is False
+
+
+def _resident_case_with_verdict(world, *, phone: str, reason: str):
+    from dispatch.models import PublicCase
+    from incidents.models import Incident
+    from tests.dispatch.public_helpers import close_at_centre, file_as_resident
+
+    _response, token = file_as_resident(where=world.cell_a, phone=phone)
+    incident = close_at_centre(world, Incident.objects.get())
+    Client().post(f"/public/case/{token}/verdict/", {"verdict": "unsatisfied", "note": reason})
+    return PublicCase.objects.get(incident=incident)
+
+
+def test_the_public_side_verdicts_and_spam_marks_are_read_in_the_admin_masked(world):
+    from dispatch.models import SpamMark, Verdict
+    from incidents.actions import machine
+    from incidents.models import Incident
+    from tests.dispatch.public_helpers import file_as_resident
+
+    side = _resident_case_with_verdict(world, phone="13712345678", reason="打了13898765432没人接")
+    verdict = Verdict.objects.get()
+    file_as_resident(where=world.cell_a, phone="13600001111", ip="192.0.2.50")
+    spam = Incident.objects.exclude(pk=side.incident_id).get()
+    machine.run("mark_spam", spam, actor=world.dispatcher, data={})
+    mark = SpamMark.objects.order_by("pk").first()
+    client = admin_client(world)
+    pages = {}
+    for name, pk in (("publiccase", side.pk), ("verdict", verdict.pk), ("spammark", mark.pk)):
+        listing = client.get(f"/admin/dispatch/{name}/")
+        change = client.get(f"/admin/dispatch/{name}/{pk}/change/")
+        assert listing.status_code == 200 and change.status_code == 200, name
+        assert client.get(f"/admin/dispatch/{name}/add/").status_code == 403, name
+        pages[name] = listing.content.decode() + change.content.decode()
+    # Read-only: a change page has no save button, and a post changes nothing.
+    assert 'name="_save"' not in pages["verdict"] and 'name="_save"' not in pages["publiccase"]
+    client.post(f"/admin/dispatch/verdict/{verdict.pk}/change/", {"value": "satisfied", "reason": "ok"})
+    assert Verdict.objects.get().value == "unsatisfied"
+    # The reporter's phone and the numbers in a reason only masked; no hash or token is shown.
+    assert "137****5678" in pages["publiccase"] and "13712345678" not in pages["publiccase"]
+    assert "13898765432" not in pages["verdict"] and "没人接" in pages["verdict"]
+    stored = type(side).objects.get(pk=side.pk)
+    for secret in (stored.token_hash, stored.reporter_key, stored.ip_key, mark.key):
+        assert secret and all(secret not in page for page in pages.values())
+    assert mark.key[:8] in pages["spammark"]
+
+
+def test_an_administrator_lifts_a_spam_mark_and_the_reporter_is_no_longer_held(world):
+    from dispatch.models import SpamMark
+    from incidents.actions import machine
+    from incidents.models import Incident
+    from tests.dispatch.public_helpers import file_as_resident
+
+    file_as_resident(where=world.cell_a, phone="13600002222")
+    machine.run("mark_spam", Incident.objects.get(), actor=world.dispatcher, data={})
+    client = admin_client(world)
+    response = client.post("/admin/dispatch/spammark/", {
+        "action": "lift", "_selected_action": list(SpamMark.objects.values_list("pk", flat=True))}, follow=True)
+    assert response.status_code == 200 and not SpamMark.objects.exists()
+    assert Incident.objects.get().status == "rejected"  # the case marked stays rejected
+    file_as_resident(where=world.cell_a, phone="13600002222", ip="192.0.2.60")
+    assert Incident.objects.order_by("-pk").first().status == "reported"

@@ -204,3 +204,24 @@ def test_a_grid_worker_is_reminded_of_her_closed_reports_until_she_judges_them(w
     page.post(f"/incidents/{own.pk}/act/verdict/", {"verdict": "satisfied"})
     assert Verdict.objects.get().channel == "app"
     assert f"/incidents/{own.pk}/" not in page.get("/").content.decode()
+
+
+def test_a_report_marked_as_spam_is_not_counted_as_accepted(world):
+    """Spam is no case: the indicators count it nowhere (accepted, registered, by channel), while a
+    resident's honest report and one the intake rejected still count as accepted."""
+    from dispatch.indicators import Period, area_indicators
+
+    file_as_resident(where=world.cell_a, phone="13700000001")
+    file_as_resident(where=world.cell_a, phone="13700000002", ip="192.0.2.10")
+    file_as_resident(where=world.cell_a, phone="13700000003", ip="192.0.2.11")
+    spam, rejected, honest = Incident.objects.order_by("pk")
+    machine.run("mark_spam", spam, actor=world.dispatcher, data={})
+    machine.run("reject", rejected, actor=world.dispatcher, data={"note": "不在辖区"})
+    today = timezone.localdate()
+    result = area_indicators(world.district.code, Period(today, today), groups=["source", "cell"])
+    assert result.total.accepted == 2 and result.total.registered == 0
+    [resident] = [row for row in result.groups["source"] if row.key == "resident"]
+    assert resident.accepted == 2
+    [cell] = [row for row in result.groups["cell"] if row.accepted]
+    assert cell.key == world.cell_a.code and cell.accepted == 2
+    assert Incident.objects.get(pk=honest.pk).status == Status.REPORTED

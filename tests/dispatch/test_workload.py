@@ -76,3 +76,36 @@ def test_a_leader_reads_the_load_but_a_department_handler_does_not_and_neither_a
     assert answer.status_code == 403
     client.force_login(world.department_handler)
     assert client.get(reverse("dispatch:workload-data"), {"area": world.district.code}).status_code == 403
+
+
+def test_a_district_and_a_street_office_show_a_reassignment_at_once_and_agree_with_a_count(world, client):
+    """The coverage kept per street office (accounts.coverage) follows every reassignment at once, and
+    says what counting the cells says (the path of a user who sees the area cell by cell)."""
+    from accounts.models import User
+    from dispatch.workload import _counted, _from_coverage, _cells_sql
+    from django.db import connection
+
+    client.force_login(world.gis_admin)
+    before = data(client, world.district.code)
+    street_before = data(client, world.street_1.code)
+    answer = client.post(reverse("dispatch:workload-assign"), {"cells": [world.cell_a2.pk], "worker": world.grid_worker_a.pk},
+                         content_type="application/json")
+    assert answer.status_code == 200
+    after = data(client, world.district.code)
+    assert after["totals"]["covered"] == before["totals"]["covered"] + 1
+    assert world.cell_a2.code not in {c["code"] for c in after["uncovered"]}
+    street = {c["code"]: c for c in after["children"]}[world.street_1.code]
+    assert street["uncovered"] == {c["code"]: c for c in before["children"]}[world.street_1.code]["uncovered"] - 1
+    assert data(client, world.street_1.code)["totals"]["covered"] == street_before["totals"]["covered"] + 1
+    worker = {w["username"]: w for w in after["workers"]}["worker_a"]
+    assert worker["cells"] == 2 and worker["cell_codes"] == sorted([world.cell_a.code, world.cell_a2.code])
+    # Released again: back as it was.
+    client.post(reverse("dispatch:workload-assign"), {"cells": [world.cell_a2.pk], "worker": None}, content_type="application/json")
+    assert data(client, world.district.code)["totals"] == before["totals"]
+    admin = User.objects.get(pk=world.gis_admin.pk)
+    with connection.cursor() as cursor:
+        kept = _from_coverage(cursor, admin, world.district, 1)
+        counted = _counted(cursor, world.district, *_cells_sql(admin, world.district), 1)
+    assert sorted((code, n, c, list(ids)) for code, n, c, ids in kept[0]) == sorted(
+        (code, n, c, list(ids)) for code, n, c, ids in counted[0])
+    assert [(w["id"], w["cells"]) for w in kept[1]] == [(w["id"], w["cells"]) for w in counted[1]] and kept[2] == counted[2]

@@ -124,3 +124,43 @@ def test_an_unknown_county_is_a_clear_error(db):
         call_command("seed_demo", district="999999", verbosity=0)
     with pytest.raises(CommandError, match="6-digit"):
         call_command("seed_demo", district="11010", verbosity=0)
+
+
+def test_the_demo_history_looks_like_a_district_at_work(dongcheng):
+    """Open cases mostly within their limits (some yellow, a few red), departments closing their
+    shares within the last month, and verdicts on closed cases, so that the satisfaction rate shows."""
+    from collections import Counter
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dispatch.indicators import Period, area_indicators, department_indicators
+    from dispatch.models import Verdict
+    from incidents import clock
+    from incidents.kinds import OPEN_STATUSES
+    from incidents.models import Incident, TimelineEntry
+
+    from django.db.models import Max
+
+    # The lights as they were when the demo was seeded (this module's other tests take minutes).
+    now = min(TimelineEntry.objects.aggregate(at=Max("at"))["at"] + timedelta(minutes=5), timezone.now())
+    lights = Counter(
+        clock.light(status=i.status, deadline=i.deadline, started=i.deadline_started_at, warn_at=i.warn_at, now=now)
+        for i in Incident.objects.filter(filed_area__code__startswith="110101", status__in=list(OPEN_STATUSES))
+    )
+    open_cases = sum(lights.values())
+    assert open_cases > 100
+    assert lights["green"] > 0.55 * open_cases, lights
+    # Yellow needs the warning point passed and the limit not: on a working-day clock at night both
+    # lie in the next office day, so how many are yellow depends on the hour the demo is seeded.
+    assert lights["yellow"] >= 1 and 0 < lights["red"] < 0.2 * open_cases, lights
+    today = timezone.localdate()
+    month = Period(today - timedelta(days=29), today)
+    total = area_indicators("110101", month).total
+    assert total.verdicts > 50 and total.satisfaction_rate is not None and 0.7 < total.satisfaction_rate < 1.0
+    assert set(Verdict.objects.values_list("value", flat=True)) == {"satisfied", "basically", "unsatisfied"}
+    assert not Verdict.objects.filter(reopened=True).exists()  # the demo's history stays closed
+    departments = [row for row in department_indicators(month, area_code="110101") if row.accepted]
+    assert len(departments) >= 3 and sum(row.closed for row in departments) >= 15
+    assert any(row.closed_on_time < row.closed for row in departments)  # some closed late
+    assert any(row.satisfaction_rate is not None for row in departments)

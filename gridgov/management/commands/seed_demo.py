@@ -14,13 +14,14 @@ from tqdm import tqdm
 
 from accounts import demo as accounts_demo
 from dispatch import demo as dispatch_demo
+from dispatch import demo_history as dispatch_history
 from grids.demo import build_district
 from grids.models import Area, Level
 from incidents import demo as incidents_demo
 from residents import demo as residents_demo
 
 # In order: each part needs the ones before it (residents and cases need the users, dispatch needs cases).
-APP_DEMOS = (accounts_demo.seed, residents_demo.seed, incidents_demo.seed, dispatch_demo.seed)
+APP_DEMOS = (accounts_demo.seed, residents_demo.seed, incidents_demo.seed, dispatch_demo.seed, dispatch_history.seed)
 
 
 class Command(BaseCommand):
@@ -71,6 +72,6 @@ class Command(BaseCommand):
         for seed_app in APP_DEMOS:
             part = time.monotonic()
             seed_app(district=area, stdout=self.stdout, progress=progress)
-            timings.append(f"{seed_app.__module__.split('.')[0]} {time.monotonic() - part:.1f} s")
+            timings.append(f"{seed_app.__module__.replace('.demo_history', ' history').split('.')[0]} {time.monotonic() - part:.1f} s")
         self.stdout.write("Time per part: " + ", ".join(timings) + ".")
         self.stdout.write(self.style.SUCCESS(f"Demo district ready in {time.monotonic() - started:.1f} s."))
