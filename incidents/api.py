@@ -29,7 +29,7 @@ from accounts.capabilities import Capability, role_can
 from accounts.scope import get_scoped_or_404, scoped
 from grids.models import Area
 
-from . import actions, numbering, queries
+from . import actions, numbering, photo_evidence, queries
 from .actions import IncidentError
 from .channels import api_run, error_response
 from .timeline import notification_text
@@ -141,7 +141,7 @@ class IncidentListView(APIView):
         extra = {}
         if data.get("settled"):
             report = actions.report_settled_at_grid
-            extra = {"after_photos": request.FILES.getlist("after_photos")}
+            extra = {"after_photos": photo_evidence.uploads(request, "after_photos")}
         try:
             incident, created = report(
                 **extra,
@@ -156,7 +156,7 @@ class IncidentListView(APIView):
                 client_id=data.get("client_id"),
                 accuracy_m=data.get("accuracy"),
                 located_at=data.get("located_at"),
-                photos=request.FILES.getlist("photos"),
+                photos=photo_evidence.uploads(request, "photos"),
             )
         except IncidentError as exc:
             return error_response(exc)
