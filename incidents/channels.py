@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from . import photo_evidence
 from .actions import machine
-from .errors import IncidentError, InvalidInput
+from .errors import BadPoint, IncidentError, InvalidInput
 from .models import Incident
 from .serializers import ActSerializer
 
@@ -70,6 +70,8 @@ def error_response(exc: IncidentError) -> Response:
     body: dict = {"detail": exc.message}
     if exc.field:
         body["errors"] = {exc.field: [exc.message]}
+    if isinstance(exc, BadPoint):
+        body["point"] = {"index": exc.index, "id": exc.point_id, "field": exc.field, "reason": exc.message}
     return Response(body, status=exc.http_status)
 
 
