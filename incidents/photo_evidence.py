@@ -71,7 +71,9 @@ def _time(text, offset=None) -> datetime | None:
     installation unless an offset is given (EXIF times carry no zone of their own)."""
     if not isinstance(text, str) or len(text) > 40:
         raise ValueError("time")
-    text = text.strip().replace("\x00", "")
+    if "\x00" in text:
+        raise ValueError("NUL")
+    text = text.strip()
     if len(text) >= 19 and text[4] == ":" and text[7] == ":":
         text = f"{text[:4]}-{text[5:7]}-{text[8:10]}T{text[11:19]}"
     value = datetime.fromisoformat(text)
@@ -111,6 +113,10 @@ def claim_from_values(values: dict, source: str) -> PhotoClaim:
     return PhotoClaim(taken_at=taken_at, lat=lat, lng=lng, source=source)
 
 
+def _no_number(name: str):
+    raise ValueError(f"{name} is not a number")  # JSON has no NaN or Infinity; Python's reader would take them
+
+
 def claims_from_field(raw, count: int) -> list[PhotoClaim]:
     """The browser's ``<field>_exif`` for ``count`` files. Too large a field is refused (ValueError
     with the message); anything else that is not a list of one object per file is unverified."""
@@ -119,7 +125,7 @@ def claims_from_field(raw, count: int) -> list[PhotoClaim]:
     if not isinstance(raw, str) or len(raw) > MAX_CLAIMS_BYTES:
         raise ValueError(_("The photos' EXIF data is too large (at most %(limit)d KB).") % {"limit": MAX_CLAIMS_BYTES // 1024})
     try:
-        entries = json.loads(raw, parse_constant=lambda name: None)  # NaN / Infinity are no numbers
+        entries = json.loads(raw, parse_constant=_no_number)
     except (ValueError, RecursionError):
         return [UNVERIFIED] * count
     if not isinstance(entries, list) or len(entries) != count:

@@ -102,6 +102,10 @@ def original_pixels_sha256(image: Image.Image) -> str:
     return hashlib.sha256(rgb.tobytes()).hexdigest()
 
 
+def _text(value):
+    return value.rstrip("\x00") if isinstance(value, str) else value
+
+
 def _degrees(parts, ref) -> float | None:
     try:
         d, m, s = (float(x) for x in parts)
@@ -118,7 +122,8 @@ def claim_of_file(image: Image.Image) -> PhotoClaim | None:
         details, gps = exif.get_ifd(0x8769), exif.get_ifd(0x8825)
     except (OSError, ValueError, TypeError, KeyError, SyntaxError):
         return None
-    values = {"taken_at": details.get(0x9003), "offset": details.get(0x9011)}
+    # EXIF strings end with a NUL, which some writers repeat; inside them it is a forgery.
+    values = {"taken_at": _text(details.get(0x9003)), "offset": _text(details.get(0x9011))}
     if 2 in gps and 4 in gps:
         values["lat"], values["lng"] = _degrees(gps.get(2), gps.get(1)), _degrees(gps.get(4), gps.get(3))
     if not any(values.get(k) is not None for k in ("taken_at", "lat")):
