@@ -77,6 +77,9 @@ class Stamp:
         return [line[:80] for line in lines]
 
 
+STAMP_LINES = 3  # at most: time, place, cell code · worker
+
+
 def band_height(image: Image.Image, count: int) -> int:
     size = max(12, image.width // 32)
     return count * int(size * 1.35) + size // 2
