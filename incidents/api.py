@@ -125,7 +125,9 @@ class IncidentListView(APIView):
     @extend_schema(operation_id="incidents_create",
         request={"application/json": ReportSerializer, "multipart/form-data": ReportSerializer},
         responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
-        description="File a report. JSON, or multipart with `photos` files. A report re-sent with the same "
+        description="File a report. JSON, or multipart with `photos` files (and optionally `photos_exif`: the "
+        "photos' own EXIF time and position as read on the phone, a JSON list, one object per file; see "
+        "docs/photo-evidence.md). A report re-sent with the same "
         "`client_id` answers the first one (200) instead of filing it twice.",
     )
     def post(self, request):
