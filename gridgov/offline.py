@@ -27,6 +27,7 @@ WORKBOX = "vendor/workbox-7.4.1/"
 SHELL = [
     "css/app.css",
     "gridgov/fetch.js",
+    "gridgov/exif.js",
     "gridgov/outbox.js",
     "gridgov/outbox-ui.js",
     "gridgov/map.js",

@@ -373,6 +373,12 @@ GRIDGOV_BASE_URL = os.environ.get("GRIDGOV_BASE_URL", "")
 # The traffic light turns yellow when this share of the time limit is used.
 GRIDGOV_LIGHT_YELLOW_SHARE = float(os.environ.get("GRIDGOV_LIGHT_YELLOW_SHARE", "0.75"))
 GRIDGOV_PHOTO_MAX_BYTES = int(os.environ.get("GRIDGOV_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+# Photo evidence (docs/photo-evidence.md): a photo taken longer than this before filing, or farther
+# than this from the report's position, is marked for the reviewer (never refused).
+GRIDGOV_PHOTO_MAX_AGE_MINUTES = float(os.environ.get("GRIDGOV_PHOTO_MAX_AGE_MINUTES", "30"))
+GRIDGOV_PHOTO_MAX_DISTANCE_M = float(os.environ.get("GRIDGOV_PHOTO_MAX_DISTANCE_M", "200"))
+# The CJK font of the stamp on stored photos; empty: found among Debian's fonts-noto-cjk files.
+GRIDGOV_WATERMARK_FONT = os.environ.get("GRIDGOV_WATERMARK_FONT", "")
 # Searches by an identifier (a full ID, passport or phone number, or a name with the last four
 # of the ID number) one user may make per day: each answers "is this the number?", so without a
 # limit a script could find a masked number by trying every value (residents.queries).

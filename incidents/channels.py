@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 
+from . import photo_evidence
 from .actions import machine
-from .errors import IncidentError, InvalidInput
+from .errors import BadPoint, IncidentError, InvalidInput
 from .models import Incident
 from .serializers import ActSerializer
 
@@ -40,7 +41,9 @@ def fields_of(body) -> dict[str, Any]:
         fields = body.copy()
         for name in PHOTO_FIELDS:
             # Files come in request.FILES; an empty file box of a page form arrives here as "".
+            # Their EXIF (``<name>_exif``) goes with them (photo_evidence.uploads).
             fields.pop(name, None)
+            fields.pop(f"{name}_exif", None)
     else:
         fields = body
     checked = ActSerializer(data=fields)
@@ -51,11 +54,11 @@ def fields_of(body) -> dict[str, Any]:
         return {key: values if len(values) > 1 else values[0] for key, values in fields.lists()}
     if not isinstance(body, dict):
         raise InvalidInput(_("The body must be a JSON object of the act's fields."))
-    return {key: value for key, value in body.items() if key not in PHOTO_FIELDS}
+    return {key: value for key, value in body.items() if key not in PHOTO_FIELDS and key.removesuffix("_exif") not in PHOTO_FIELDS}
 
 
 def files_of(request) -> dict[str, list]:
-    return {name: request.FILES.getlist(name) for name in request.FILES}
+    return {name: photo_evidence.uploads(request, name) for name in request.FILES}
 
 
 def current_state(incident: Incident) -> dict[str, Any]:
@@ -67,6 +70,8 @@ def error_response(exc: IncidentError) -> Response:
     body: dict = {"detail": exc.message}
     if exc.field:
         body["errors"] = {exc.field: [exc.message]}
+    if isinstance(exc, BadPoint):
+        body["point"] = {"index": exc.index, "id": exc.point_id, "field": exc.field, "reason": exc.message}
     return Response(body, status=exc.http_status)
 
 

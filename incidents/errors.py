@@ -19,6 +19,16 @@ class InvalidInput(IncidentError):
     http_status = 400
 
 
+class BadPoint(InvalidInput):
+    """One point of a patrol batch is wrong: the answer names it (its index in the batch and the
+    phone's id for it), so that the phone sets that point aside and sends the others again."""
+
+    def __init__(self, message: str, *, field: str, index: int, point_id: str | None = None):
+        super().__init__(message, field=field)
+        self.index = index
+        self.point_id = point_id
+
+
 class NotAllowed(IncidentError):
     """The act cannot run from the case's current status or level."""
 

@@ -6,16 +6,24 @@ profile, scaled to at most ``GRIDGOV_PHOTO_MAX_SIDE`` pixels and re-encoded from
 Nothing of the uploaded file is copied — not its EXIF (GPS position, the phone's serial), XMP,
 IPTC, comments or colour profile, and not whatever was appended after the image's end marker
 (a second JPEG with its own EXIF survives any "copy the picture data" shortcut).
+
+Before the metadata goes, the photo's own time and position are taken as evidence
+(incidents.photo_evidence), and the SHA-256 of the decoded original pixels is kept: the
+picture as Pillow decodes the uploaded file, converted to 8-bit RGB, its rows' bytes in order,
+before it is turned upright, colour-converted, scaled or stamped (docs/photo-evidence.md).
 """
 from __future__ import annotations
 
+import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from .photo_evidence import NO_CLAIM, PhotoClaim, claim_from_values
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
@@ -49,6 +57,10 @@ class PreparedPhoto:
     width: int
     height: int
     original_name: str
+    original_sha256: str = ""
+    claim: PhotoClaim = NO_CLAIM
+    # The clean picture (no metadata), kept for the watermark drawn once the case is known.
+    image: Image.Image | None = field(default=None, repr=False, compare=False)
 
     def as_file(self) -> ContentFile:
         return ContentFile(self.content, name=f"photo.{self.extension}")
@@ -71,6 +83,59 @@ def _pixels_only(image: Image.Image) -> Image.Image:
     image.thumbnail((max_side(), max_side()))
     image.info = {}
     return image
+
+
+def encode(image: Image.Image, extension: str) -> bytes:
+    """The picture's pixels alone as a file (Pillow writes back nothing of ``info``, emptied here)."""
+    image.info = {}
+    buffer = io.BytesIO()
+    if extension == "png":
+        image.save(buffer, "PNG", optimize=False)  # no text chunks are written back
+    else:
+        image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def original_pixels_sha256(image: Image.Image) -> str:
+    """SHA-256 of the decoded picture as uploaded: 8-bit RGB, rows in order, nothing else."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    return hashlib.sha256(rgb.tobytes()).hexdigest()
+
+
+def _text(value):
+    return value.rstrip("\x00") if isinstance(value, str) else value
+
+
+def _degrees(parts, ref) -> float | None:
+    try:
+        d, m, s = (float(x) for x in parts)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    value = d + m / 60 + s / 3600
+    return -value if str(ref or "").upper().startswith(("S", "W")) else value
+
+
+def claim_of_file(image: Image.Image) -> PhotoClaim | None:
+    """The time and position the uploaded file carries itself (None when it carries neither)."""
+    try:
+        exif = image.getexif()
+        details, gps = exif.get_ifd(0x8769), exif.get_ifd(0x8825)
+    except (OSError, ValueError, TypeError, KeyError, SyntaxError):
+        return None
+    # EXIF strings end with a NUL, which some writers repeat; inside them it is a forgery.
+    values = {"taken_at": _text(details.get(0x9003)), "offset": _text(details.get(0x9011))}
+    if 2 in gps and 4 in gps:
+        values["lat"], values["lng"] = _degrees(gps.get(2), gps.get(1)), _degrees(gps.get(4), gps.get(3))
+    if not any(values.get(k) is not None for k in ("taken_at", "lat")):
+        return None
+    return claim_from_values(values, "file")
+
+
+def _claim(upload, image: Image.Image, name: str, original: str) -> PhotoClaim:
+    error = getattr(upload, "exif_claim_error", "")
+    if error:
+        raise PhotoError(f"{original}: {error}", name)
+    return claim_of_file(image) or getattr(upload, "exif_claim", NO_CLAIM)
 
 
 def prepare_photo(upload, name: str = "photos") -> PreparedPhoto:
@@ -102,20 +167,18 @@ def prepare_photo(upload, name: str = "photos") -> PreparedPhoto:
         raise PhotoError(_("“%(name)s” has too many pixels.") % {"name": original}, name)
     try:
         image.load()
+        claim = _claim(upload, image, name, original)
+        digest = original_pixels_sha256(image)
         image = _pixels_only(image)
-        buffer = io.BytesIO()
-        if kind == "PNG":
-            # PNG keeps transparency (a screenshot, a drawing); text chunks are not written back.
-            if image.mode not in ("RGB", "RGBA", "L", "LA"):
-                image = image.convert("RGBA")
-            image.save(buffer, "PNG", optimize=False)
-            extension = "png"
-        else:
-            if image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            image.save(buffer, "JPEG", quality=85)
-            extension = "jpg"
-        return PreparedPhoto(buffer.getvalue(), extension, image.width, image.height, original)
+        # PNG keeps transparency (a screenshot, a drawing); everything else becomes a JPEG.
+        extension = "png" if kind == "PNG" else "jpg"
+        if extension == "png" and image.mode not in ("RGB", "RGBA", "L", "LA"):
+            image = image.convert("RGBA")
+        if extension == "jpg" and image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        return PreparedPhoto(encode(image, extension), extension, image.width, image.height, original, digest, claim, image)
+    except PhotoError:
+        raise
     except (OSError, ValueError, SyntaxError) as exc:
         raise PhotoError(_("“%(name)s” is damaged and cannot be read.") % {"name": original}, name) from exc
 

@@ -137,7 +137,11 @@ def photo_data(photo, request=None) -> dict[str, Any]:
 
     url = reverse("incident-photo", args=[photo.pk])
     return {"id": photo.pk, "url": request.build_absolute_uri(url) if request else url, "stage": photo.stage,
-            "width": photo.width, "height": photo.height}
+            "width": photo.width, "height": photo.height,
+            # Evidence (docs/photo-evidence.md); null/empty for photos stored before it was kept.
+            "flags": photo.flags, "marks": photo.marks(), "exif_source": photo.exif_source,
+            "exif_taken_at": _when(photo.exif_taken_at), "exif_distance_m": photo.exif_distance_m,
+            "original_sha256": photo.original_sha256 or None, "stamped": photo.stamped}
 
 
 def incident_summary(incident: Incident, now=None) -> dict[str, Any]:

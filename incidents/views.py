@@ -27,7 +27,7 @@ from gridgov.dates import DateError, parse_day
 from gridgov.errors import error_response
 from grids.models import Area, Level
 
-from . import actions, queries
+from . import actions, photo_evidence, queries
 from .actions import IncidentError, machine
 from .api import filter_incidents
 from .channels import no_such_act, page_run
@@ -213,7 +213,7 @@ def hotline(request):
                     reporter=request.user, category=data["category"], location=data["location"],
                     description=data.get("description", ""), urgency=data.get("urgency"), source=Source.HOTLINE,
                     address=data.get("address", ""), contact=request.POST.get("contact", ""),
-                    client_id=request.POST.get("client_id") or None, photos=request.FILES.getlist("photos"),
+                    client_id=request.POST.get("client_id") or None, photos=photo_evidence.uploads(request, "photos"),
                 )
             except IncidentError as exc:
                 errors = {exc.field or "general": [exc.message]}

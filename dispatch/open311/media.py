@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from PIL import Image
 
+from incidents.watermark import STAMP_LINES, band_height
+
 from gridgov.media import file_response
 from incidents.models import IncidentPhoto
 
@@ -61,6 +63,9 @@ def _derivative(photo: IncidentPhoto) -> str:
     with photo.image.open("rb") as handle:
         image = Image.open(handle)
         image.load()
+    if photo.stamped:
+        # The stamp names the worker and the cell: the public copy is cut above it.
+        image = image.crop((0, 0, image.width, image.height - band_height(image, STAMP_LINES)))
     image.thumbnail((PUBLIC_SIDE, PUBLIC_SIDE))
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")

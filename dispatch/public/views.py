@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from gridgov.client_ip import client_address
 from grids.models import Area, Level
-from incidents import clock
+from incidents import clock, photo_evidence
 from incidents.actions import machine
 from incidents.errors import IncidentError, InvalidInput
 from incidents.models import Category
@@ -89,7 +89,7 @@ def _read_report(request) -> dict:
         raise InvalidInput(_("Put a pin on the map or use your position."), field="location")
     lat = _number(data.get("lat"), "lat", -90, 90)
     lng = _number(data.get("lng"), "lng", -180, 180)
-    photos = request.FILES.getlist("photos")
+    photos = photo_evidence.uploads(request, "photos")
     if len(photos) > settings.GRIDGOV_PUBLIC_MAX_PHOTOS:
         raise InvalidInput(_("At most %(count)s photos.") % {"count": settings.GRIDGOV_PUBLIC_MAX_PHOTOS}, field="photos")
     return {

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Collection, Iterable, Sequence
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -44,7 +45,8 @@ from .. import clock, deadlines, rules, timeline
 from ..errors import Conflict, Forbidden, InvalidInput, NotAllowed
 from ..levels import is_higher, status_after_level_change
 from ..models import Incident, IncidentPhoto, PhotoStage, Status, TimelineEntry
-from ..photos import PhotoError, PreparedPhoto, prepare_photos
+from .. import photo_evidence, watermark
+from ..photos import PhotoError, PreparedPhoto, encode, prepare_photos
 from .notifications import notify
 
 
@@ -188,13 +190,36 @@ def prepare(photos, name: str = "photos") -> list[PreparedPhoto]:
         raise InvalidInput(exc.message, field=name) from exc
 
 
-def save_photos(incident: Incident, entry: TimelineEntry | None, photos: Sequence[PreparedPhoto], stage: str, actor) -> None:
+def _stamp_for(incident: Incident, actor, filed_at) -> "watermark.Stamp":
+    cell = incident.cell if incident.cell_id else None
+    area = cell or (incident.filed_area if incident.filed_area_id else None)
+    worker = (actor.get_full_name() or actor.get_username()) if getattr(actor, "pk", None) else ""
+    return watermark.Stamp(
+        when=timezone.localtime(filed_at).strftime("%Y-%m-%d %H:%M"),
+        place=incident.address or (area.name if area else ""),
+        cell_code=cell.code if cell else (area.code if area else ""),
+        worker=worker,
+    )
+
+
+def save_photos(incident: Incident, entry: TimelineEntry | None, photos: Sequence[PreparedPhoto], stage: str, actor,
+                filed_at=None) -> None:
+    """Store each photo stamped (time, place, cell, worker) with its evidence marks; ``filed_at``
+    is when the report was filed (its fix's time), now for an act."""
+    filed_at = filed_at or timezone.now()
+    mark = _stamp_for(incident, actor, filed_at) if photos else None
     for photo in photos:
+        flags, distance = photo_evidence.flags_for(photo.claim, filed_at=filed_at, position=incident.location)
+        content, stamped = photo.content, False
+        if photo.image is not None:
+            content, stamped = encode(watermark.stamp(photo.image, mark), photo.extension), True
         row = IncidentPhoto(
             incident=incident, entry=entry, stage=stage, width=photo.width, height=photo.height,
-            size_bytes=len(photo.content), uploaded_by=actor if getattr(actor, "pk", None) else None,
+            size_bytes=len(content), uploaded_by=actor if getattr(actor, "pk", None) else None,
+            exif_taken_at=photo.claim.taken_at, exif_location=photo.claim.location, exif_source=photo.claim.source,
+            exif_distance_m=distance, flags=flags, original_sha256=photo.original_sha256, stamped=stamped,
         )
-        row.image.save(f"photo.{photo.extension}", photo.as_file(), save=False)
+        row.image.save(f"photo.{photo.extension}", ContentFile(content), save=False)
         row.save()
 
 

@@ -24,7 +24,7 @@ from accounts.models import GridAssignment
 from grids.models import Area
 from grids.queries import lookup_point
 
-from ..errors import Forbidden, InvalidInput
+from ..errors import BadPoint, Forbidden, InvalidInput
 from ..models import Patrol, PatrolCheckIn
 from .patrol_days import day_start, ensure_days, first_kept_day, oldest_allowed, points_kept_for, retention_days, write_tracks
 
@@ -82,8 +82,15 @@ _FUTURE_SECONDS = 600
 MAX_BATCH = 2000
 
 
-def _bad(index: int, name: str, message: str) -> InvalidInput:
-    return InvalidInput(_("Point %(index)d: %(problem)s") % {"index": index, "problem": message}, field=f"points.{index}.{name}")
+def _bad(index: int, name: str, message: str, point_id=None) -> BadPoint:
+    return BadPoint(_("Point %(index)d: %(problem)s") % {"index": index, "problem": message}, field=f"points.{index}.{name}",
+                    index=index, point_id=str(point_id) if point_id is not None else None)
+
+
+def _raw_id(item) -> str | None:
+    """The phone's id of a point it sent, for naming a bad point (only when it looks like one)."""
+    raw = item.get("id") if isinstance(item, dict) else None
+    return raw if isinstance(raw, str) and len(raw) <= 64 and "\x00" not in raw else None
 
 
 def _number(index: int, item: dict, name: str, low: float, high: float, *, required: bool = True) -> float | None:
@@ -131,9 +138,9 @@ def _check_batch(patrol: Patrol, points: Sequence[PointIn], now: datetime) -> No
     for index, point in enumerate(points):
         if not earliest <= point.at <= latest:
             raise _bad(index, "at", _("the time %(at)s is not within the %(days)d days kept up to now.")
-                       % {"at": point.at.isoformat(), "days": retention_days()})
+                       % {"at": point.at.isoformat(), "days": retention_days()}, point.client_id)
         if patrol.ended_at and point.at > patrol.ended_at + timedelta(seconds=_LATE_POINTS_GRACE_SECONDS):
-            raise _bad(index, "at", _("it was recorded after the patrol ended."))
+            raise _bad(index, "at", _("it was recorded after the patrol ended."), point.client_id)
 
 
 # One statement per batch (its own transaction): the points unnested from arrays, each with its
@@ -234,7 +241,14 @@ def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | No
         raise InvalidInput(_("“points” must be a list of points."), field="points")
     if len(points) > MAX_BATCH:
         raise InvalidInput(_("Send at most %(max)s points at a time.") % {"max": f"{MAX_BATCH:,}"}, field="points")
-    points = [parse_point(index, item) for index, item in enumerate(points)]
+    parsed = []
+    for index, item in enumerate(points):
+        try:
+            parsed.append(parse_point(index, item))
+        except BadPoint as exc:
+            exc.point_id = exc.point_id or _raw_id(item)
+            raise
+    points = parsed
     if not points:
         return 0
     now = now or timezone.now()
@@ -259,7 +273,7 @@ def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | No
     if far is not None:
         point = points[far - 1]
         raise _bad(far - 1, "lat", _("(%(lat)s, %(lng)s) lies outside the districts this system serves; check the position.")
-                   % {"lat": point.lat, "lng": point.lng})
+                   % {"lat": point.lat, "lng": point.lng}, point.client_id)
     if added:
         patrol.distance_m, patrol.point_count = distance, count
         if (last_before is not None and first_new < last_before) or patrol.ended_at:

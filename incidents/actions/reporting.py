@@ -227,7 +227,10 @@ def _write(incident: Incident, first_entry: TimelineEntry, prepared: Sequence[Pr
         # duplicate client_id from spoiling it.
         with transaction.atomic():
             entry = _insert_report(incident, first_entry, district_code)
-            save_photos(incident, entry, prepared, PhotoStage.BEFORE, incident.reporter)
+            # A photo is compared with the moment of filing: the fix the report was made with
+            # (an outbox report reaches the server later), else the server's time.
+            save_photos(incident, entry, prepared, PhotoStage.BEFORE, incident.reporter,
+                        filed_at=incident.located_at or incident.created_at)
     else:
         # One statement takes the number and inserts the case and its first timeline entry:
         # atomic by itself, and one round trip on the hottest write path (a report without photos).

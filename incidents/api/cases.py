@@ -22,7 +22,7 @@ from gridgov.parsers import API_PARSERS
 
 from accounts.scope import get_scoped_or_404, scoped
 
-from .. import actions, numbering, queries
+from .. import actions, numbering, photo_evidence, queries
 from ..actions import IncidentError
 from ..channels import api_run, error_response
 from ..models import ACTIVE_STATUSES, OPEN_STATUSES, Category, Incident, Patrol
@@ -111,7 +111,9 @@ class IncidentListView(APIView):
     @extend_schema(operation_id="incidents_create",
         request={"application/json": ReportSerializer, "multipart/form-data": ReportSerializer},
         responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
-        description="File a report. JSON, or multipart with `photos` files. A report re-sent with the same "
+        description="File a report. JSON, or multipart with `photos` files (and optionally `photos_exif`: the "
+        "photos' own EXIF time and position as read on the phone, a JSON list, one object per file; see "
+        "docs/photo-evidence.md). A report re-sent with the same "
         "`client_id` answers the first one (200) instead of filing it twice.",
     )
     def post(self, request):
@@ -127,7 +129,7 @@ class IncidentListView(APIView):
         extra = {}
         if data.get("settled"):
             report = actions.report_settled_at_grid
-            extra = {"after_photos": request.FILES.getlist("after_photos")}
+            extra = {"after_photos": photo_evidence.uploads(request, "after_photos")}
         try:
             incident, created = report(
                 **extra,
@@ -142,7 +144,7 @@ class IncidentListView(APIView):
                 client_id=data.get("client_id"),
                 accuracy_m=data.get("accuracy"),
                 located_at=data.get("located_at"),
-                photos=request.FILES.getlist("photos"),
+                photos=photo_evidence.uploads(request, "photos"),
             )
         except IncidentError as exc:
             return error_response(exc)

@@ -167,8 +167,22 @@ class IncidentPhoto(models.Model):
     size_bytes = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Evidence (incidents.photo_evidence); all empty on photos stored before it was kept.
+    exif_taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
+    exif_location = models.PointField(_("taken where (EXIF)"), srid=4326, null=True, blank=True)
+    exif_source = models.CharField(_("EXIF read by"), max_length=8, blank=True, help_text=_("file: the server; browser: the phone."))
+    exif_distance_m = models.FloatField(_("distance from the report (m)"), null=True, blank=True)
+    flags = models.JSONField(_("evidence marks"), null=True, blank=True, help_text=_("Codes of incidents.photo_evidence.RULES; null: not checked."))
+    original_sha256 = models.CharField(_("SHA-256 of the original pixels"), max_length=64, blank=True)
+    stamped = models.BooleanField(_("stamped"), default=False)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
+
+    def marks(self) -> list[str]:
+        """The evidence marks in the reader's language ([] for a photo stored before them)."""
+        from ..photo_evidence import describe
+
+        return describe(self)

@@ -180,7 +180,8 @@
     return status === 403 && /csrf|credentials|认证|登录/i.test(String((body && body.detail) || ""));
   }
 
-  // → "sent" | "refused" | "stop" (keep it and everything after it for the next drain)
+  // → "sent" | "refused" | "set-aside" (one point of a batch refused) | "skip" |
+  //   "stop" (keep it and everything after it for the next drain)
   function send(item, ctx, group) {
     var request = requestFor(item, ctx, group);
     if (!request) return Promise.resolve("skip");
@@ -208,12 +209,16 @@
         return "stop";
       }
       var reason = reasonOf(res.status, res.body);
+      // A batch of points the server refused for one of them: it names that point (its id and
+      // index); only that one is set aside with the reason, the others are sent again at once.
+      var bad = group && res.status === 400 ? badPoint(group, res.body.point) : null;
+      if (bad) members = [bad];
       return Promise.all(members.map(function (m) {
         m.state = "refused";
         m.error = reason;
         m.status = res.status;
         return put(m).then(function () { announce({ type: "refused", item: m }); });
-      })).then(function () { return "refused"; });
+      })).then(function () { return bad ? "set-aside" : "refused"; });
     });
   }
 
@@ -227,6 +232,12 @@
         return put(m).then(function () { announce({ type: "refused", item: m }); });
       }));
     });
+  }
+
+  function badPoint(group, named) {
+    if (!named || group.length < 2) return null;
+    var byId = group.filter(function (m) { return m.json && named.id && m.json.id === named.id; })[0];
+    return byId || (typeof named.index === "number" ? group[named.index] || null : null);
   }
 
   function pointsGroup(items, first) {
@@ -254,6 +265,7 @@
           return send(item, ctx, group).then(function (outcome) {
             if (outcome === "stop") { result.stopped = true; result.signin = ctx.signin; return result; }
             if (outcome === "skip") blocked[item.patrol] = true;
+            else if (outcome === "set-aside") result.refused += 1;  // one point of the batch; the rest go next
             else result[outcome] += members.length;
             if (outcome === "sent" && item.kind === "patrol-start") delete blocked[item.id];
             if (outcome === "refused" && item.kind === "patrol-start") return refuseFollowers(item).then(next);

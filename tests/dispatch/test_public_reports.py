@@ -225,3 +225,28 @@ def test_a_report_marked_as_spam_is_not_counted_as_accepted(world):
     [cell] = [row for row in result.groups["cell"] if row.accepted]
     assert cell.key == world.cell_a.code and cell.accepted == 2
     assert Incident.objects.get(pk=honest.pk).status == Status.REPORTED
+
+
+def test_the_public_copy_of_a_stamped_photo_leaves_the_stamp_with_the_workers_name_out(world):
+    """The stored copy carries time, place, cell and worker; what residents see is cut above it."""
+    import io
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tests.photo_jpeg import camera_jpeg
+
+    _response, token = file_as_resident(where=world.cell_a)
+    incident = Incident.objects.get()
+    stamped = SimpleUploadedFile("p.jpg", camera_jpeg(size=(800, 600), colour=(40, 120, 200)), content_type="image/jpeg")
+    actions.add_info(incident, actor=world.grid_worker_a, note="现场照片", photos=[stamped])
+    photo_row = Incident.objects.get().photos.get()
+    assert photo_row.stamped
+    machine.run("publish", Incident.objects.get(), actor=world.grid_worker_a, data={"public_photo": str(photo_row.pk)})
+    page = Client().get(f"/public/case/{token}/").content.decode()
+    url = re.search(r'/open311/v2/media/[^"\']+', page).group(0)
+    public = Image.open(io.BytesIO(b"".join(Client().get(url).streaming_content))).convert("RGB")
+    assert public.height / public.width < 0.75 - 0.05  # the band is cut off
+    bottom = public.crop((0, public.height - 4, public.width, public.height))
+    assert min(blue for _r, _g, blue in bottom.getdata()) > 150  # the photo's own blue, no dark band

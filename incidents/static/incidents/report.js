@@ -159,6 +159,11 @@
   }
 
   // --- photos, made smaller here -------------------------------------------------------------
+  // The photo's own EXIF (time, position) is read from the file first: the canvas keeps none.
+  function withExif(file) {
+    var exif = window.GridgovExif ? window.GridgovExif.read(file) : Promise.resolve({});
+    return Promise.all([exif, shrink(file)]).then(function (both) { return { exif: both[0], blob: both[1] }; });
+  }
   function shrink(file) {
     if (!window.createImageBitmap) return Promise.resolve(file);
     return createImageBitmap(file, { imageOrientation: "from-image" }).catch(function () { return createImageBitmap(file); })
@@ -177,8 +182,8 @@
   $("photo").addEventListener("change", function (e) {
     var files = Array.prototype.slice.call(e.target.files || []);
     if (state.photos.length + files.length > MAX_PHOTOS) { showError(O.fmt(t.too_many, { n: MAX_PHOTOS })); files = files.slice(0, MAX_PHOTOS - state.photos.length); }
-    Promise.all(files.map(shrink)).then(function (blobs) {
-      blobs.forEach(function (blob) { state.photos.push({ blob: blob, url: URL.createObjectURL(blob) }); });
+    Promise.all(files.map(withExif)).then(function (shrunk) {
+      shrunk.forEach(function (p) { state.photos.push({ blob: p.blob, exif: p.exif, url: URL.createObjectURL(p.blob) }); });
       renderThumbs();
       e.target.value = "";
     });
@@ -188,8 +193,8 @@
     $("after-photo").addEventListener("change", function (e) {
       var file = (e.target.files || [])[0];
       if (!file) return;
-      shrink(file).then(function (blob) {
-        state.after = [{ blob: blob, url: URL.createObjectURL(blob) }];
+      withExif(file).then(function (p) {
+        state.after = [{ blob: p.blob, exif: p.exif, url: URL.createObjectURL(p.blob) }];
         var box = $("after-thumbs");
         box.innerHTML = "";
         var img = document.createElement("img");
@@ -264,7 +269,9 @@
         client_id: id, category: state.category.code, lat: state.lat.toFixed(7), lng: state.lng.toFixed(7),
         description: $("description").value, urgency: urgency ? urgency.value : "", patrol: form.dataset.patrol || "",
         accuracy: state.fix && state.fix.accuracy !== null ? String(Math.round(state.fix.accuracy * 10) / 10) : "",
-        located_at: state.fix ? state.fix.at : "", settled: settled ? "true" : ""
+        located_at: state.fix ? state.fix.at : "", settled: settled ? "true" : "",
+        photos_exif: JSON.stringify(state.photos.map(function (p) { return p.exif || {}; })),
+        after_photos_exif: settled ? JSON.stringify(state.after.map(function (p) { return p.exif || {}; })) : ""
       }
     };
     mine[id] = true;
