@@ -321,11 +321,13 @@ def day_queries(bench, server, fraction: float) -> None:
                   note=f"GET /api/v1/patrols/coverage/?area=<cell>&date=<day>, {len(sample_cells)} different cells; {scale_note}"))
 
 
-def measure(bench, fraction: float | None = None) -> None:
+def measure(bench, fraction: float | None = None, parts: tuple[str, ...] = ("ingestion", "day")) -> None:
     """The hook of ``bench/run.py``: both measurements against its running server."""
     fraction = fraction if fraction is not None else float(os.environ.get("BENCH_PATROL_FRACTION", "1" if bench.scale.name == "city" else "0.01"))
-    bench.measure("patrol points ingestion", lambda: ingestion(bench, bench.server), INGEST_TARGET)
-    bench.measure("patrol day", lambda: day_queries(bench, bench.server, fraction), QUERY_TARGET)
+    if "ingestion" in parts:
+        bench.measure("patrol points ingestion", lambda: ingestion(bench, bench.server), INGEST_TARGET)
+    if "day" in parts:
+        bench.measure("patrol day", lambda: day_queries(bench, bench.server, fraction), QUERY_TARGET)
 
 
 def main() -> None:
@@ -338,6 +340,8 @@ def main() -> None:
     parser.add_argument("scale", choices=sorted(SCALES))
     parser.add_argument("--fraction", type=float, default=None, help="share of the 20,000-worker city's day to generate")
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--only", choices=("ingestion", "day"), action="append", help="one of the two measurements (repeatable)")
+    parser.add_argument("--web-workers", type=int, default=None, help="gunicorn workers (default: gridgov/gunicorn.conf.py's)")
     args = parser.parse_args()
     if generated_scale() is None and first_area("grid") is None:
         log(f"no data set: generating the {args.scale} areas and bench users only")
@@ -348,11 +352,11 @@ def main() -> None:
     from bench.run import Bench  # noqa: PLC0415 - the Bench's row list and failure handling
 
     bench = Bench(args.scale, args.seconds, ["patrol"])
-    server = Server()
+    server = Server(**({"workers": args.web_workers} if args.web_workers else {}))
     bench.server = server
     started = time.monotonic()
     try:
-        measure(bench, args.fraction)
+        measure(bench, args.fraction, tuple(args.only or ("ingestion", "day")))
     finally:
         server.stop()
     report = {"scale": args.scale, "date": timezone.localtime().isoformat(timespec="seconds"),
