@@ -148,3 +148,16 @@ def test_a_request_with_a_cookie_goes_to_django_whose_session_and_csrf_rules_app
     post(app, patrol.pk, {"points": points(committed_world, 1, start=timezone.now() - timedelta(minutes=25))}, key=key)
     answer = post(app, patrol.pk, {"points": points(committed_world)}, key=key, HTTP_COOKIE="sessionid=unknown")
     assert django.calls == 2 and answer[0] == 200 and answer[2]["added"] == 3
+
+
+def test_a_body_too_big_or_nested_too_deep_is_refused_by_django(committed_world, stack, patrol, settings):
+    app, django = stack
+    key = issue(committed_world.grid_worker_a).key
+    post(app, patrol.pk, {"points": points(committed_world, 1, start=timezone.now() - timedelta(minutes=25))}, key=key)
+    deep = b'{"points": [' + b"[" * 100 + b"]" * 100 + b"]}"
+    answer = post(app, patrol.pk, deep, key=key)
+    assert answer[0] == 400 and django.calls == 2
+    settings.GRIDGOV_API_JSON_MAX_BYTES = 300
+    answer = post(app, patrol.pk, {"points": points(committed_world, 5)}, key=key)
+    assert answer[0] == 413 and django.calls == 3
+    assert PatrolPoint.objects.filter(patrol=patrol).count() == 1
