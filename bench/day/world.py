@@ -37,12 +37,15 @@ def _users(prefix: str, role: str, count: int, area_sql: str, params: dict, extr
 
 
 def _tokens(user_ids: list[int]) -> list[str]:
-    """A fresh API token for each user, inserted in one statement (the keys are known only here)."""
+    """A fresh API token for each user (its earlier ones deleted), inserted in one statement (the keys
+    are known only here)."""
     from accounts.tokens import access_lifetime, hash_key, refresh_lifetime
 
     now = timezone.now()
     keys = [secrets.token_hex(20) for _ in user_ids]
     with connection.cursor() as cursor:
+        # the previous run's tokens of these users are of no use: the table does not grow run by run
+        cursor.execute("DELETE FROM accounts_apitoken WHERE user_id = ANY(%s)", [user_ids])
         cursor.execute(
             "INSERT INTO accounts_apitoken (user_id, key_hash, refresh_hash, created_at, expires_at, refresh_expires_at) "
             "SELECT u, k, r, %(now)s, %(exp)s, %(rexp)s FROM unnest(%(users)s::bigint[], %(keys)s::text[], %(refresh)s::text[]) AS t(u, k, r)",
