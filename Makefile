@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`. Both set up what is missing first.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test test-scale setup services stop bench messages
+.PHONY: run test test-scale setup services stop bench bench-day messages
 
 setup:
 	bash scripts/bootstrap.sh
@@ -30,3 +30,7 @@ SCALE ?= small
 ARGS ?=
 bench:
 	bash scripts/bench.sh $(SCALE) $(ARGS)
+
+# Only the simulated day (bench/day/run.py): quick at small scale, the full ramp and 5-minute hold at city.
+bench-day:
+	bash scripts/bench.sh $(SCALE) --only simulated $(ARGS)

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from rest_framework import authentication as _drf_authentication
 from rest_framework import exceptions as _drf_exceptions
 
+from gridgov.prepared import execute_prepared
+
 TTL_SECONDS = 30.0
 MAX_ENTRIES = 10_000
 
@@ -131,12 +133,12 @@ class TokenAuthentication(_drf_authentication.TokenAuthentication):
         from .tokens import hash_key
 
         fields = User._meta.concrete_fields
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT t.id, t.expires_at, " + ", ".join(f"u.{connection.ops.quote_name(f.column)}" for f in fields)
-                + " FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id WHERE t.key_hash = %s",
-                [hash_key(key)],
-            )
+        # Prepared once per connection (gridgov/prepared.py): every API call from a phone runs it.
+        with execute_prepared(
+            "SELECT t.id, t.expires_at, " + ", ".join(f"u.{connection.ops.quote_name(f.column)}" for f in fields)
+            + " FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id WHERE t.key_hash = %s",
+            [hash_key(key)],
+        ) as cursor:
             row = cursor.fetchone()
         if row is None:
             raise _drf_exceptions.AuthenticationFailed(_("Invalid token."))

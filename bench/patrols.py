@@ -216,7 +216,8 @@ def generate_day(fraction: float) -> dict:
         timings["insert_s"] = round(time.monotonic() - t, 1)
         t = time.monotonic()
         cursor.execute(f'ALTER TABLE "{name}" ADD PRIMARY KEY (id, at)')
-        cursor.execute(f'ALTER TABLE "{name}" ADD UNIQUE (patrol_id, at, client_id)')
+        # as the parent's patrol_point_once (so that ATTACH adopts it instead of building another)
+        cursor.execute(f'CREATE UNIQUE INDEX ON "{name}" (patrol_id, at, client_id) INCLUDE (location, cell_id)')
         cursor.execute(f'CREATE INDEX ON "{name}" (cell_id, at)')
         timings["index_s"] = round(time.monotonic() - t, 1)
         t = time.monotonic()
@@ -224,7 +225,9 @@ def generate_day(fraction: float) -> dict:
         cursor.execute(f'ALTER TABLE "{name}" ADD CONSTRAINT bench_day CHECK (at IS NOT NULL AND at >= %s AND at < %s)', [start, end])
         cursor.execute(f'ALTER TABLE incidents_patrolpoint ATTACH PARTITION "{name}" FOR VALUES FROM (%s) TO (%s)', [start, end])
         cursor.execute(f'ALTER TABLE "{name}" DROP CONSTRAINT bench_day')
-        cursor.execute(f'ANALYZE "{name}"')
+        # VACUUM, not only ANALYZE: the visibility map lets a worker's day be read from the index
+        # alone, as autovacuum's insert-triggered runs give a live day
+        cursor.execute(f'VACUUM ANALYZE "{name}"')
         timings["attach_s"] = round(time.monotonic() - t, 1)
         cursor.execute(f'SELECT count(*), pg_total_relation_size(%s) FROM "{name}"', [name])
         points, size = cursor.fetchone()
@@ -251,13 +254,14 @@ def ingestion(bench, server) -> None:
     from bench.harness import post_setup
 
     first = patrols[0]
-    baseline = wrk(server, "/bench/trivial-auth/", seconds=bench.seconds, connections=32,
-                   headers={"Authorization": f"Token {first['token']}"}, setup=post_setup(handle.name, "application/json"))
+    baseline, base_cpu = _with_cpu(server, lambda: wrk(
+        server, "/bench/trivial-auth/", seconds=bench.seconds, connections=32,
+        headers={"Authorization": f"Token {first['token']}"}, setup=post_setup(handle.name, "application/json")))
     os.unlink(handle.name)
     from incidents.models import PatrolPoint
 
     before = PatrolPoint.objects.filter(patrol_id__in=[p["id"] for p in patrols]).count()
-    result = wrk(server, "/", seconds=bench.seconds, connections=32, headers={}, script=script)
+    result, cpu = _with_cpu(server, lambda: wrk(server, "/", seconds=bench.seconds, connections=32, headers={}, script=script))
     stored = PatrolPoint.objects.filter(patrol_id__in=[p["id"] for p in patrols]).count() - before
     _end(patrols)  # the next run starts new patrols: its times do not fall among these
     points_per_s = round(result["rps"] * 10, 1)
@@ -271,10 +275,44 @@ def ingestion(bench, server) -> None:
         note=f"{points_per_s:,.0f} points/s ({result['rps']:,.0f} batches of 10/s) into {len(patrols)} patrols; "
              f"{stored:,} points stored for {result['n']:,} answered batches; machine load average "
              f"{load[0]:.1f} (2 cores); at the same ratio to the trivial POST as here, the quiet machine's trivial POST "
-             f"(bench/results/city-latest.txt) gives {ratio * QUIET_TRIVIAL_POST_RPS * 10:,.0f} points/s",
+             f"(bench/results/city-latest.txt) gives {ratio * QUIET_TRIVIAL_POST_RPS * 10:,.0f} points/s; "
+             f"CPU per batch: web {cpu['web_ms']} ms, database {cpu['db_ms']} ms, wrk {cpu['wrk_ms']} ms (trivial POST: web "
+             f"{base_cpu['web_ms']}, database {base_cpu['db_ms']}, wrk {base_cpu['wrk_ms']}) — two cores that are the "
+             f"benchmark's alone give {cpu['cpu_bound_per_s'] * 10:,.0f} points/s",
         extra={"points_per_s": points_per_s, "stored": stored, "load_average": load,
-               "estimate_quiet_points_per_s": round(ratio * QUIET_TRIVIAL_POST_RPS * 10)},
+               "estimate_quiet_points_per_s": round(ratio * QUIET_TRIVIAL_POST_RPS * 10), "cpu": cpu, "baseline_cpu": base_cpu},
     ))
+
+
+def _with_cpu(server, run) -> tuple[dict, dict]:
+    """``run()`` (a wrk load) and the CPU it cost per request: gunicorn's processes and the
+    database's backends from /proc (bench/day/proc.py), wrk's from this process's children.
+    Robust when the machine is shared: another session's load slows the requests down but does
+    not add to their CPU. ``cpu_bound_per_s``: the requests per second the machine's cores would
+    answer if they were the benchmark's alone (web + database + wrk per request)."""
+    import resource
+
+    from bench.day.proc import CpuMeter, tree
+
+    def database_pids():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            return [row[0] for row in cursor.fetchall()]
+
+    meter = CpuMeter({"web": lambda: tree(server.process.pid), "db": database_pids})
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    meter.start(started)
+    result = run()
+    cores = meter.stop(time.monotonic())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = time.monotonic() - started
+    n = max(1, result["n"])
+    per = {name: round(cores[name] * seconds / n * 1000, 2) for name in ("web", "db")}
+    per["wrk"] = round((after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) / n * 1000, 2)
+    total_ms = sum(per.values())
+    return result, {"web_ms": per["web"], "db_ms": per["db"], "wrk_ms": per["wrk"], "other_load_cores": cores["other_load"],
+                    "cpu_bound_per_s": round((os.cpu_count() or 1) * 1000 / total_ms) if total_ms else None}
 
 
 def day_queries(bench, server, fraction: float) -> None:
@@ -321,11 +359,13 @@ def day_queries(bench, server, fraction: float) -> None:
                   note=f"GET /api/v1/patrols/coverage/?area=<cell>&date=<day>, {len(sample_cells)} different cells; {scale_note}"))
 
 
-def measure(bench, fraction: float | None = None) -> None:
+def measure(bench, fraction: float | None = None, parts: tuple[str, ...] = ("ingestion", "day")) -> None:
     """The hook of ``bench/run.py``: both measurements against its running server."""
     fraction = fraction if fraction is not None else float(os.environ.get("BENCH_PATROL_FRACTION", "1" if bench.scale.name == "city" else "0.01"))
-    bench.measure("patrol points ingestion", lambda: ingestion(bench, bench.server), INGEST_TARGET)
-    bench.measure("patrol day", lambda: day_queries(bench, bench.server, fraction), QUERY_TARGET)
+    if "ingestion" in parts:
+        bench.measure("patrol points ingestion", lambda: ingestion(bench, bench.server), INGEST_TARGET)
+    if "day" in parts:
+        bench.measure("patrol day", lambda: day_queries(bench, bench.server, fraction), QUERY_TARGET)
 
 
 def main() -> None:
@@ -338,6 +378,8 @@ def main() -> None:
     parser.add_argument("scale", choices=sorted(SCALES))
     parser.add_argument("--fraction", type=float, default=None, help="share of the 20,000-worker city's day to generate")
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--only", choices=("ingestion", "day"), action="append", help="one of the two measurements (repeatable)")
+    parser.add_argument("--web-workers", type=int, default=None, help="gunicorn workers (default: gridgov/gunicorn.conf.py's)")
     args = parser.parse_args()
     if generated_scale() is None and first_area("grid") is None:
         log(f"no data set: generating the {args.scale} areas and bench users only")
@@ -348,11 +390,11 @@ def main() -> None:
     from bench.run import Bench  # noqa: PLC0415 - the Bench's row list and failure handling
 
     bench = Bench(args.scale, args.seconds, ["patrol"])
-    server = Server()
+    server = Server(**({"workers": args.web_workers} if args.web_workers else {}))
     bench.server = server
     started = time.monotonic()
     try:
-        measure(bench, args.fraction)
+        measure(bench, args.fraction, tuple(args.only or ("ingestion", "day")))
     finally:
         server.stop()
     report = {"scale": args.scale, "date": timezone.localtime().isoformat(timespec="seconds"),

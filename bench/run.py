@@ -42,6 +42,7 @@ from bench.harness import (  # noqa: E402,F401  (re-exported: bench/soak.py and 
     sequential, session_cookie, summary, table, tile_xy, token, wrk,
 )
 from bench import patrols  # noqa: E402
+from bench.day import run as day  # noqa: E402
 from bench import public_report  # noqa: E402
 
 
@@ -98,6 +99,7 @@ class Bench:
             self.measure("scoped resident list", self.residents, "list page p95 < 200 ms; last-4 search p95 < 300 ms")
             self.measure("district map transfer", lambda: map_transfer.measure(self), map_transfer.TARGET)
             patrols.measure(self)  # ingestion of patrol points, and a day of the city queried (bench/patrols.py)
+            day.measure(self)  # the simulated day: the mix ramped up with Celery running (bench/day/run.py)
             self.measure("phone app offline", lambda: offline_outbox.measure(self), "shell <= 300 KB, repeat <= 20 KB, drain <= 30 s")
         finally:
             server.stop()

@@ -7,5 +7,7 @@ django_application = get_wsgi_application()
 
 # Imported once Django is set up: it reads the models and settings.
 from grids.hotpath import LookupHotPath  # noqa: E402
+from incidents.hotpath import PatrolPointsHotPath  # noqa: E402
 
-application = LookupHotPath(django_application)
+# The two busiest requests — a point lookup, a patrol's batch of track points — in front of Django.
+application = PatrolPointsHotPath(LookupHotPath(django_application))

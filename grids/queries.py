@@ -6,10 +6,11 @@ import re
 from datetime import datetime, time
 from typing import Any
 
-import psycopg
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+
+from gridgov.prepared import execute_prepared
 
 from .models import LEVEL_ORDER, Area
 
@@ -24,11 +25,9 @@ ORDER BY a.level, a.code
 def lookup_point(lng: float, lat: float) -> dict[str, dict[str, Any]]:
     """The current areas containing the point, keyed by level; a level is missing when no area holds it.
 
-    The statement is prepared once per database connection (server-side binding): planning it
+    The statement is prepared once per database connection (gridgov/prepared.py): planning it
     costs about as much as running it, and it runs for every report and phone position."""
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_LOOKUP_SQL, (lng, lat), prepare=True)
+    with execute_prepared(_LOOKUP_SQL, (lng, lat)) as cursor:
         rows = cursor.fetchall()
     return {
         level: {"id": area_id, "code": code, "name": name, "area_m2": round(area_m2, 1)}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench SCALE=small|city — generate the benchmark data set (once per scale) in a database of
-# its own, gridgov_bench, and measure. The development database is never touched.
+# its own, gridgov_bench (BENCH_DB=name for another, e.g. when several checkouts share one
+# PostgreSQL), and measure. The development database is never touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${1:-small}
@@ -19,34 +20,36 @@ if ! command -v wrk >/dev/null; then
 fi
 
 # The benchmark database: same server, its own name, PostGIS enabled.
-BENCH_URL=$(.venv/bin/python - "$DATABASE_URL" <<'PY'
+BENCH_DB=${BENCH_DB:-gridgov_bench}
+case "$BENCH_DB" in *[!a-z0-9_]*|"") echo "BENCH_DB: lower-case letters, digits and _ only" >&2; exit 2 ;; esac
+BENCH_URL=$(.venv/bin/python - "$DATABASE_URL" "$BENCH_DB" <<'PY'
 import sys
 from urllib.parse import urlsplit, urlunsplit
 parts = urlsplit(sys.argv[1])
-print(urlunsplit(parts._replace(path="/gridgov_bench")))
+print(urlunsplit(parts._replace(path="/" + sys.argv[2])))
 PY
 )
-.venv/bin/python - "$DATABASE_URL" "$SCALE" <<'PY'
+.venv/bin/python - "$DATABASE_URL" "$SCALE" "$BENCH_DB" <<'PY'
 import sys, dj_database_url, psycopg
 c = dj_database_url.parse(sys.argv[1])
-scale = sys.argv[2]
+scale, name = sys.argv[2], sys.argv[3]
 args = dict(host=c["HOST"] or None, port=c["PORT"] or None, user=c["USER"] or None, password=c["PASSWORD"] or None)
 with psycopg.connect(dbname="postgres", autocommit=True, **args) as admin:
-    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = 'gridgov_bench'").fetchone()
+    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
     if exists:
         # Another scale's data set (or a half-made one) is dropped: generation starts clean.
-        with psycopg.connect(dbname="gridgov_bench", autocommit=True, **args) as bench:
+        with psycopg.connect(dbname=name, autocommit=True, **args) as bench:
             row = bench.execute("SELECT to_regclass('bench_meta')").fetchone()[0] and \
                   bench.execute("SELECT value FROM bench_meta WHERE key = 'scale'").fetchone()
         if not row or row[0] != scale:
-            admin.execute("DROP DATABASE gridgov_bench WITH (FORCE)")
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
     if not exists:
-        admin.execute("CREATE DATABASE gridgov_bench")
-with psycopg.connect(dbname="gridgov_bench", autocommit=True, **args) as bench:
+        admin.execute(f'CREATE DATABASE "{name}"')
+with psycopg.connect(dbname=name, autocommit=True, **args) as bench:
     bench.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 PY
 export DATABASE_URL="$BENCH_URL" DJANGO_SETTINGS_MODULE=bench.settings
-say "Benchmark database: gridgov_bench (scale $SCALE)"
+say "Benchmark database: $BENCH_DB (scale $SCALE)"
 .venv/bin/python manage.py migrate --noinput -v 0
 exec .venv/bin/python bench/run.py "$SCALE" "$@"

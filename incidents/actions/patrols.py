@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.capabilities import Capability, can
 from accounts.models import GridAssignment
 from grids.models import Area
+from gridgov.prepared import execute_prepared
 from grids.queries import lookup_point
 
 from ..errors import BadPoint, Forbidden, InvalidInput
@@ -215,9 +216,7 @@ def _make_days_of(points: Sequence[PointIn]) -> None:
 def _run_batch(params: dict) -> tuple:
     """The batch statement, prepared once per connection (planning it costs as much as running it).
     Alone it is its own transaction: all of the batch or none of it."""
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_BATCH_SQL, params, prepare=True)
+    with execute_prepared(_BATCH_SQL, params) as cursor:
         return cursor.fetchone()
 
 

@@ -64,14 +64,23 @@ class PatrolDetailView(APIView):
         return Response(patrol_data(patrol, queries.patrol_summary(patrol)))
 
 
+def patrol_for_points(user, pk: int) -> Patrol:
+    """The patrol a batch of points is for (this view and incidents/hotpath.py): the busiest write
+    of all (every worker on patrol, every 30 s), so the patrol without its worker and cell rows (a
+    cell's boundary is a polygon to parse), through the same scope."""
+    return get_scoped_or_404(Patrol.objects.only("id", "worker_id", "cell_id", "started_at", "ended_at",
+                                                 "distance_m", "point_count"), user, pk=pk)
+
+
+def points_answer(received: int, added: int, patrol: Patrol) -> dict:
+    return {"received": received, "added": added, "distance_m": round(patrol.distance_m, 1)}
+
+
 class PatrolPointsView(APIView):
     @extend_schema(operation_id="patrols_points", request=PointBatchSerializer, responses={200: OpenApiTypes.OBJECT},
                    description="Upload a batch of track points. Each has a client-made UUID: a batch sent twice adds nothing.")
     def post(self, request, pk: int):
-        # The busiest write of all (every worker on patrol, every 30 s): the patrol without its
-        # worker and cell rows (a cell's boundary is a polygon to parse), through the same scope.
-        patrol = get_scoped_or_404(Patrol.objects.only("id", "worker_id", "cell_id", "started_at", "ended_at",
-                                                       "distance_m", "point_count"), request.user, pk=pk)
+        patrol = patrol_for_points(request.user, pk)
         # The points are checked by the action itself (one place for the API and the page): a bad
         # one is a 400 naming its index and field, e.g. ``points.3.at``.
         points = request.data.get("points") if isinstance(request.data, dict) else None
@@ -81,7 +90,7 @@ class PatrolPointsView(APIView):
             added = actions.record_points(patrol, actor=request.user, points=points)
         except IncidentError as exc:
             return error_response(exc)
-        return Response({"received": len(points), "added": added, "distance_m": round(patrol.distance_m, 1)})
+        return Response(points_answer(len(points), added, patrol))
 
 
 class PatrolCheckInView(APIView):
