@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_department_name_en'),
+        ('accounts', '0005_refresh_key_reuse_ends_the_sign_in'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0016_case_fix_accuracy_and_act_client_id'),
+        ('incidents', '0017_checkin_outside_own_cells'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grids', '0005_cut_jobs'),
-        ('incidents', '0016_case_fix_accuracy_and_act_client_id'),
+        ('incidents', '0018_photo_evidence'),
     ]
 
     operations = [
