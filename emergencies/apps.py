@@ -11,7 +11,11 @@ class EmergenciesConfig(AppConfig):
         from gridgov.context_processors import register_nav
 
         from .capabilities import READ_PROGRESS, WORK_TASKS
+        from .hooks import register_needs_help
+        from .needs_link import need_from_task
         from .tasks import BEAT_SCHEDULE
+
+        register_needs_help(need_from_task)
 
         # Overdue tasks climb the level chain every minute; ended emergencies are anonymised hourly.
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)

@@ -3,7 +3,8 @@
 ``register_needs_help(handler)`` — handler(task=, actor=, note=, client_id=) is called inside the
 outcome's transaction when a door answers "needs help" (the first time for that task). Until a
 handler is registered the outcome is only recorded on the task (its outcome and note), and the
-dashboard counts it; the needs app wires ``needs.actions.record_need`` here in its ready().
+dashboard counts it. emergencies' ready() registers ``needs_link.need_from_task``, which records the
+need through ``needs.actions.record_need`` (emergencies sits above needs in the layers).
 """
 from __future__ import annotations
 

@@ -38,7 +38,12 @@ def run(tmp_path, rates, *, delay=0.0, **extra):
         async with server:
             return await loadgen.run_step(plan(tmp_path, port, rates, **extra))
 
-    return asyncio.run(main())
+    # In a thread of its own: Playwright's sync API keeps an event loop running in the test thread
+    # once a browser test ran on this worker, and asyncio.run refuses to start inside it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
 
 
 def test_every_kind_of_the_mix_makes_a_request(tmp_path):
