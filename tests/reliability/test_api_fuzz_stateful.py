@@ -62,7 +62,7 @@ def _linked_schema():
 schema = _linked_schema()
 
 STEPS = 12
-EXAMPLES = 6
+EXAMPLES = 10  # the schema grew with needs and emergencies: the same walk needs more runs to follow a link
 
 
 @pytest.fixture(autouse=True)
@@ -99,8 +99,7 @@ def records(world):
     make_person(make_household(world.cell_a), name="赵六", id_number=valid_id())
 
 
-@pytest.mark.parametrize("persona", ["dispatcher", "grid_worker_a", pytest.param("leader", marks=pytest.mark.xfail(
-    strict=False, reason="since the needs/emergencies routes joined the schema the leader's walk reached none of its records once (2026-12-03): open"))])
+@pytest.mark.parametrize("persona", ["dispatcher", "grid_worker_a", "leader"])
 def test_no_sequence_of_calls_makes_the_api_fail(persona, world, records):
     from accounts.tokens import issue
 
