@@ -211,9 +211,7 @@ SPECTACULAR_SETTINGS = {
 # GDAL 3.6 (Debian 12) cannot forbid file and network access while parsing a spatial reference
 # (gis.W001). Uploaded boundary files are parsed by GDAL, but our servers have no outbound
 # network and the import only reads the uploaded file's own .prj; upgrade GDAL to 3.9+ to drop this.
-# drf_spectacular.W001/W002: the emergencies API views have no serializers declared for the schema yet
-# (a known gap, see docs/emergency.md); they are listed without bodies rather than failing check --deploy.
-SILENCED_SYSTEM_CHECKS = ["gis.W001", "drf_spectacular.W001", "drf_spectacular.W002"]
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # --- Cases -----------------------------------------------------------------------------
 # Absolute links in emails ("https://grid.example.cn"); relative links when unset.

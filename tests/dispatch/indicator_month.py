@@ -144,7 +144,8 @@ def month(world):
             cases[case.name] = make(
                 world, case.name, where=getattr(world, case.where), status=case.status, created=shanghai(*case.created),
                 deadline=_at(case.deadline), closed=_at(case.closed),
-                reporter=getattr(world, case.reporter) if case.reporter else None, level=case.level, grid=case.grid, code=case.code,
+                reporter=getattr(world, case.reporter) if case.reporter else None, level=case.level, grid=case.grid,
+                code=case.code,
             )
     for name, when in REWORKS:
         with _named(f"{name} (rework)"):
