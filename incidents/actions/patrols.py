@@ -150,14 +150,28 @@ def _check_batch(patrol: Patrol, points: Sequence[PointIn], now: datetime) -> No
             raise _bad(index, "at", _("it was recorded after the patrol ended."), point.client_id)
 
 
+def _array(values) -> str:
+    """An array literal of checked values (UUIDs, ISO times, finite floats, None): psycopg's list
+    adaptation costs more Python than the rest of a batch of ten. The statement casts it."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+
+
 def batch_params(points: Sequence[PointIn], **more) -> dict:
     """The batch statement's parameters (both callers of ``batch_sql``)."""
     return {
-        "ids": [p.client_id for p in points], "ats": [p.at for p in points],
-        "lngs": [p.lng for p in points], "lats": [p.lat for p in points], "accs": [p.accuracy_m for p in points],
+        "ids": _array([p.client_id for p in points]), "ats": _array([p.at.isoformat() for p in points]),
+        "lngs": _array([p.lng for p in points]), "lats": _array([p.lat for p in points]),
+        "accs": _array([p.accuracy_m for p in points]),
         "margin": float(getattr(settings, "GRIDGOV_SERVED_MARGIN_M", 500.0)) / 111_320.0,
         "accuracy": DISTANCE_ACCURACY_M, **more,
     }
+
+
+def latest_stored(now: datetime) -> datetime:
+    """No stored point is later than this (each was refused past its own moment's future limit):
+    the batch statement's upper bound, which leaves the partitions made ahead out of its reads.
+    The clock's, if later than the ``now`` a caller gave."""
+    return max(now, timezone.now()) + timedelta(seconds=_FUTURE_SECONDS)
 
 
 def store_batch(sql: str, params: dict, points: Sequence[PointIn]) -> tuple:
@@ -196,7 +210,8 @@ def walk_again(params: dict, *, ended: bool) -> float:
 # cell; the first one outside every cell and far from every served district found, the points
 # inserted (none if one is far), re-sent ones skipped by the once-per-point constraint; the
 # patrol's count and distance moved on in the same statement, from the last point stored before.
-# The CTEs read the table as it was before the statement: ``last``/``prev`` are earlier points.
+# The CTEs read the table as it was before the statement: ``last``/``prev`` are earlier points,
+# between ``since`` and ``until`` (``latest_stored``).
 _BATCH_CTES = """raw AS (
     SELECT t.i, t.client_id, t.at, t.accuracy_m, ST_SetSRID(ST_MakePoint(t.lng, t.lat), 4326) AS location
     FROM unnest(%(ids)s::uuid[], %(ats)s::timestamptz[], %(lngs)s::float8[], %(lats)s::float8[], %(accs)s::float8[])
@@ -217,10 +232,10 @@ _BATCH_CTES = """raw AS (
     ON CONFLICT (patrol_id, at, client_id) DO NOTHING
     RETURNING at, location, accuracy_m
 ), last AS (
-    SELECT max(at) AS at FROM incidents_patrolpoint WHERE patrol_id = {patrol} AND at >= {since}
+    SELECT max(at) AS at FROM incidents_patrolpoint WHERE patrol_id = {patrol} AND at >= {since} AND at <= %(until)s
 ), prev AS (
     SELECT location, at FROM incidents_patrolpoint
-    WHERE patrol_id = {patrol} AND at >= {since} AND (accuracy_m IS NULL OR accuracy_m <= %(accuracy)s)
+    WHERE patrol_id = {patrol} AND at >= {since} AND at <= %(until)s AND (accuracy_m IS NULL OR accuracy_m <= %(accuracy)s)
     ORDER BY at DESC LIMIT 1
 ), moved AS (
     UPDATE incidents_patrol SET point_count = point_count + (SELECT count(*) FROM ins),
@@ -318,7 +333,7 @@ def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | No
     now = now or timezone.now()
     _check_batch(patrol, points, now)
     since = min(patrol.started_at, min(p.at for p in points)) - timedelta(days=1)
-    params = batch_params(points, patrol=patrol.pk, since=since)
+    params = batch_params(points, patrol=patrol.pk, since=since, until=latest_stored(now))
     _far, added, first_new, last_before, distance, count = store_batch(_BATCH_SQL, params, points)
     if added:
         patrol.distance_m, patrol.point_count = distance, count
