@@ -10,9 +10,14 @@ Measured fairly:
 - the limits: the per-address limit is raised in bench/settings.py (the load comes from one
   address, where residents come from thousands), the limiter itself still runs on every request
   (its Redis counter); no phone is given, so the per-phone limit does not apply;
-- the photo: the page sends what the phone's camera made (it does not shrink photos the way the
-  grid worker's page does), so the main row files a 12-megapixel 4032×3024 JPEG of about 3 MB;
-  a second row files the 1600-px, ~400 KB photo the grid worker's bench sends, for comparison;
+- the photo: the page makes photos smaller on the phone before it sends them, as the grid
+  worker's page does (static/gridgov/photos.js: 1600 px on the longer side), so what a phone with
+  JavaScript uploads is the 1600-px, ~480 KB photo of the second row (the grid worker's bench's);
+  the first row files the camera's own 12-megapixel 4032×3024 JPEG of about 2.4 MB, as a browser
+  without JavaScript (or one that cannot decode the photo) sends it;
+- the CPU per filing: gunicorn's processes and the database's backends (bench/patrols.py's
+  ``_with_cpu``, from /proc), and the filings per second two cores would answer if they were
+  the benchmark's alone — the figure a shared machine does not distort;
 - success: the page answers a filing with a redirect to the status page and a refused one with
   the form again (200), which wrk would count as a success: the cases the run filed are counted
   in the database, and every request that filed none is an error.
@@ -101,6 +106,8 @@ def measure(bench) -> None:
 
 
 def _measure_one(bench, run, label: str, photo: bytes) -> None:
+    from bench.patrols import _with_cpu
+
     Row, wrk = run.Row, run.wrk
     csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
     head, tail, content_type = _parts(bench, photo, csrf)
@@ -112,7 +119,8 @@ def _measure_one(bench, run, label: str, photo: bytes) -> None:
     before = _filed()
     try:
         # At least 20 s: a 3 MB upload from 32 clients takes a while to reach a steady state.
-        result = wrk(bench.server, "/public/report/", seconds=max(bench.seconds, 20), connections=32, headers={}, setup=setup)
+        result, cpu = _with_cpu(bench.server, lambda: wrk(
+            bench.server, "/public/report/", seconds=max(bench.seconds, 20), connections=32, headers={}, setup=setup))
     finally:
         for path in (*files.values(), questions):
             os.unlink(path)
@@ -123,4 +131,8 @@ def _measure_one(bench, run, label: str, photo: bytes) -> None:
     bench.add(Row(label, **result, baseline="trivial token GET",
                   baseline_rps=base["rps"], baseline_median_ms=base["median_ms"], ratio=round(result["rps"] / base["rps"], 3),
                   target=TARGET, met=result["n"] > 0 and result["p95_ms"] < 300 and result["errors"] == 0,
-                  note=f"/public/report/, JPEG of {len(photo) // 1024} KB, a fresh question each; {filed} cases filed"))
+                  note=(f"/public/report/, JPEG of {len(photo) // 1024} KB, a fresh question each; {filed} cases filed; CPU per "
+                        f"request: web {cpu['web_ms']} ms, database {cpu['db_ms']} ms, wrk {cpu['wrk_ms']} ms; two idle cores "
+                        f"≈ {cpu['cpu_bound_per_s']}/s; other load {cpu['other_load_cores']} cores; load average "
+                        f"{os.getloadavg()[0]:.1f}"),
+                  extra={"cpu": cpu, "filed": filed, "load_average": os.getloadavg()}))
