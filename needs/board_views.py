@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.capabilities import Capability, can
 from incidents.errors import IncidentError
 from incidents.models import Urgency
 
@@ -40,7 +41,7 @@ def board_page(request):
     return render(request, "needs/board.html", {
         "filters": filters, "error": error, "counts": board.counts(listed), "rows": queries.rows(listed, request.user),
         "kinds": NeedKind.objects.filter(active=True), "urgencies": Urgency.choices, "states": _state_choices(),
-        "can_record": rules.may_record(request.user),
+        "can_record": rules.may_record(request.user), "can_hotline": can(request.user, Capability.TAKE_HOTLINE_CALLS),
     }, status=400 if error else 200)
 
 

@@ -51,7 +51,10 @@
     }
   });
   areas.loaded.then(function () {
-    gridgov.maps.labels(map, areas, function (p) { return [p.name.replace(/^.*街道/, ""), p.percent === null ? "—" : p.percent + "%"]; }, { minZoom: 13 });
+    // The zones' dashed outlines over the shading (they take no taps: a tap falls through to the area).
+    zones.loaded.then(function () { zones.bringToFront(); });
+    // The base map names the communities already: the share sits under its name.
+    gridgov.maps.labels(map, areas, function (p) { return p.percent === null ? "—" : p.percent + "%"; }, { minZoom: 13, className: "reach-label" });
     el.dataset.areas = String(areas.getLayers().length);
   });
   zones.loaded.then(function () { el.dataset.zones = String(zones.getLayers().length); });
