@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from grids.models import Area, Level
+from needs.seeds import ensure_kinds
 
 from .actions.campaigns import issue_campaign
 from .actions.declaring import declare_emergency
@@ -30,6 +31,7 @@ _DEMO_TAPS = [uuid.UUID(int=0xE11E_0000 + n) for n in range(6)]
 def seed(*, district: Area, stdout, **_) -> Emergency:
     if settings.PRODUCTION:
         raise CommandError("The demo emergency is never created in production.")
+    ensure_kinds()  # a door's "needs help" becomes a need of kind "other"
     street = Area.objects.current().filter(parent=district, level=Level.STREET).order_by("code").first()
     communities = list(Area.objects.current().filter(parent=street, level=Level.COMMUNITY).order_by("code")[:2])
     existing = Emergency.objects.filter(title=TITLE, area=district).first()

@@ -16,6 +16,7 @@ from grids.models import Area
 from needs import actions as needs
 from needs.hotline import caller_description
 from needs.models import Need, NeedSource, Volunteer
+from needs.rules import may_verify_volunteers
 from needs.seeds import ensure_kinds
 from residents.models import Household
 
@@ -31,14 +32,19 @@ MARK = "演练："
 
 
 def _volunteers(communities: list[Area], verifiers: list[User]) -> list[User]:
+    """The demo volunteers, each verified by staff whose jurisdiction holds his community (a
+    community nobody of the demo may verify in gets none)."""
     users = []
     for name, phone, skills, index in VOLUNTEERS:
         community = communities[min(index, len(communities) - 1)]
         record = Volunteer.objects.filter(user__username=phone).select_related("user").first()
         if record is None:
+            here = Area.objects.filter(pk=community.pk)
+            verifier = next((user for user in verifiers if may_verify_volunteers(user) and scoped(here, user).exists()), None)
+            if verifier is None:
+                continue
             record = needs.register_volunteer(name=name, phone=phone, password=settings.GRIDGOV_DEMO_PASSWORD,
                                               community=community, skills=skills)
-            verifier = next(user for user in verifiers if scoped(Volunteer.objects.filter(pk=record.pk), user).exists())
             record = needs.verify_volunteer(volunteer=record, actor=verifier)
         users.append(User.objects.get(pk=record.user_id))
     return users
@@ -57,10 +63,15 @@ def seed_needs(*, emergency: Emergency, communities: list[Area], stdout) -> None
     worker, dispatcher = users.get("gridworker"), users.get("dispatcher")
     found = _households(worker, 7) if worker else []
     if dispatcher is None or not found:
-        stdout.write("No demo needs: the demo grid worker, the dispatcher or households in her cells are missing (run seed_demo).")
+        stdout.write("No demo needs: the demo grid worker, the dispatcher or households in her cells are missing "
+                     "(run seed_demo).")
         return
     homes = [found[n % len(found)] for n in range(7)]  # a small demo: a household may have two needs
-    volunteers = _volunteers(communities, [users[name] for name in ("community", "street", "dispatcher") if name in users])
+    volunteers = _volunteers(communities, [users[name] for name in ("community", "street") if name in users])
+    if not volunteers:
+        stdout.write("No demo needs: no demo staff may verify volunteers in the demo communities.")
+        return
+    volunteers = [volunteers[n % len(volunteers)] for n in range(2)]
     now = timezone.now()
 
     def record(home, kind, text, urgency="normal", at=None, source=NeedSource.GRID_WORKER, actor=worker):
@@ -83,7 +94,8 @@ def seed_needs(*, emergency: Emergency, communities: list[Area], stdout) -> None
     needs.deliver_need(need=confirmed, actor=volunteers[0], now=now - timedelta(hours=4))
     needs.confirm_received(need=confirmed, actor=worker, now=now - timedelta(hours=3))
     # A neighbour's call to the hotline, about a household of the controlled zone.
-    called = list(scoped(Household.objects.filter(cell__code__startswith=communities[-1].code), dispatcher).order_by("id")[:1])
+    neighbours = scoped(Household.objects.filter(cell__code__startswith=communities[-1].code), dispatcher)
+    called = list(neighbours.order_by("id")[:1]) or homes[1:2]
     if called:
         text = caller_description("13800000199", f"{MARK}邻居来电：楼上独居老人发烧，家里没有退烧药")
         needs.record_need(household=called[0], kind="medicine", urgency="urgent", description=text,

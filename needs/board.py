@@ -97,7 +97,8 @@ def counts(listed: QuerySet) -> list[dict]:
     table: dict[tuple, dict] = {}
     for kind_id, urgency, status, deadline in listed.values_list("kind_id", "urgency", "status", "deadline")[:EXPORT_LIMIT]:
         kind = kinds[kind_id]
-        row = table.setdefault((kind.sort_order, kind.code, urgency), {"kind": kind, "urgency": urgency, "total": 0, "overdue": 0, "delivered": 0})
+        row = table.setdefault((kind.sort_order, kind.code, urgency),
+                               {"kind": kind, "urgency": urgency, "total": 0, "overdue": 0, "delivered": 0})
         row["total"] += 1
         row["overdue"] += int(status in RUNNING_STATUSES and deadline is not None and deadline < now)
         row["delivered"] += int(status == NeedStatus.DELIVERED)
@@ -106,7 +107,8 @@ def counts(listed: QuerySet) -> list[dict]:
 
 def _cell_middles(cell_ids: set[int]) -> dict[int, list[float]]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, ST_AsGeoJSON(ST_PointOnSurface(boundary), 6) FROM grids_area WHERE id = ANY(%s)", [list(cell_ids)])
+        cursor.execute("SELECT id, ST_AsGeoJSON(ST_PointOnSurface(boundary), 6) FROM grids_area WHERE id = ANY(%s)",
+                       [list(cell_ids)])
         return {pk: json.loads(point)["coordinates"] for pk, point in cursor.fetchall()}
 
 

@@ -24,7 +24,8 @@ def _gate(request) -> None:
 
 
 def _refused(exc: IncidentError) -> JsonResponse:
-    return JsonResponse({"detail": exc.message, "errors": {exc.field: [exc.message]} if exc.field else {}}, status=exc.http_status)
+    errors = {exc.field: [exc.message]} if exc.field else {}
+    return JsonResponse({"detail": exc.message, "errors": errors}, status=exc.http_status)
 
 
 @login_required

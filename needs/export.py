@@ -27,8 +27,8 @@ def needs_workbook(user, filters: board.Filters) -> bytes:
     sheet = workbook.create_sheet(_("Figures"))
     sheet.append(safe_row([_("Kind"), _("Urgency"), _("Unsettled"), _("Overdue"), _("Delivered, awaiting confirmation")]))
     for row in board.counts(listed):
-        sheet.append(safe_row([row["kind"].label, str(urgencies.get(row["urgency"], row["urgency"])), row["total"], row["overdue"],
-                               row["delivered"]]))
+        urgency = str(urgencies.get(row["urgency"], row["urgency"]))
+        sheet.append(safe_row([row["kind"].label, urgency, row["total"], row["overdue"], row["delivered"]]))
     sheet = workbook.create_sheet(_("Needs"))
     sheet.append(safe_row([_("Number"), _("Kind"), _("Urgency"), _("Status"), _("Overdue"), _("Level"), _("Grid cell"),
                            _("Address"), _("Phone"), _("Description"), _("Source"), _("Recorded at"), _("Deadline")]))

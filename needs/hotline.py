@@ -44,7 +44,8 @@ def find_households(user, text: str):
             Q(dwelling__building__address__icontains=word) | Q(number__icontains=word) | Q(dwelling__room__icontains=word)
             | Q(dwelling__building__code__icontains=word)
         )
-    return households.order_by("dwelling__building__address", "dwelling__unit", "dwelling__floor", "dwelling__room")[:SEARCH_LIMIT]
+    order = ("dwelling__building__address", "dwelling__unit", "dwelling__floor", "dwelling__room")
+    return households.order_by(*order)[:SEARCH_LIMIT]
 
 
 def running_emergency(household: Household):
@@ -52,7 +53,8 @@ def running_emergency(household: Household):
     emergency_model = Need._meta.get_field("emergency").related_model  # needs stands below emergencies: no import
     code = household.cell.code
     prefixes = sorted({code[:length] for length in CODE_LENGTH.values() if length <= len(code)})
-    return emergency_model.objects.filter(status="active", ends_at__isnull=True, area__code__in=prefixes).order_by("-starts_at", "-pk").first()
+    running = emergency_model.objects.filter(status="active", ends_at__isnull=True, area__code__in=prefixes)
+    return running.order_by("-starts_at", "-pk").first()
 
 
 def caller_description(phone: str, text: str) -> str:
@@ -102,8 +104,8 @@ def hotline(request):
     query = request.GET.get("q") or form.get("q", "")
     chosen = form.get("household") or request.GET.get("household", "")
     households = list(find_households(request.user, query))
-    if chosen and not any(str(h.pk) == str(chosen) for h in households):
-        households += list(scoped(Household.objects.select_related("dwelling__building"), request.user).filter(pk=chosen if str(chosen).isdigit() else 0))
+    if str(chosen).isdigit() and not any(str(h.pk) == str(chosen) for h in households):
+        households += list(scoped(Household.objects.select_related("dwelling__building"), request.user).filter(pk=chosen))
     return render(request, "needs/hotline.html", {
         "query": query, "households": households, "chosen": str(chosen), "form": form, "errors": errors,
         "kinds": NeedKind.objects.filter(active=True), "urgencies": Urgency.choices,

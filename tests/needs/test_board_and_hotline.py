@@ -108,7 +108,7 @@ def test_the_leaders_export_has_no_address_nor_description(board, world, client)
     assert sum(row[2] for row in figures[1:]) == 3 and sum(row[3] for row in figures[1:]) == 1
 
 
-def test_the_hotline_finds_the_household_and_records_the_call(world, homes, client):
+def test_the_hotline_finds_the_household_and_records_the_call(world, homes, client, far_volunteer):
     make_person(homes.in_b, name="钱老太", id_number=valid_id(sequence=91))
     client.force_login(world.dispatcher)
     address = homes.in_b.dwelling.building.address
@@ -122,12 +122,16 @@ def test_the_hotline_finds_the_household_and_records_the_call(world, homes, clie
     assert need.description == "☎ 13812345678｜楼上老人发烧"
     client.force_login(world.grid_worker_b)
     text = client.get(f"/needs/{need.pk}/").content.decode()
-    assert "楼上老人发烧" in text
+    assert "楼上老人发烧" in text and "13812345678" in text  # the worker calls back
+    client.force_login(far_volunteer)
+    text = client.get("/needs/mine/").content.decode()
+    assert "楼上老人发烧" in text and "13812345678" not in text  # the volunteer reads the number masked
 
 
 def test_a_call_without_a_phone_or_outside_the_district_saves_nothing(world, homes, client):
     client.force_login(world.dispatcher)
-    response = client.post("/needs/hotline/", {"household": homes.in_b.pk, "kind": "food", "caller_phone": "", "description": "x"})
+    response = client.post("/needs/hotline/", {"household": homes.in_b.pk, "kind": "food", "caller_phone": "",
+                                               "description": "x"})
     assert response.status_code == 400 and "来电人" in response.content.decode()
     response = client.post("/needs/hotline/", {"household": 10**9, "kind": "food", "caller_phone": "13812345678"})
     assert response.status_code == 400
@@ -137,5 +141,6 @@ def test_a_call_without_a_phone_or_outside_the_district_saves_nothing(world, hom
 def test_only_the_hotline_records_from_calls(world, homes, client):
     for user in (world.grid_worker_a, world.community_staff, world.leader, world.volunteer):
         client.force_login(user)
-        assert client.post("/needs/hotline/", {"household": homes.in_a.pk, "kind": "food", "caller_phone": "13812345678"}).status_code == 403
+        call = {"household": homes.in_a.pk, "kind": "food", "caller_phone": "13812345678"}
+        assert client.post("/needs/hotline/", call).status_code == 403
     assert not Need.objects.exists()
