@@ -51,7 +51,15 @@ def _volunteers(communities: list[Area], verifiers: list[User]) -> list[User]:
 
 
 def _households(user: User, count: int) -> list[Household]:
-    return list(scoped(Household.objects.all(), user).order_by("dwelling__building__code", "dwelling__room", "id")[:count])
+    """Households of different buildings where there are enough (the needs spread on the map)."""
+    households = scoped(Household.objects.select_related("dwelling"), user)
+    listed = list(households.order_by("dwelling__building__code", "dwelling__room", "id")[:2000])
+    spread, buildings = [], set()
+    for household in listed:
+        if household.dwelling.building_id not in buildings:
+            buildings.add(household.dwelling.building_id)
+            spread.append(household)
+    return (spread + [h for h in listed if h not in spread])[:count]
 
 
 def seed_needs(*, emergency: Emergency, communities: list[Area], stdout) -> None:
@@ -71,7 +79,8 @@ def seed_needs(*, emergency: Emergency, communities: list[Area], stdout) -> None
     if not volunteers:
         stdout.write("No demo needs: no demo staff may verify volunteers in the demo communities.")
         return
-    volunteers = [volunteers[n % len(volunteers)] for n in range(2)]
+    verified = len(volunteers)
+    volunteers = [volunteers[n % len(volunteers)] for n in range(2)]  # the two who claim below (one may be both)
     now = timezone.now()
 
     def record(home, kind, text, urgency="normal", at=None, source=NeedSource.GRID_WORKER, actor=worker):
@@ -100,5 +109,5 @@ def seed_needs(*, emergency: Emergency, communities: list[Area], stdout) -> None
         text = caller_description("13800000199", f"{MARK}邻居来电：楼上独居老人发烧，家里没有退烧药")
         needs.record_need(household=called[0], kind="medicine", urgency="urgent", description=text,
                           source=NeedSource.HOTLINE, actor=dispatcher, emergency=emergency)
-    stdout.write(f"Demo needs: {Need.objects.filter(emergency=emergency).count()} needs, {len(volunteers)} verified volunteers "
+    stdout.write(f"Demo needs: {Need.objects.filter(emergency=emergency).count()} needs, {verified} verified volunteers "
                  f"(sign in with {VOLUNTEERS[0][1]} / {settings.GRIDGOV_DEMO_PASSWORD}).")
