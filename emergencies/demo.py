@@ -1,6 +1,7 @@
 """The demo emergency scenario: an epidemic over the demo district's first community (lockdown)
 and its neighbour (controlled), a household campaign with the care-tagged first, a volunteer, and
-a few outcomes already recorded by the demo grid worker. Idempotent: run again, nothing doubles."""
+a few outcomes already recorded by the demo grid worker, verified volunteers and needs in every
+state (emergencies/demo_needs.py). Idempotent: run again, nothing doubles."""
 from __future__ import annotations
 
 import uuid
@@ -13,10 +14,12 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from grids.models import Area, Level
+from needs.seeds import ensure_kinds
 
 from .actions.campaigns import issue_campaign
 from .actions.declaring import declare_emergency
 from .actions.outcomes import hand_tasks, record_outcome
+from .demo_needs import seed_needs
 from .models import Emergency, Measure, Outcome, Task, Unit
 
 TITLE = "演练：东城区新冠疫情应急处置"
@@ -28,14 +31,16 @@ _DEMO_TAPS = [uuid.UUID(int=0xE11E_0000 + n) for n in range(6)]
 def seed(*, district: Area, stdout, **_) -> Emergency:
     if settings.PRODUCTION:
         raise CommandError("The demo emergency is never created in production.")
+    ensure_kinds()  # a door's "needs help" becomes a need of kind "other"
+    street = Area.objects.current().filter(parent=district, level=Level.STREET).order_by("code").first()
+    communities = list(Area.objects.current().filter(parent=street, level=Level.COMMUNITY).order_by("code")[:2])
     existing = Emergency.objects.filter(title=TITLE, area=district).first()
     if existing is not None:
         stdout.write(f"Demo emergency already present (#{existing.pk}).")
+        seed_needs(emergency=existing, communities=communities, stdout=stdout)
         return existing
     dispatcher = User.objects.get(username="dispatcher")
     community_user = User.objects.get(username="community")
-    street = Area.objects.current().filter(parent=district, level=Level.STREET).order_by("code").first()
-    communities = list(Area.objects.current().filter(parent=street, level=Level.COMMUNITY).order_by("code")[:2])
     zones = [{"name": "一号封控区", "measure": Measure.LOCKDOWN, "areas": [communities[0].code]}]
     if len(communities) > 1:
         zones.append({"name": "二号管控区", "measure": Measure.CONTROLLED, "areas": [communities[1].code]})
@@ -59,4 +64,5 @@ def seed(*, district: Area, stdout, **_) -> Emergency:
         record_outcome(actor=worker, task_id=task.pk, outcome=outcome, client_id=client_id)
     stdout.write(f"Demo emergency #{emergency.pk}: {len(zones)} zones, campaign of {campaign.task_count} tasks "
                  f"(volunteer: volunteer / {settings.GRIDGOV_DEMO_PASSWORD}).")
+    seed_needs(emergency=emergency, communities=communities, stdout=stdout)
     return emergency

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import board_views, hotline, views
 
 app_name = "needs"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("mine/", views.volunteer_list, name="volunteer"),
     path("department/", views.department_list, name="department"),
     path("overview/", views.overview, name="overview"),
+    path("board/", board_views.board_page, name="board"),
+    path("board/markers.geojson", board_views.markers, name="markers"),
+    path("board/export.xlsx", board_views.export_needs, name="export"),
+    path("hotline/", hotline.hotline, name="hotline"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<slug:action>/", views.act, name="act"),
     path("households/<int:pk>/code/", views.household_code, name="household_code"),

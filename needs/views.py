@@ -33,7 +33,7 @@ def work_list(request):
     _require(request.user, Capability.WORK_NEEDS, _("Your role does not work on needs."))
     return render(request, "needs/list.html", {
         "rows": queries.rows(queries.worklist(request.user), request.user), "mode": "work",
-        "can_record": rules.may_record(request.user),
+        "can_record": rules.may_record(request.user), "can_hotline": can(request.user, Capability.TAKE_HOTLINE_CALLS),
     })
 
 

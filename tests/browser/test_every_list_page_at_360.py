@@ -33,13 +33,16 @@ LIST_PAGES = [
     ("community_staff", "/residents/areas/"),
     ("community_staff", "/dispatch/workload/"),
     ("community_staff", "/needs/volunteers/"),
+    ("community_staff", "/needs/board/"),
     ("street_staff", "/incidents/inbox/"),
     ("department_handler", "/dispatch/inbox/"),
     ("department_handler", "/needs/department/"),
     ("dispatcher", "/dispatch/checks/"),
+    ("dispatcher", "/needs/hotline/?q=测试路"),
     ("leader", "/dispatch/indicators/"),
     ("leader", "/needs/overview/"),
     ("leader", "/emergencies/"),
+    ("leader", "/needs/board/"),
     ("volunteer", "/needs/mine/"),
 ]
 

@@ -169,6 +169,9 @@ ROUTE_KINDS: dict[str, dict[str, str]] = {
     "emergency-task-outcome": {"pk": "task"},
     "emergencies:campaign": {"pk": "campaign"},
     "emergencies:outcome": {"pk": "task"},
+    "emergencies:map": {"pk": "emergency"},
+    "emergencies:map_zones": {"pk": "emergency"},
+    "emergencies:map_areas": {"pk": "emergency"},
 }
 
 # Query strings that name an object (404 outside, like a URL argument).
@@ -180,6 +183,10 @@ ROUTE_QUERIES: dict[str, Callable[["Places", str], dict[str, str]]] = {
 ROUTE_FILTERS: dict[str, Callable[["Places", str], dict[str, str]]] = {
     "area-list": lambda places, place: {"parent": places.area(place, Level.COMMUNITY).code},
     "incident-nearby": lambda places, place: places.latlng(place) | {"category": places.category().code},
+    # The needs board narrows what the reader sees by an area code: another street's community gives nothing.
+    "needs:board": lambda places, place: {"community": places.area(place, Level.COMMUNITY).code},
+    "needs:markers": lambda places, place: {"community": places.area(place, Level.COMMUNITY).code},
+    "needs:export": lambda places, place: {"community": places.area(place, Level.COMMUNITY).code},
 }
 
 # Routes that any signed-in persona may read in full, whatever the jurisdiction, with the reason;
@@ -311,6 +318,12 @@ CAPABILITY_ROUTES: dict[str, Gate] = {
     "emergency-tasks": Gate(Capability.WORK_EMERGENCY_TASKS),
     "emergency-campaign-progress": Gate(Capability.READ_EMERGENCY_PROGRESS),
     "emergency-campaign-export": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergencies:map": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergencies:map_zones": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "emergencies:map_areas": Gate(Capability.READ_EMERGENCY_PROGRESS),
+    "needs:hotline": Gate(Capability.TAKE_HOTLINE_CALLS),
+    # The needs board (needs:board, needs:markers, needs:export) opens with either of two
+    # capabilities (work_needs or read_needs); tests/reliability/test_needs_board_attacks.py checks its gate.
 }
 
 

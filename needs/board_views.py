@@ -1,0 +1,77 @@
+"""The needs board's pages: the list with its map (phone first), the markers as GeoJSON and the
+night meeting's workbook, all from one filter (``board.parse_filters``)."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.capabilities import Capability, can
+from incidents.errors import IncidentError
+from incidents.models import Urgency
+
+from . import board, export, queries, rules
+from .models import NeedKind
+
+
+def _gate(request) -> None:
+    if not board.may_read_board(request.user):
+        raise PermissionDenied(_("Your role does not read needs."))
+
+
+def _refused(exc: IncidentError) -> JsonResponse:
+    errors = {exc.field: [exc.message]} if exc.field else {}
+    return JsonResponse({"detail": exc.message, "errors": errors}, status=exc.http_status)
+
+
+@login_required
+@require_GET
+def board_page(request):
+    """Community and street staff, the command centre, leaders: unsettled needs by kind and urgency, filtered, on a map."""
+    _gate(request)
+    error = ""
+    try:
+        filters = board.parse_filters(request.GET)
+    except IncidentError as exc:
+        error, filters = exc.message, board.Filters()
+    listed = board.needs(request.user, filters)
+    return render(request, "needs/board.html", {
+        "filters": filters, "error": error, "counts": board.counts(listed), "rows": queries.rows(listed, request.user),
+        "kinds": NeedKind.objects.filter(active=True), "urgencies": Urgency.choices, "states": _state_choices(),
+        "can_record": rules.may_record(request.user), "can_hotline": can(request.user, Capability.TAKE_HOTLINE_CALLS),
+    }, status=400 if error else 200)
+
+
+def _state_choices():
+    return [("", _("Every unsettled need")), ("open", _("Open (not delivered)")), ("overdue", _("Overdue")),
+            ("delivered", _("Delivered, awaiting confirmation"))]
+
+
+@login_required
+@require_GET
+def markers(request):
+    _gate(request)
+    try:
+        filters = board.parse_filters(request.GET)
+    except IncidentError as exc:
+        return _refused(exc)
+    return JsonResponse(board.markers(request.user, filters))
+
+
+@login_required
+@require_GET
+def export_needs(request):
+    _gate(request)
+    try:
+        filters = board.parse_filters(request.GET)
+    except IncidentError as exc:
+        return _refused(exc)
+    response = HttpResponse(export.needs_workbook(request.user, filters),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="needs-{stamp}.xlsx"'
+    return response
