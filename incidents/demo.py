@@ -32,6 +32,7 @@ from .models import (
 from .seeds import ensure_reference_data
 
 CASES = 2400
+MIN_CASES = 100
 HISTORY_DAYS = 150  # the demo's cases and patrols go back this far, so "last month" has something to compare
 PATROL_DAYS = 62  # two months: this month and last month
 
@@ -82,8 +83,9 @@ def _points_in(cell_ids: list[int], seed: int) -> dict[int, tuple[float, float]]
 def seed(*, district: Area, stdout=None, progress=None, scale: float = 1.0, **_) -> None:
     ensure_reference_data()
     clock.clear_cache()
-    cases = max(100, round(CASES * scale))  # the small demo (seed_demo --small) files fewer
-    if Incident.objects.filter(filed_area__code__startswith=district.code).count() >= cases:
+    cases = max(MIN_CASES, round(CASES * scale))  # the small demo (seed_demo --small) files fewer
+    # Either demo's cases (full or small) count as present: seeding again at another size adds none.
+    if Incident.objects.filter(filed_area__code__startswith=district.code).count() >= MIN_CASES:
         if stdout:
             stdout.write("Demo cases already present.")
         return

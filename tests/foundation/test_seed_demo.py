@@ -117,10 +117,13 @@ def test_every_cell_has_a_grid_worker_and_the_history_goes_back_months(dongcheng
 
 
 def test_seeding_again_changes_nothing(dongcheng):
-    before = Area.objects.count(), User.objects.count()
+    from incidents.models import Incident
+    from residents.models import Person
+
+    before = Area.objects.count(), User.objects.count(), Incident.objects.count(), Person.objects.count()
     out = StringIO()
-    call_command("seed_demo", stdout=out, verbosity=0)
-    assert (Area.objects.count(), User.objects.count()) == before
+    call_command("seed_demo", stdout=out, verbosity=0)  # the full demo's size over the small one: nothing added either
+    assert (Area.objects.count(), User.objects.count(), Incident.objects.count(), Person.objects.count()) == before
     assert "already present" in out.getvalue()
 
 
