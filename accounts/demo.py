@@ -9,6 +9,7 @@ through ``accounts.actions.cover_cells`` (the history the indicators read), in t
 """
 from __future__ import annotations
 
+import functools
 import random
 from datetime import timedelta
 
@@ -59,20 +60,43 @@ def seed(*, district: Area, stdout, **_) -> None:
         ("department", "刘市政", Role.DEPARTMENT, district, Department.objects.get(code="SZ")),
         ("leader", "周领导", Role.LEADER, district, None),
     ]
-    for username, name, role, area, department in accounts:
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"first_name": name, "role": role, "area": area, "department": department},
-        )
-        if created:
-            user.set_password(settings.GRIDGOV_DEMO_PASSWORD)
-            if username == "admin":
-                user.is_staff = user.is_superuser = True
-            user.save()
-    worker = User.objects.get(username="gridworker")
+    signed_in = [_demo_account(district, *account) for account in accounts]
+    worker = signed_in[1]
     workers = _grid_workers(district, worker, cells)
-    stdout.write(f"Demo accounts ready: {', '.join(a[0] for a in accounts)} (password {settings.GRIDGOV_DEMO_PASSWORD}); "
+    stdout.write(f"Demo accounts ready: {', '.join(user.username for user in signed_in)} (password {settings.GRIDGOV_DEMO_PASSWORD}); "
                  f"{workers} grid workers without sign-in cover the other cells.")
+
+
+def _demo_account(district: Area, username: str, name: str, role: str, area: Area, department) -> User:
+    """The district's demo account for a role. The plain name (``dispatcher``) when it is free or
+    already this district's; when another district (an earlier demo, the test world) holds it,
+    ``dispatcher_<district code>`` — the district's own cases, history and verdicts are written by
+    its own dispatcher, and a district without one would get none of them."""
+    existing = User.objects.filter(username=username).first()
+    if existing is not None and existing.area_id != area.pk:
+        username = f"{username}_{district.code}"
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": name, "role": role, "area": area, "department": department},
+    )
+    if created:
+        user.password = demo_password_hash()
+        if role == Role.GIS_ADMIN:
+            user.is_staff = user.is_superuser = True
+        user.save()
+    return user
+
+
+@functools.lru_cache(maxsize=1)
+def demo_password_hash() -> str:
+    """The demo password hashed once per process. Argon2 takes about a second of CPU on purpose; the
+    demo accounts share one published password, so one hash (one salt) for all of them loses nothing."""
+    return make_password(settings.GRIDGOV_DEMO_PASSWORD)
+
+
+def demo_user(district: Area, username: str) -> User | None:
+    """The district's demo account of that name (plain or ``<name>_<district code>``, see ``_demo_account``)."""
+    found = User.objects.filter(username__in=[username, f"{username}_{district.code}"], area__code__startswith=district.code)
+    return found.order_by("username").first()
 
 
 def _grid_workers(district: Area, demo_worker: User, demo_cells: list[Area]) -> int:

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import demo_password_hash
 from accounts.models import Department, GridAssignment, Role, User
 from grids.models import Area, Level
 from incidents.actions import report_incident, transition
@@ -113,7 +114,7 @@ def _user(username: str, name: str, role: str, area: Area, department: Departmen
         username=username, defaults={"first_name": name, "role": role, "area": area, "department": department}
     )
     if created:
-        user.set_password(settings.GRIDGOV_DEMO_PASSWORD)
+        user.password = demo_password_hash()
         user.save(update_fields=["password"])
     return user
 

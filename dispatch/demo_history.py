@@ -27,7 +27,7 @@ from .models import Assignment, Verdict
 
 HISTORY_CASES = 44
 HISTORY_DAYS = 56
-VERDICT_SHARE = 0.2  # of the grid workers' own closed reports of the last two months
+VERDICT_SHARE = 0.1  # of the grid workers' own closed reports of the last two months (each one through give_verdict: a tenth is plenty)
 VERDICTS = [("satisfied", 68), ("basically", 24), ("unsatisfied", 8)]
 UNSATISFIED_REASONS = ["处理不彻底，问题又出现了", "回复太慢", "只处理了一半"]
 

@@ -2,7 +2,7 @@
 district over five months, in every stage of their life, each with the timeline, level, area and
 deadline the state machine's acts would have written (reported by the grid worker who covered the
 cell then, by the assignment history), and patrols of every grid worker over the last two months.
-Written with bulk_create and two INSERT … SELECT statements (a few seconds); running it again adds nothing."""
+Written by COPY (gridgov.bulk) and two INSERT … SELECT statements (a few seconds); running it again adds nothing."""
 from __future__ import annotations
 
 import random
@@ -13,6 +13,8 @@ from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.demo import demo_user
+from gridgov.bulk import insert_rows, update_rows
 from accounts.models import GridAssignment, Role, User
 from grids.models import Area, Level
 
@@ -30,6 +32,7 @@ from .models import (
 from .seeds import ensure_reference_data
 
 CASES = 2400
+MIN_CASES = 100
 HISTORY_DAYS = 150  # the demo's cases and patrols go back this far, so "last month" has something to compare
 PATROL_DAYS = 62  # two months: this month and last month
 
@@ -77,10 +80,12 @@ def _points_in(cell_ids: list[int], seed: int) -> dict[int, tuple[float, float]]
 
 
 @transaction.atomic
-def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
+def seed(*, district: Area, stdout=None, progress=None, scale: float = 1.0, **_) -> None:
     ensure_reference_data()
     clock.clear_cache()
-    if Incident.objects.filter(filed_area__code__startswith=district.code).count() >= CASES:
+    cases = max(MIN_CASES, round(CASES * scale))  # the small demo (seed_demo --small) files fewer
+    # Either demo's cases (full or small) count as present: seeding again at another size adds none.
+    if Incident.objects.filter(filed_area__code__startswith=district.code).count() >= MIN_CASES:
         if stdout:
             stdout.write("Demo cases already present.")
         return
@@ -90,15 +95,15 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
     if not cells:
         return
     areas_by_code = {a.code: a for a in Area.objects.current().filter(code__startswith=district.code).exclude(level=Level.GRID)}
-    worker = User.objects.filter(role=Role.GRID_WORKER, username="gridworker").first() or User.objects.filter(role=Role.GRID_WORKER).first()
-    dispatcher = User.objects.filter(role=Role.DISPATCHER).first()
+    worker = demo_user(district, "gridworker") or User.objects.filter(role=Role.GRID_WORKER).first()
+    dispatcher = demo_user(district, "dispatcher") or User.objects.filter(role=Role.DISPATCHER).first()
     community_staff = User.objects.filter(role=Role.COMMUNITY).first()
     worker_cells = [a.cell for a in GridAssignment.objects.active().filter(user=worker).select_related("cell")] if worker else []
     covering = _covering(district)
     categories = {c.code: c for c in Category.objects.filter(code__in=DESCRIPTIONS)}
 
     # One case in twenty in the demo worker's two cells, so their pages are lived-in; the rest anywhere.
-    chosen = [rng.choice(worker_cells) if worker_cells and rng.random() < 0.05 else rng.choice(cells) for _ in range(CASES)]
+    chosen = [rng.choice(worker_cells) if worker_cells and rng.random() < 0.05 else rng.choice(cells) for _ in range(cases)]
     points = _points_in(sorted({c.id for c in chosen}), 7)
     weights = [w for *_, w in MIX]
     incidents: list[Incident] = []
@@ -141,7 +146,7 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
         ))
         plans.append((final, area_at, created, history))
     _number(incidents)
-    Incident.objects.bulk_create(incidents, batch_size=500)
+    insert_rows(Incident, incidents)
 
     entries: list[TimelineEntry] = []
     for incident, (final, area_at, created, history) in zip(incidents, plans):
@@ -165,13 +170,13 @@ def seed(*, district: Area, stdout=None, progress=None, **_) -> None:
                 to_status=to_status, from_level=from_level, to_level=to_level, to_area=area_at.get(to_level) or district,
                 note="" if action != "reject" else "非城市管理问题",
             ))
-    Incident.objects.bulk_update(
-        incidents,
+    update_rows(
+        Incident, incidents,
         ["status", "level", "area", "deadline", "warn_at", "deadline_started_at", "version", "updated_at", "escalations",
          "resolved_at_grid", "closed_at"],
         batch_size=500,
     )
-    TimelineEntry.objects.bulk_create(entries, batch_size=2000)
+    insert_rows(TimelineEntry, entries)
     _seed_patrols(district, now)
     if stdout:
         stdout.write(f"Demo cases: {len(incidents)} with {len(entries)} timeline entries.")

@@ -3,7 +3,7 @@
 Names are drawn from common surnames and given-name characters; ID numbers are random but
 valid (region, birth date, sequence with the right gender parity, check digit); phones are
 random mobile numbers. None of it describes a real person. Everything is written with
-bulk_create, so a few thousand people take a few seconds; running it again does nothing.
+COPY (gridgov.bulk), so a few thousand people take a few seconds; running it again does nothing.
 
 The demo grid worker's two cells (first two cells of the first community of the first street)
 get several buildings, tagged residents and a visit history, so that "visits due" has work in it.
@@ -19,6 +19,8 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import demo_user
+from gridgov.bulk import insert_rows, update_rows
 from accounts.models import GridAssignment, User
 from grids.models import Area, Level
 
@@ -121,7 +123,7 @@ def _household_people(rng: random.Random, today: dt.date) -> list[dict]:
     return members
 
 
-def seed(*, district: Area, stdout, progress=None, **_) -> None:
+def seed(*, district: Area, stdout, progress=None, scale: float = 1.0, **_) -> None:
     if settings.PRODUCTION:
         raise CommandError("Demo residents are never created in production.")
     if Building.objects.filter(cell__code__startswith=district.code).exists():
@@ -142,14 +144,14 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
         by_community.setdefault(parent_id, []).append(pk)
     chosen = {rng.choice(sorted(pks)) for pks in by_community.values()}
     rest = [pk for pk in others if pk not in chosen]
-    chosen |= set(rng.sample(rest, min(max(0, CELLS_WITH_RESIDENTS - len(chosen)), len(rest))))
+    chosen |= set(rng.sample(rest, min(max(0, round(CELLS_WITH_RESIDENTS * scale) - len(chosen)), len(rest))))
     cells = worker_cells + list(Area.objects.filter(pk__in=chosen).select_related("parent").order_by("code"))
     ensure_default_care_tags()
     tags = {t.code: t for t in CareTag.objects.all()}
     # Registered residents were mostly born here: their ID numbers carry the district's code (when it is a real one).
     home_region = district.code if district.code[:2] in PROVINCES and district.code[2:] != "0000" else "110101"
     ids = _Ids(rng, home_region)
-    worker = User.objects.filter(username="gridworker").first()
+    worker = demo_user(district, "gridworker")
     now = timezone.now()
     worker_cell_ids = {c.pk for c in worker_cells}
 
@@ -164,7 +166,7 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
                     cell=cell, floors=rng.choice([5, 6, 6, 7, 12, 18]), units=rng.choice([1, 2, 3]),
                     property_manager=rng.choice(["", f"{estate}物业", "房管所"]), created_at=now, updated_at=now,
                 ))
-        Building.objects.bulk_create(buildings, batch_size=1000)
+        insert_rows(Building, buildings)
 
         dwellings: list[Dwelling] = []
         for building in buildings:
@@ -173,7 +175,7 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
                     for room in (1, 2):
                         use = DwellingUse.RENTED if rng.random() < 0.15 else DwellingUse.RESIDENTIAL
                         dwellings.append(Dwelling(building=building, unit=str(unit), floor=floor, room=f"{floor}{room:02d}", use=use))
-        Dwelling.objects.bulk_create(dwellings, batch_size=2000)
+        insert_rows(Dwelling, dwellings)
 
         building_by_id = {b.pk: b for b in buildings}
         households = [
@@ -181,7 +183,7 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
                       cell_id=building_by_id[d.building_id].cell_id, created_at=now)
             for d in dwellings
         ]
-        Household.objects.bulk_create(households, batch_size=2000)
+        insert_rows(Household, households)
 
         people: list[Person] = []
         plans: list[dict] = []
@@ -208,7 +210,7 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
                     **sealed_identifiers(number, phones),
                 ))
                 plans.append(member)
-        Person.objects.bulk_create(people, batch_size=2000)
+        insert_rows(Person, people)
 
         heads = []
         for person in people:
@@ -216,7 +218,7 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
                 household = person.household
                 household.head = person
                 heads.append(household)
-        Household.objects.bulk_update(heads, ["head"], batch_size=2000)
+        update_rows(Household, heads, ["head"])
 
         person_tags: list[PersonTag] = []
         for person, member in zip(people, plans):
@@ -237,7 +239,7 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
             for code in chosen_tags:
                 if code in tags:
                     person_tags.append(PersonTag(person=person, tag=tags[code], added_at=now))
-        PersonTag.objects.bulk_create(person_tags, batch_size=2000)
+        insert_rows(PersonTag, person_tags)
 
         # Some visits in the grid worker's cells: recent ones, and some long ago, so the due list has work.
         # Every covered cell's households are visited by their grid worker now and then.
@@ -251,13 +253,10 @@ def seed(*, district: Area, stdout, progress=None, **_) -> None:
                     visits.append(Visit(household=household, worker_id=visitor, visited_on=today - dt.timedelta(days=days_ago),
                                         notes=rng.choice(["", "一切正常", "老人身体不适，已联系家属", "反映楼道灯不亮"]),
                                         follow_up_needed=rng.random() < 0.1, created_at=now))
-            Visit.objects.bulk_create(visits)
+            insert_rows(Visit, visits)
 
-        ChangeHistory.objects.bulk_create(
-            [ChangeHistory(at=now, model="person", object_id=p.pk, person=p, household_id=p.household_id, cell_id=p.cell_id,
-                           action="create", changes={"name": [None, p.name]}) for p in people],
-            batch_size=2000,
-        )
+        insert_rows(ChangeHistory, [ChangeHistory(at=now, model="person", object_id=p.pk, person=p, household_id=p.household_id, cell_id=p.cell_id,
+                           action="create", changes={"name": [None, p.name]}) for p in people])
     stdout.write(
         f"Demo residents: {len(buildings)} buildings, {len(households)} households, {len(people)} people, "
         f"{len(person_tags)} care tags, {len(visits)} visits (grid worker's cells: {', '.join(c.code for c in worker_cells)})."

@@ -10,18 +10,35 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from tqdm import tqdm
 
 from accounts import demo as accounts_demo
 from dispatch import demo as dispatch_demo
 from dispatch import demo_history as dispatch_history
-from grids.demo import build_district
+from grids.demo import build_district, county_boundary
 from grids.models import Area, Level
 from incidents import demo as incidents_demo
 from residents import demo as residents_demo
 
 # In order: each part needs the ones before it (residents and cases need the users, dispatch needs cases).
 APP_DEMOS = (accounts_demo.seed, residents_demo.seed, incidents_demo.seed, dispatch_demo.seed, dispatch_history.seed)
+
+# The small demo: the same parts written by the same code, on a square of the county's middle
+# (about 3.4 km², some 340 cells) instead of all of it; the tests seed this one.
+SMALL_SIDE_DEG = (0.021, 0.016)  # about 1.8 km east-west and 1.8 km north-south at Beijing's latitude
+SMALL_STREETS, SMALL_COMMUNITIES_PER_STREET = 2, 3
+SMALL_SCALE = 0.1  # of the full demo's cases and of its cells with residents: about its share of the cells
+
+
+def small_district(code: str) -> dict:
+    """Name and boundary of the small demo: the county's boundary cut to a square around a point inside it."""
+    from shapely.geometry import box
+
+    name, boundary = county_boundary(code)
+    middle = boundary.representative_point()
+    half_x, half_y = SMALL_SIDE_DEG[0] / 2, SMALL_SIDE_DEG[1] / 2
+    return {"name": name, "boundary": boundary.intersection(box(middle.x - half_x, middle.y - half_y, middle.x + half_x, middle.y + half_y))}
 
 
 class Command(BaseCommand):
@@ -32,10 +49,14 @@ class Command(BaseCommand):
         parser.add_argument("--streets", type=int, default=None, help="number of street offices (default: by area)")
         parser.add_argument("--communities-per-street", type=int, default=None)
         parser.add_argument("--seed", type=int, default=2004, help="random seed, for a reproducible partition")
+        parser.add_argument("--small", action="store_true",
+                            help="a small demo (for tests): a square of the county's centre, 2 street offices of 3 communities, "
+                                 "through the same code as the full one")
         parser.add_argument("--boundaries-only", action="store_true",
                             help="only the district, street offices, communities and cells: no users, residents or cases")
 
-    def handle(self, *args, district: str, streets, communities_per_street, seed: int, boundaries_only: bool = False, **options):
+    def handle(self, *args, district: str, streets, communities_per_street, seed: int, boundaries_only: bool = False,
+               small: bool = False, **options):
         if not (district.isdigit() and len(district) == 6):
             raise CommandError(f"--district must be a 6-digit county code, not {district!r}")
         started = time.monotonic()
@@ -49,8 +70,11 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Cutting district {district} into street offices, communities and grid cells…")
         try:
+            shape = small_district(district) if small else {}
+            if small:
+                streets, communities_per_street = streets or SMALL_STREETS, communities_per_street or SMALL_COMMUNITIES_PER_STREET
             area = build_district(
-                district, streets=streets, communities_per_street=communities_per_street, seed=seed, progress=progress
+                district, streets=streets, communities_per_street=communities_per_street, seed=seed, progress=progress, **shape
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
@@ -69,9 +93,17 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Boundaries ready in {time.monotonic() - started:.1f} s (no demo data)."))
             return
         timings = [f"boundaries {time.monotonic() - started:.1f} s"]
-        for seed_app in APP_DEMOS:
-            part = time.monotonic()
-            seed_app(district=area, stdout=self.stdout, progress=progress)
-            timings.append(f"{seed_app.__module__.replace('.demo_history', ' history').split('.')[0]} {time.monotonic() - part:.1f} s")
+        with connection.cursor() as cursor:
+            # The demo is written again by running the command again: a crash losing its last commits
+            # loses nothing, and not waiting for each commit's flush matters on a loaded machine.
+            cursor.execute("SET synchronous_commit TO off")
+        try:
+            for seed_app in APP_DEMOS:
+                part = time.monotonic()
+                seed_app(district=area, stdout=self.stdout, progress=progress, scale=SMALL_SCALE if small else 1.0)
+                timings.append(f"{seed_app.__module__.replace('.demo_history', ' history').split('.')[0]} {time.monotonic() - part:.1f} s")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
         self.stdout.write("Time per part: " + ", ".join(timings) + ".")
         self.stdout.write(self.style.SUCCESS(f"Demo district ready in {time.monotonic() - started:.1f} s."))
