@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.scale, pytest.mark.scale_slow]
 MAX_CONNECTIONS = 6
 WEB_WORKERS = 12
 POOL = 3
+ROUNDS = 4  # a report and a lookup each, per phone
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_more_web_workers_than_connections_fail_directly_and_are_all_served_thro
     kept = {"GRIDGOV_DB_CONN_MAX_AGE": "60"}  # as in production: a worker keeps its connection
 
     direct = app_server({"DATABASE_URL": primary.url(), **kept}, workers=WEB_WORKERS, preload=True)
-    straight = burst(direct, primary, facts, clients=WEB_WORKERS, rounds=6)
+    straight = burst(direct, primary, facts, clients=WEB_WORKERS, rounds=ROUNDS)
     print("\n" + _figures(f"{WEB_WORKERS} workers straight to max_connections={MAX_CONNECTIONS}", straight))
     direct.stop()
     wait_for(lambda: primary.client_backends() == 0, timeout=30, what="the direct workers' backends to end")
@@ -76,14 +77,14 @@ def test_more_web_workers_than_connections_fail_directly_and_are_all_served_thro
     bouncer = lone_primary.bouncer(primary, POOL)
     pooled_server = app_server({"DATABASE_URL": bouncer.url(), "GRIDGOV_DB_TRANSACTION_POOLER": "1", **kept},
                                workers=WEB_WORKERS, preload=True)
-    pooled = burst(pooled_server, primary, facts, clients=WEB_WORKERS, rounds=6)
+    pooled = burst(pooled_server, primary, facts, clients=WEB_WORKERS, rounds=ROUNDS)
     print(_figures(f"the same through {version()} (transaction pooling, {POOL} server connections)", pooled))
 
     assert straight.peak_backends == MAX_CONNECTIONS
     assert straight.errors > 0, "every worker found a connection: the load did not reach past max_connections"
     assert pooled.errors == 0, f"{pooled.error_samples}\n{bouncer.log_text()}"
     assert pooled.peak_backends <= POOL
-    assert len(pooled.filed) == WEB_WORKERS * 6
+    assert len(pooled.filed) == WEB_WORKERS * ROUNDS
     ids = [str(each) for each in pooled.filed]
     filed = primary.query("SELECT client_id::text, count(*) FROM incidents_incident WHERE client_id = ANY(%s::uuid[]) "
                           "GROUP BY client_id", [ids])
