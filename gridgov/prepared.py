@@ -6,12 +6,15 @@ connection poolers keep working), and with it off ``cursor.execute(sql, prepare=
 prepares nothing: every execution was planned again. ``execute_prepared`` turns preparation back
 on for its own statements only: the threshold is set past reach, so psycopg never prepares a
 statement by itself, and Django's client-side binding cursors never prepare at all. Behind
-PgBouncer in transaction mode this needs PgBouncer 1.21+ with ``max_prepared_statements``
-(docs/scaling.md).
+PgBouncer in transaction mode (``GRIDGOV_DB_TRANSACTION_POOLER=1``) nothing is prepared: Debian
+12's PgBouncer 1.18 hands a client's next transaction to any server connection, where the statement
+does not exist (or another client's of the same name does); 1.21+ with ``max_prepared_statements``
+would keep them (docs/scaling.md, "PgBouncer").
 """
 from __future__ import annotations
 
 import psycopg
+from django.conf import settings
 from django.db import connection
 
 # psycopg prepares a statement by itself after this many executions: never, in practice.
@@ -26,5 +29,6 @@ def execute_prepared(sql: str, params) -> psycopg.Cursor:
     if raw.prepare_threshold is None:
         raw.prepare_threshold = _ONLY_WHEN_ASKED
     cursor = psycopg.Cursor(raw)
-    cursor.execute(sql, params, prepare=True)
+    # Planned on every run behind a transaction pooler: the price of sharing server connections.
+    cursor.execute(sql, params, prepare=not settings.GRIDGOV_DB_TRANSACTION_POOLER)
     return cursor

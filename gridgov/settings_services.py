@@ -36,6 +36,11 @@ if GRIDGOV_REPLICA_URL:
     # Under test the standby is the test database itself (no second test database is made).
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["gridgov.replica.router.StandbyRouter"]
+# Behind a pooler in transaction mode (PgBouncer) nothing may outlive a transaction: no server-side
+# cursors, no prepared statements (gridgov/prepared.py; Debian 12's PgBouncer 1.18 cannot keep them).
+GRIDGOV_DB_TRANSACTION_POOLER = os.environ.get("GRIDGOV_DB_TRANSACTION_POOLER", "0") == "1"
+for _database in DATABASES.values():
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = GRIDGOV_DB_TRANSACTION_POOLER
 # Reads go to the primary when the standby is further behind than this (seconds), does not
 # answer, or does not stream; its state is asked at most once per GRIDGOV_REPLICA_CHECK_SECONDS
 # per process. A browser that wrote reads from the primary for GRIDGOV_REPLICA_STICKY_SECONDS.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what gridgov needs on a Debian/Ubuntu machine, idempotently:
-# Debian packages (PostgreSQL + PostGIS, GDAL, Redis, gettext; Chromium with --browser),
+# Debian packages (PostgreSQL + PostGIS, GDAL, Redis, gettext, PgBouncer; Chromium with --browser),
 # then the virtual environment from requirements.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +54,12 @@ need_pkg gdal-bin
 need_pkg libgdal-dev
 need_pkg redis-server
 need_pkg gettext
+# PgBouncer, for transaction pooling in front of the primary (docs/scaling.md, "PgBouncer"): the
+# scale tests start one of their own, scripts/services.sh one with GRIDGOV_PGBOUNCER=1. On a machine
+# with systemd, Debian's package also enables its own service on localhost:6432; ours never uses it.
+need_pkg pgbouncer
+# `ip netns`: the scale test that runs Celery workers on hosts of its own (network namespaces).
+need_pkg iproute2
 if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then need_pkg python3-venv; fi
 if [ $want_browser = 1 ]; then
   need_pkg chromium

@@ -4,6 +4,9 @@
 # start: uses DATABASE_URL / REDIS_URL when they point at live servers; otherwise starts a
 #        project-local PostgreSQL cluster and Redis under var/ on loopback, and writes
 #        var/env.sh with the URLs to use. Whatever it starts is recorded in var/started.
+#        With GRIDGOV_PGBOUNCER=1 it also starts a project-local PgBouncer (Debian's, transaction
+#        pooling) in front of that PostgreSQL and writes GRIDGOV_PGBOUNCER_URL to var/env.sh; serve
+#        through it with DATABASE_URL=$GRIDGOV_PGBOUNCER_URL GRIDGOV_DB_TRANSACTION_POOLER=1.
 # stop:  stops only what `start` recorded as started by this project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,6 +107,64 @@ start_redis() {
   echo "export REDIS_URL='redis://127.0.0.1:$port/0'" >> var/env.sh.new
 }
 
+pgbouncer_dir() {
+  # Where the postgres user can write (PgBouncer refuses to run as root, as PostgreSQL does).
+  if [ "$(id -u)" = 0 ]; then echo "/var/tmp/gridgov-pgbouncer-$(echo "$ROOT" | sha256sum | cut -c1-12)"; else echo "$ROOT/var/pgbouncer"; fi
+}
+
+start_pgbouncer() {
+  [ "${GRIDGOV_PGBOUNCER:-0}" = 1 ] || return 0
+  if [ ! -x /usr/sbin/pgbouncer ]; then
+    say "GRIDGOV_PGBOUNCER=1, but PgBouncer is not installed: run make setup"; exit 1
+  fi
+  local dir url target port
+  dir=$(pgbouncer_dir)
+  mkdir -p "$dir"
+  if [ -f "$dir/pgbouncer.pid" ] && kill -0 "$(cat "$dir/pgbouncer.pid")" 2>/dev/null; then
+    port=$(cat "$dir/port")
+  else
+    url=$(sed -n "s/^export DATABASE_URL='\(.*\)'$/\1/p" var/env.sh.new)
+    # host port user password dbname of the one server behind it (1.18 takes one host per database).
+    target=$(.venv/bin/python - "$url" <<'PY'
+import sys
+from gridgov.dburl import parse
+c = parse(sys.argv[1])
+if "," in (c["HOST"] or ""):
+    sys.exit("GRIDGOV_PGBOUNCER=1: DATABASE_URL names several hosts; PgBouncer 1.18 sits in front of one")
+print(c["HOST"] or "127.0.0.1", c["PORT"] or 5432, c["USER"] or "postgres", c["PASSWORD"] or "")
+PY
+) || exit 1
+    read -r t_host t_port t_user t_password <<<"$target"
+    port=$(pick_port "${GRIDGOV_PGBOUNCER_PORT:-56432}")
+    echo "$port" > "$dir/port"
+    printf '"%s" ""\n' "$t_user" > "$dir/userlist.txt"
+    cat > "$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=$t_host port=$t_port user=$t_user${t_password:+ password=$t_password}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = ${GRIDGOV_PGBOUNCER_POOL:-20}
+max_client_conn = 1000
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+    chmod 600 "$dir/pgbouncer.ini"
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir"
+    as_pg "/usr/sbin/pgbouncer -d '$dir/pgbouncer.ini'"
+    echo pgbouncer >> "$STARTED"
+    say "Started PgBouncer (transaction pooling) on 127.0.0.1:$port"
+  fi
+  local name
+  name=$(sed -n "s|^export DATABASE_URL='.*/\([^/?]*\)\(?.*\)\{0,1\}'$|\1|p" var/env.sh.new)
+  echo "export GRIDGOV_PGBOUNCER_URL='postgis://$(sed -n 's/^"\([^"]*\)".*/\1/p' "$dir/userlist.txt")@127.0.0.1:$port/${name:-gridgov}'" >> var/env.sh.new
+}
+
 stop_all() {
   [ -f "$STARTED" ] || return 0
   if grep -qx postgres "$STARTED" && [ -e var/pg ]; then
@@ -115,6 +176,11 @@ stop_all() {
     kill "$(cat var/redis/redis.pid)" 2>/dev/null || true
     say "Stopped the project-local Redis"
   fi
+  if grep -qx pgbouncer "$STARTED"; then
+    local pidfile; pidfile="$(pgbouncer_dir)/pgbouncer.pid"
+    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+    say "Stopped the project-local PgBouncer"
+  fi
   rm -f "$STARTED"
 }
 
@@ -123,6 +189,7 @@ case "${1:-start}" in
     rm -f var/env.sh.new
     start_postgres
     start_redis
+    start_pgbouncer
     mv var/env.sh.new var/env.sh
     ;;
   stop) stop_all ;;

@@ -62,13 +62,15 @@ class Cluster:
         return cluster
 
     @classmethod
-    def copy_of(cls, data: Path, root: Path, *, synchronous: bool = False) -> "Cluster":
-        """A primary started on a copy of a stopped cluster's data directory."""
+    def copy_of(cls, data: Path, root: Path, *, synchronous: bool = False, settings: tuple[str, ...] = ()) -> "Cluster":
+        """A primary started on a copy of a stopped cluster's data directory (``settings`` added
+        to its configuration, e.g. ``("max_connections=8",)``)."""
         cluster = cls(root, "primary")
         cluster.dir.mkdir(parents=True)
         cluster._own()
         subprocess.run(["cp", "-a", str(data), str(cluster.data)], check=True, timeout=300)
-        cluster._configure(["synchronous_standby_names='*'", "synchronous_commit=on"] if synchronous else [])
+        cluster._configure((["synchronous_standby_names='*'", "synchronous_commit=on"] if synchronous else [])
+                           + list(settings))
         cluster.start()
         return cluster
 
@@ -137,6 +139,26 @@ class Cluster:
         while any(_alive(each) for each in group) and time.monotonic() < deadline:
             time.sleep(0.05)
 
+    def client_backends(self, dbname: str = "gridgov") -> int:
+        """How many backends serve clients of ``dbname`` now, read from the processes' titles
+        (no connection asked for: the server may have none left to give)."""
+        pid = self.pid()
+        if pid is None:
+            return 0
+        count = 0
+        for child in _children(pid):
+            try:
+                title = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            count += title.startswith(f"postgres: postgres {dbname} ")
+        return count
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the server: the postmaster, its live backends, and those that have exited."""
+        pid = self.pid()
+        return 0.0 if pid is None else process_tree_cpu(pid)
+
     def destroy(self) -> None:
         try:
             self.kill()
@@ -170,6 +192,21 @@ def _children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(entry.name))
     return found
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds of ``pid``, of its children that have exited (reaped: cutime, cstime), and of
+    those alive now."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def own(each: int) -> float:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return sum(int(f) for f in fields[11:15]) / tick  # utime, stime, cutime, cstime
+
+    return own(pid) + sum(own(child) for child in _children(pid))
 
 
 def _alive(pid: int) -> bool:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class AppServer:
-    def __init__(self, env: dict[str, str], *, workers: int = 2):
+    def __init__(self, env: dict[str, str], *, workers: int = 2, preload: bool = False):
         self.port = free_port()
         self.media = tempfile.mkdtemp(prefix="gridgov-scale-media-")
         full = {**os.environ, "GRIDGOV_DEBUG": "0", "GRIDGOV_MEDIA_ROOT": self.media, "GRIDGOV_LOG_LEVEL": "WARNING",
@@ -29,7 +29,9 @@ class AppServer:
         self.log = tempfile.NamedTemporaryFile(prefix="gridgov-scale-gunicorn-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "gridgov.wsgi", "--config", str(ROOT / "gridgov" / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null"],
+             "--bind", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null",
+             # Many workers start in seconds when they fork from one loaded app, not import it each.
+             *(["--preload"] if preload else [])],
             cwd=ROOT, env=full, stdout=self.log, stderr=subprocess.STDOUT,
         )
 
@@ -61,5 +63,5 @@ class AppServer:
                 self.process.kill()
                 self.process.wait(timeout=30)
         self.log.close()
-        os.unlink(self.log.name)
+        Path(self.log.name).unlink(missing_ok=True)  # a test may stop its server before the fixture does
         subprocess.run(["rm", "-rf", self.media], check=False)
