@@ -29,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.residents_bench import DISTRICT, ensure_database, generate_areas, generate_people, percentiles  # noqa: E402
+from bench.residents_data import DISTRICT, ensure_database, generate_areas, generate_people, percentiles  # noqa: E402
 
 CELLS = 16_800
 

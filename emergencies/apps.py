@@ -13,9 +13,11 @@ class EmergenciesConfig(AppConfig):
         from .capabilities import READ_PROGRESS, WORK_TASKS
         from .hooks import register_needs_help
         from .needs_link import need_from_task
+        from .notices import register_notices
         from .tasks import BEAT_SCHEDULE
 
         register_needs_help(need_from_task)
+        register_notices()
 
         # Overdue tasks climb the level chain every minute; ended emergencies are anonymised hourly.
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)

@@ -11,8 +11,10 @@ class NeedsConfig(AppConfig):
         from gridgov.celery import app as celery_app
         from gridgov.context_processors import register_nav
 
+        from .notices import register_notices
         from .tasks import BEAT_SCHEDULE
 
+        register_notices()
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
         register_nav("needs:list", _("Needs"), capability=Capability.WORK_NEEDS, order=30, offline=True)
         register_nav("needs:volunteer", _("Needs to deliver"), capability=Capability.CLAIM_NEEDS, order=30)
