@@ -16,15 +16,18 @@ from ..errors import PermissionDenied, refuse
 from ..models import Campaign, Emergency, EmergencyStatus, Unit, Zone
 from ..units import UNIT_ROWS
 
-# The grid worker covering a cell: its earliest active assignment (accounts.GridAssignment).
-_GENERATE = """
-WITH units AS ({rows}),
-covering AS (
+# The grid worker covering a cell: its earliest active assignment (accounts.GridAssignment). The
+# one rule, used by the generation below and by the re-homing after a redraw (actions.rehoming).
+COVERING_WORKER = """
     SELECT DISTINCT ON (ga.cell_id) ga.cell_id, ga.user_id
     FROM accounts_gridassignment ga JOIN accounts_user u ON u.id = ga.user_id AND u.is_active
     WHERE ga.ended_at IS NULL
     ORDER BY ga.cell_id, ga.started_at, ga.id
-),
+"""
+
+_GENERATE = """
+WITH units AS ({rows}),
+covering AS ({covering}),
 made AS (
     INSERT INTO emergencies_task (campaign_id, cell_id, building_id, household_id, person_id, unit_label, floor, room, care,
                                   deadline, worker_id, assignee_id, outcome, outcome_at, outcome_by_id, note, answers, level, escalations)
@@ -76,7 +79,7 @@ def issue_campaign(
         )
         with connection.cursor() as cursor:
             cursor.execute(
-                _GENERATE.format(rows=UNIT_ROWS[unit]),
+                _GENERATE.format(rows=UNIT_ROWS[unit], covering=COVERING_WORKER),
                 {"zone": zone.pk, "campaign": campaign.pk, "deadline": deadline, "care_deadline": care_deadline,
                  "prefixes": None if (codes := scope_codes(actor)) is None else [code + "%" for code in codes]},
             )
