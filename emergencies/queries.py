@@ -10,6 +10,7 @@ from grids.models import CODE_LENGTH, Area, Level
 from residents.privacy import mask_name
 
 from .capabilities import SEE_CARE_NAMES
+from .health import COUNTER_COLUMNS
 from .models import Campaign, CellProgress, Emergency, Outcome, Task, Unit, Zone
 from .units import UNIT_ROWS
 
@@ -66,7 +67,9 @@ def rollup(user, campaign: Campaign, level: str) -> list[dict]:
         scoped(CellProgress.objects.filter(campaign=campaign), user)
         .values("cell__code")
         .annotate(total=Sum("total"), care_total=Sum("care_total"), reached=Sum("reached"), care_reached=Sum("care_reached"),
-                  nobody_home=Sum("nobody_home"), needs_help=Sum("needs_help"), overdue=Sum("overdue"))
+                  nobody_home=Sum("nobody_home"), needs_help=Sum("needs_help"), overdue=Sum("overdue"),
+                  # The health answers as figures only ("yes" counts), whoever reads the progress.
+                  **{column: Sum(column) for column in COUNTER_COLUMNS})
     )
     sums: dict[str, dict] = {}
     for row in rows:

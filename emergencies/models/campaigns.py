@@ -44,6 +44,8 @@ class Campaign(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     task_count = models.PositiveIntegerField(_("tasks"), default=0)
+    # The health questions asked at the door (keys of emergencies.health.QUESTIONS), yes or no each.
+    health_questions = models.JSONField(_("health questions"), default=list, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
@@ -146,6 +148,10 @@ class CellProgress(models.Model):
     nobody_home = models.PositiveIntegerField(default=0)
     needs_help = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)
+    # "Yes" answers to the health questions (emergencies.health.QUESTIONS): figures, no households.
+    fever = models.PositiveIntegerField(default=0, db_default=0)
+    symptoms = models.PositiveIntegerField(default=0, db_default=0)
+    tested_today = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "cell"], name="cell_progress_once")]
