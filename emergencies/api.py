@@ -191,5 +191,5 @@ class TaskOutcomeView(APIView):
             recorded = record_outcome(actor=request.user, task_id=pk, **payload.validated_data)
         except (DjangoPermissionDenied, DjangoValidationError) as exc:
             raise _as_api_error(exc)
-        return Response({"id": recorded.task.pk, "outcome": recorded.outcome, "replayed": recorded.replayed},
+        return Response({"id": recorded.task_id, "outcome": recorded.outcome, "replayed": recorded.replayed},
                         status=status.HTTP_200_OK if recorded.replayed else status.HTTP_201_CREATED)

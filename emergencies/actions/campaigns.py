@@ -27,7 +27,7 @@ COVERING_WORKER = """
 """
 
 _GENERATE = """
-WITH units AS ({rows}),
+WITH units AS MATERIALIZED ({rows}),  -- once: its care test is read twice below
 covering AS ({covering}),
 made AS (
     INSERT INTO emergencies_task (campaign_id, cell_id, building_id, household_id, person_id, unit_label, floor, room, care,
