@@ -93,7 +93,8 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["worker", "campaign", "building", "unit_label", "floor", "room"], name="task_worker_walk_idx"),
             models.Index(fields=["assignee", "campaign"], name="task_assignee_idx", condition=Q(assignee__isnull=False)),
-            models.Index(fields=["deadline"], name="task_pending_deadline_idx", condition=Q(outcome="pending")),
+            # The overdue sweep's scan (actions.escalation: pending or nobody home, by deadline).
+            models.Index(fields=["deadline"], name="task_open_deadline_idx", condition=Q(outcome__in=["pending", "nobody_home"])),
             models.Index(fields=["campaign", "cell"], name="task_campaign_cell_idx"),
             # The care-tagged not reached yet, soonest due first (the dashboard's list).
             models.Index(fields=["campaign", "deadline", "id"], name="task_care_open_idx",
