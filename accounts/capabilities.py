@@ -69,6 +69,7 @@ class Capability(models.TextChoices):
     HAND_TASKS = "hand_tasks", _("Hand batches of emergency tasks to volunteers")
     READ_EMERGENCY_PROGRESS = "read_emergency_progress", _("Read the progress of emergency campaigns")
     SEE_CARE_NAMES = "see_care_names", _("See the names of care-tagged residents not yet reached")
+    SEE_HEALTH_ANSWERS = "see_health_answers", _("Ask and see a household's answers to a campaign's health questions")
 
 
 C = Capability
@@ -129,10 +130,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 # issue campaigns to their zones and hand batches of tasks to volunteers; grid workers record the
 # outcomes in their cells, volunteers only on the tasks handed to them. Everyone but volunteers
 # reads the progress; the names of care-tagged residents not yet reached only those who go to
-# them or send somebody (not leaders, not department handlers, not GIS administrators).
+# them or send somebody (not leaders, not department handlers, not GIS administrators). A
+# household's health answers (sensitive under PIPL) only those who ask them and follow them up:
+# grid workers and community staff; everyone else reads them as figures in the progress.
 _EMERGENCY_CAPABILITIES: dict[str, set[Capability]] = {
-    Role.GRID_WORKER: {C.WORK_EMERGENCY_TASKS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES},
-    Role.COMMUNITY: {C.ISSUE_CAMPAIGNS, C.HAND_TASKS, C.WORK_EMERGENCY_TASKS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES},
+    Role.GRID_WORKER: {C.WORK_EMERGENCY_TASKS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES, C.SEE_HEALTH_ANSWERS},
+    Role.COMMUNITY: {C.ISSUE_CAMPAIGNS, C.HAND_TASKS, C.WORK_EMERGENCY_TASKS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES,
+                     C.SEE_HEALTH_ANSWERS},
     Role.STREET: {C.ISSUE_CAMPAIGNS, C.HAND_TASKS, C.WORK_EMERGENCY_TASKS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES},
     Role.DISPATCHER: {C.DECLARE_EMERGENCIES, C.ISSUE_CAMPAIGNS, C.READ_EMERGENCY_PROGRESS, C.SEE_CARE_NAMES},
     Role.VOLUNTEER: {C.WORK_EMERGENCY_TASKS, C.WORK_HANDED_TASKS},

@@ -20,7 +20,7 @@ from . import queries
 from .actions.campaigns import issue_campaign
 from .actions.declaring import declare_emergency, end_emergency
 from .actions.outcomes import hand_tasks, record_outcome
-from .capabilities import DECLARE, READ_PROGRESS, WORK_TASKS
+from .capabilities import DECLARE, READ_PROGRESS, SEE_HEALTH_ANSWERS, WORK_TASKS
 from .export import progress_workbook
 from .models import Campaign, Outcome, Zone
 from .serializers import DeclareSerializer, HandSerializer, IssueSerializer, OutcomeSerializer
@@ -35,6 +35,8 @@ TASK_ROW = {
     "address": "building__address", "unit_label": "unit_label", "floor": "floor", "room": "room", "household": "household__number",
     "care": "care", "deadline": "deadline", "outcome": "outcome", "level": "level",
 }
+# Added for roles with see_health_answers: the campaign's questions and the household's answers.
+HEALTH_ROW = {"health_questions": "campaign__health_questions", "answers": "answers"}
 
 
 def _as_api_error(exc: Exception):
@@ -194,9 +196,13 @@ class MyTasksView(APIView):
         _require(request, WORK_TASKS)
         # Plain rows, not model instances: a worker's list may hold hundreds of doors.
         labels = {value: str(label) for value, label in Outcome.choices}
-        rows = queries.worker_tasks(request.user).values(*TASK_ROW.values())[:MAX_TASKS_LISTED]
+        # Health answers (sensitive) only to who asks them at the door; never to a volunteer.
+        health = can(request.user, SEE_HEALTH_ANSWERS)
+        columns = [*TASK_ROW.values(), *HEALTH_ROW.values()] if health else list(TASK_ROW.values())
+        rows = queries.worker_tasks(request.user).values(*columns)[:MAX_TASKS_LISTED]
+        shown = TASK_ROW | HEALTH_ROW if health else TASK_ROW
         return Response([
-            {name: row[column] for name, column in TASK_ROW.items()} | {"outcome_label": labels[row["outcome"]]} for row in rows
+            {name: row[column] for name, column in shown.items()} | {"outcome_label": labels[row["outcome"]]} for row in rows
         ])
 
 
@@ -212,5 +218,5 @@ class TaskOutcomeView(APIView):
             recorded = record_outcome(actor=request.user, task_id=pk, **payload.validated_data)
         except (DjangoPermissionDenied, DjangoValidationError) as exc:
             raise _as_api_error(exc)
-        return Response({"id": recorded.task.pk, "outcome": recorded.outcome, "replayed": recorded.replayed},
+        return Response({"id": recorded.task_id, "outcome": recorded.outcome, "replayed": recorded.replayed},
                         status=status.HTTP_200_OK if recorded.replayed else status.HTTP_201_CREATED)

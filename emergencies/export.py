@@ -13,13 +13,15 @@ from gridgov.spreadsheet import safe_row
 from grids.models import Level
 
 from . import queries
+from .health import COUNTER_COLUMNS, QUESTIONS
 from .models import Campaign
 
-_FIGURES = ("total", "reached", "care_total", "care_reached", "nobody_home", "needs_help", "overdue")
+_FIGURES = ("total", "reached", "care_total", "care_reached", "nobody_home", "needs_help", "overdue", *COUNTER_COLUMNS)
 
 
 def _figure_headers() -> list[str]:
-    return [_("Tasks"), _("Reached"), _("Care-tagged"), _("Care-tagged reached"), _("Nobody home"), _("Needs help"), _("Overdue")]
+    return [_("Tasks"), _("Reached"), _("Care-tagged"), _("Care-tagged reached"), _("Nobody home"), _("Needs help"), _("Overdue"),
+            *(str(QUESTIONS[column]) for column in COUNTER_COLUMNS)]
 
 
 def progress_workbook(user, campaign: Campaign) -> bytes:

@@ -31,12 +31,15 @@ class IssueSerializer(serializers.Serializer):
     deadline = BoundedDateTimeField()
     care_deadline = BoundedDateTimeField(required=False)
     instructions = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    health_questions = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=10, default=list)
 
 
 class OutcomeSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[(o, o) for o in RECORDED_OUTCOMES])
     client_id = serializers.UUIDField()
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    # {question key: true/false}; checked against the campaign's questions by record_outcome.
+    answers = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict)
 
 
 class HandSerializer(serializers.Serializer):

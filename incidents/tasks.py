@@ -118,6 +118,10 @@ def _message(user, items, connection) -> EmailMessage:
         for item in items:
             incident = item.incident
             said = notification_text(item)
+            if incident is None:
+                # Announced by another app (an emergency's tasks, a need): its sentence and its page.
+                lines.append(f"{item.get_kind_display()}" + (f" · {said}" if said else "") + f"\n  {base}{item.link}")
+                continue
             lines.append(
                 f"#{incident.pk} {incident.category.label} · {item.get_kind_display()} · "
                 + (f"{said} · " if said else "")

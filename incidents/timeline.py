@@ -6,9 +6,10 @@ rendered here when somebody reads it, under the language of that request, from t
 message in the machine's table (``incidents.actions.machine``). The actor's own words (a reason,
 a note) are stored apart, in ``note`` / ``text``, and shown as written.
 
-Parameters are JSON. Two kinds of value are rendered specially, made by the helpers below:
-a moment (``when(dt)``: local time, minutes) and a list of names (``names([...])``: joined with
-the language's list separator).
+Parameters are JSON. Three kinds of value are rendered specially, made by the helpers below:
+a moment (``when(dt)``: local time, minutes), a list of names (``names([...])``: joined with
+the language's list separator) and a name of reference data in both languages
+(``bilingual(name, name_en)``: the reader's, as ``gridgov.bilingual.in_language`` picks it).
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from gridgov.bilingual import in_language
 
 # The messages of acts that other apps register come in through the machine's table; incidents'
 # own record-only entries (not acts anybody runs) are registered there too.
@@ -39,6 +42,10 @@ def names(items: Iterable[str]) -> dict[str, list[str]]:
     return {"names": [str(item) for item in items]}
 
 
+def bilingual(chinese: str, english: str) -> dict[str, dict[str, str]]:
+    return {"bilingual": {"zh": str(chinese), "en": str(english or "")}}
+
+
 def local_time(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
@@ -54,6 +61,8 @@ def _render_value(value: Any) -> Any:
         return local_time(moment) if moment else value["when"]
     if isinstance(value, dict) and "names" in value:
         return joined(value["names"])
+    if isinstance(value, dict) and isinstance(value.get("bilingual"), dict):
+        return in_language(value["bilingual"].get("zh", ""), value["bilingual"].get("en", ""))
     return value
 
 

@@ -10,9 +10,21 @@ class NeedsConfig(AppConfig):
         from accounts.capabilities import Capability
         from gridgov.celery import app as celery_app
         from gridgov.context_processors import register_nav
+        from grids.registry import register_cell_occupant
 
+        from .actions.rehoming import rehome_needs
+        from .choices import SETTLED_STATUSES
+        from .models import Need
+
+        from .notices import register_notices
         from .tasks import BEAT_SCHEDULE
 
+        register_notices()
+        # A redraw moves the needs not settled yet with their households (actions.rehoming).
+        register_cell_occupant(
+            key="needs", label=_("Needs not yet met"), queryset=lambda: Need.objects.exclude(status__in=SETTLED_STATUSES),
+            cell_field="cell", point_field="household__dwelling__building__location", move=rehome_needs,
+        )
         celery_app.conf.beat_schedule.update(BEAT_SCHEDULE)
         register_nav("needs:list", _("Needs"), capability=Capability.WORK_NEEDS, order=30, offline=True)
         register_nav("needs:volunteer", _("Needs to deliver"), capability=Capability.CLAIM_NEEDS, order=30)

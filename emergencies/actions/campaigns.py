@@ -13,18 +13,22 @@ from residents.models import Building
 
 from ..capabilities import ISSUE
 from ..errors import PermissionDenied, refuse
+from ..health import clean_questions
 from ..models import Campaign, Emergency, EmergencyStatus, Unit, Zone
 from ..units import UNIT_ROWS
 
-# The grid worker covering a cell: its earliest active assignment (accounts.GridAssignment).
-_GENERATE = """
-WITH units AS ({rows}),
-covering AS (
+# The grid worker covering a cell: its earliest active assignment (accounts.GridAssignment). The
+# one rule, used by the generation below and by the re-homing after a redraw (actions.rehoming).
+COVERING_WORKER = """
     SELECT DISTINCT ON (ga.cell_id) ga.cell_id, ga.user_id
     FROM accounts_gridassignment ga JOIN accounts_user u ON u.id = ga.user_id AND u.is_active
     WHERE ga.ended_at IS NULL
     ORDER BY ga.cell_id, ga.started_at, ga.id
-),
+"""
+
+_GENERATE = """
+WITH units AS MATERIALIZED ({rows}),  -- once: its care test is read twice below
+covering AS ({covering}),
 made AS (
     INSERT INTO emergencies_task (campaign_id, cell_id, building_id, household_id, person_id, unit_label, floor, room, care,
                                   deadline, worker_id, assignee_id, outcome, outcome_at, outcome_by_id, note, answers, level, escalations)
@@ -48,7 +52,7 @@ SELECT COALESCE(sum(total), 0) FROM counted
 
 def issue_campaign(
     *, actor, zone: Zone, title: str, unit: str, deadline: datetime, care_deadline: datetime | None = None, instructions: str = "",
-    now: datetime | None = None,
+    health_questions: list[str] | None = None, now: datetime | None = None,
 ) -> Campaign:
     """Issue a campaign to a zone of a running emergency; its tasks go to the grid workers of their cells."""
     if not can(actor, ISSUE):
@@ -64,6 +68,7 @@ def issue_campaign(
     if deadline is None or timezone.is_naive(deadline) or deadline <= now:
         raise refuse("deadline", _("The deadline must be a moment in the future, with its time zone."))
     care_deadline = care_deadline or deadline
+    health_questions = clean_questions(health_questions)
     if timezone.is_naive(care_deadline) or care_deadline > deadline or care_deadline <= now:
         raise refuse("care_deadline", _("The care-tagged residents' deadline must be in the future and not after the campaign's."))
     with transaction.atomic():
@@ -72,11 +77,11 @@ def issue_campaign(
             raise refuse("zone", _("The emergency has ended: no new campaigns."))
         campaign = Campaign.objects.create(
             emergency=zone.emergency, zone=zone, title=title[:200], instructions=(instructions or "")[:5000], unit=unit,
-            deadline=deadline, care_deadline=care_deadline, issued_by=actor, issued_at=now,
+            deadline=deadline, care_deadline=care_deadline, issued_by=actor, issued_at=now, health_questions=health_questions,
         )
         with connection.cursor() as cursor:
             cursor.execute(
-                _GENERATE.format(rows=UNIT_ROWS[unit]),
+                _GENERATE.format(rows=UNIT_ROWS[unit], covering=COVERING_WORKER),
                 {"zone": zone.pk, "campaign": campaign.pk, "deadline": deadline, "care_deadline": care_deadline,
                  "prefixes": None if (codes := scope_codes(actor)) is None else [code + "%" for code in codes]},
             )

@@ -1,10 +1,11 @@
 """Recording what happened at a door, and handing batches of tasks to volunteers."""
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,40 +14,61 @@ from accounts.capabilities import can, role_can
 from accounts.models import User
 from accounts.scope import scope_codes, scoped
 
-from ..capabilities import HAND_TASKS, WORK_HANDED_TASKS, WORK_TASKS
+from ..capabilities import HAND_TASKS, SEE_HEALTH_ANSWERS, WORK_HANDED_TASKS, WORK_TASKS
 from ..errors import PermissionDenied, refuse
+from ..health import clean_answers
 from ..hooks import needs_help_handlers
-from ..models import RECORDED_OUTCOMES, CellProgress, EmergencyStatus, Outcome, Task, TaskOutcome
+from ..models import REACHED_OUTCOMES, RECORDED_OUTCOMES, CellProgress, EmergencyStatus, Outcome, Task, TaskOutcome
 from ..progress_rules import counter_changes
 
 MAX_BATCH = 5000
 
-# Claim the task's row and write the new outcome in one statement; the old outcome comes back for
-# the counters. Tasks of an ended emergency take no outcome.
+# One round trip for the whole tap (the phone's hot path; the trivial token POST is its yardstick):
+# the task as the actor may see it (the scoped query, accounts.scope.scoped), the first use of this
+# client id, the claim of the task's row (only a running emergency's), the outcome's log line and
+# the task's new outcome. A known client id writes nothing and answers the first outcome.
 _RECORD = """
-WITH old AS (
-    SELECT t.id, t.outcome, t.care, t.cell_id, t.campaign_id FROM emergencies_task t
+WITH visible AS ({visible}),
+prior AS (SELECT o.task_id, o.by_id, o.outcome FROM emergencies_taskoutcome o WHERE o.client_id = %(client)s),
+old AS (
+    SELECT t.id, t.outcome, t.care, t.cell_id, t.campaign_id, t.answers, c.health_questions FROM emergencies_task t
     JOIN emergencies_campaign c ON c.id = t.campaign_id
     JOIN emergencies_emergency e ON e.id = c.emergency_id AND e.status = 'active'
-    WHERE t.id = %(task)s FOR UPDATE OF t
+    WHERE t.id = %(task)s AND t.id IN (SELECT id FROM visible) AND NOT EXISTS (SELECT 1 FROM prior)
+    FOR UPDATE OF t
+),
+logged AS (
+    INSERT INTO emergencies_taskoutcome (task_id, outcome, client_id, at, by_id, note)
+    SELECT old.id, %(outcome)s, %(client)s, %(now)s, %(actor)s, %(note)s FROM old
+    ON CONFLICT (client_id) DO NOTHING
+    RETURNING task_id
+),
+written AS (
+    UPDATE emergencies_task t SET outcome = %(outcome)s, outcome_at = %(now)s, outcome_by_id = %(actor)s,
+           note = CASE WHEN %(note)s <> '' THEN %(note)s ELSE t.note END,
+           answers = CASE WHEN %(answers)s::jsonb <> '{{}}'::jsonb THEN %(answers)s::jsonb ELSE t.answers END
+    FROM old WHERE t.id = old.id AND EXISTS (SELECT 1 FROM logged)
+    RETURNING old.outcome, old.care, old.cell_id, old.campaign_id, old.answers, t.answers AS new_answers, old.health_questions
 )
-UPDATE emergencies_task t SET outcome = %(outcome)s, outcome_at = %(now)s, outcome_by_id = %(actor)s,
-       note = CASE WHEN %(note)s <> '' THEN %(note)s ELSE t.note END
-FROM old WHERE t.id = old.id
-RETURNING old.outcome, old.care, old.cell_id, old.campaign_id
+SELECT (SELECT count(*) FROM visible), (SELECT row_to_json(prior) FROM prior), (SELECT row_to_json(written) FROM written)
 """
 
 
 @dataclass
 class Recorded:
-    task: Task
+    task_id: int
     outcome: str
     replayed: bool
 
+    @property
+    def task(self) -> Task:
+        return Task.objects.get(pk=self.task_id)
 
-def record_outcome(*, actor, task_id: int, outcome: str, client_id, note: str = "", now=None) -> Recorded:
+
+def record_outcome(*, actor, task_id: int, outcome: str, client_id, note: str = "", answers=None, now=None) -> Recorded:
     """One tap at a door. A replay of the same ``client_id`` (the phone's outbox) changes nothing
-    and answers as the first time."""
+    and answers as the first time. ``answers``: yes/no to the campaign's health questions
+    (emergencies.health), only from roles that may see them and only when the door was answered."""
     if not can(actor, WORK_TASKS):
         raise PermissionDenied(_("Your role does not record emergency tasks."))
     if outcome not in RECORDED_OUTCOMES:
@@ -55,45 +77,63 @@ def record_outcome(*, actor, task_id: int, outcome: str, client_id, note: str = 
         client_id = uuid.UUID(str(client_id))
     except (TypeError, ValueError):
         raise refuse("client_id", _("client_id must be a UUID."))
-    note = str(note or "").replace("\x00", "")[:500]
-    task = scoped(Task.objects.all(), actor).filter(pk=task_id).first() if isinstance(task_id, int) else None
-    if task is None:
+    if not isinstance(task_id, int) or isinstance(task_id, bool):
         raise refuse("task", _("No such task in your jurisdiction."))
-    first = TaskOutcome.objects.filter(client_id=client_id).select_related("task").first()
-    if first is not None:
-        return _replay(actor, task, first)
+    note = str(note or "").replace("\x00", "")[:500]
+    if answers:
+        if not can(actor, SEE_HEALTH_ANSWERS):
+            raise refuse("answers", _("Your role does not record health answers."))
+        if outcome not in REACHED_OUTCOMES:
+            raise refuse("answers", _("Health answers go with an answered door (done, refused or needs help)."))
+    # Which questions the campaign asks is known once its row is read: the shape is checked now,
+    # the questions after the statement (a refusal then rolls the whole tap back).
+    answers = clean_answers(answers, list(answers) if isinstance(answers, dict) else [])
     now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            TaskOutcome.objects.create(task=task, outcome=outcome, client_id=client_id, at=now, by=actor, note=note)
-            with connection.cursor() as cursor:
-                cursor.execute(_RECORD, {"task": task.pk, "outcome": outcome, "now": now, "actor": actor.pk, "note": note})
-                row = cursor.fetchone()
-            if row is None:
-                raise refuse("task", _("The emergency has ended: its tasks take no more outcomes."))
-            old, care, cell_id, campaign_id = row
-            changes = counter_changes(old, outcome, care)
-            if changes:
-                CellProgress.objects.filter(campaign_id=campaign_id, cell_id=cell_id).update(
-                    **{column: F(column) + delta for column, delta in changes.items()}
-                )
-            if outcome == Outcome.NEEDS_HELP and old != Outcome.NEEDS_HELP:
-                task.refresh_from_db()  # the handler reads the task as now written
-                for handler in needs_help_handlers():
-                    handler(task=task, actor=actor, note=note, client_id=str(client_id))
-    except IntegrityError:
-        # The same outcome arrived twice at once: the other request stored it first.
-        first = TaskOutcome.objects.filter(client_id=client_id).select_related("task").first()
+    visible, visible_params = scoped(Task.objects.filter(pk=task_id), actor).values("id").query.sql_with_params()
+    params = {"task": task_id, "client": client_id, "outcome": outcome, "now": now, "actor": actor.pk, "note": note,
+              "answers": json.dumps(answers)}
+    # The scoped query's placeholders are positional; the statement's are named: name them.
+    pieces = visible.split("%s")
+    statement = _RECORD.format(visible=pieces[0] + "".join(f"%(visible_{i})s{piece}" for i, piece in enumerate(pieces[1:])))
+    params |= {f"visible_{i}": value for i, value in enumerate(visible_params)}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            seen, prior, written = cursor.fetchone()
+        if not seen:
+            raise refuse("task", _("No such task in your jurisdiction."))
+        if prior is not None or written is None:
+            return _replay(actor, task_id, _as_dict(prior), client_id)
+        written = _as_dict(written)
+        clean_answers(answers, written["health_questions"] or [])
+        changes = counter_changes(written["outcome"], outcome, written["care"], _as_dict(written["answers"]),
+                                  _as_dict(written["new_answers"]))
+        if changes:
+            CellProgress.objects.filter(campaign_id=written["campaign_id"], cell_id=written["cell_id"]).update(
+                **{column: F(column) + delta for column, delta in changes.items()}
+            )
+        if outcome == Outcome.NEEDS_HELP and written["outcome"] != Outcome.NEEDS_HELP:
+            task = Task.objects.get(pk=task_id)  # the handler reads the task as now written
+            for handler in needs_help_handlers():
+                handler(task=task, actor=actor, note=note, client_id=str(client_id))
+    return Recorded(task_id=task_id, outcome=outcome, replayed=False)
+
+
+def _as_dict(value) -> dict:
+    return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+def _replay(actor, task_id: int, prior: dict, client_id) -> Recorded:
+    """The client id was used before (``prior``), or by a request running at the same moment, or
+    the emergency has ended (nothing claimed, nothing logged)."""
+    if not prior:
+        first = TaskOutcome.objects.filter(client_id=client_id).values("task_id", "by_id", "outcome").first()
         if first is None:
-            raise
-        return _replay(actor, task, first)
-    return Recorded(task=task, outcome=outcome, replayed=False)
-
-
-def _replay(actor, task: Task, first: TaskOutcome) -> Recorded:
-    if first.task_id != task.pk or first.by_id != actor.pk:
+            raise refuse("task", _("The emergency has ended: its tasks take no more outcomes."))
+        prior = first
+    if prior["task_id"] != task_id or prior["by_id"] != actor.pk:
         raise refuse("client_id", _("This client_id was already used for another outcome."))
-    return Recorded(task=task, outcome=first.outcome, replayed=True)
+    return Recorded(task_id=task_id, outcome=prior["outcome"], replayed=True)
 
 
 def hand_tasks(*, actor, task_ids: list[int], volunteer: User | None, campaign=None) -> int:

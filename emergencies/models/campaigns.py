@@ -44,6 +44,8 @@ class Campaign(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     task_count = models.PositiveIntegerField(_("tasks"), default=0)
+    # The health questions asked at the door (keys of emergencies.health.QUESTIONS), yes or no each.
+    health_questions = models.JSONField(_("health questions"), default=list, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]
@@ -91,7 +93,8 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["worker", "campaign", "building", "unit_label", "floor", "room"], name="task_worker_walk_idx"),
             models.Index(fields=["assignee", "campaign"], name="task_assignee_idx", condition=Q(assignee__isnull=False)),
-            models.Index(fields=["deadline"], name="task_pending_deadline_idx", condition=Q(outcome="pending")),
+            # The overdue sweep's scan (actions.escalation: pending or nobody home, by deadline).
+            models.Index(fields=["deadline"], name="task_open_deadline_idx", condition=Q(outcome__in=["pending", "nobody_home"])),
             models.Index(fields=["campaign", "cell"], name="task_campaign_cell_idx"),
             # The care-tagged not reached yet, soonest due first (the dashboard's list).
             models.Index(fields=["campaign", "deadline", "id"], name="task_care_open_idx",
@@ -146,6 +149,10 @@ class CellProgress(models.Model):
     nobody_home = models.PositiveIntegerField(default=0)
     needs_help = models.PositiveIntegerField(default=0)
     overdue = models.PositiveIntegerField(default=0)
+    # "Yes" answers to the health questions (emergencies.health.QUESTIONS): figures, no households.
+    fever = models.PositiveIntegerField(default=0, db_default=0)
+    symptoms = models.PositiveIntegerField(default=0, db_default=0)
+    tested_today = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "cell"], name="cell_progress_once")]

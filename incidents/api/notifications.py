@@ -26,7 +26,7 @@ class NotificationListView(APIView):
         page = paginator.paginate_queryset(queryset, request, view=self)
         response = paginator.get_paginated_response([
             {"id": n.pk, "kind": n.kind, "kind_label": n.get_kind_display(), "incident": n.incident_id,
-             "category": n.incident.category.label, "text": notification_text(n), "created_at": timezone.localtime(n.created_at).isoformat(),
+             "category": n.incident.category.label if n.incident_id else "", "link": n.target_url, "text": notification_text(n), "created_at": timezone.localtime(n.created_at).isoformat(),
              "read": n.read_at is not None}
             for n in page
         ])

@@ -84,7 +84,10 @@ class Notification(models.Model):
     SCOPE_AREA_PATH = "incident__filed_area"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
+    # The case it is about; empty for what other apps announce through the same inbox (an
+    # emergency's overdue tasks, a need that climbed): those name the page to open in ``link``.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True, default="", db_default="")
     kind = models.CharField(_("kind"), max_length=20, choices=notification_kind_choices)
     # What happened, rendered in the reader's language (incidents.timeline): the act and its
     # parameters, as on the timeline entry; ``text`` is the actor's own words, shown as written.
@@ -106,4 +109,13 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_kind_display()} · #{self.incident_id}"
+        return f"{self.user} · {self.get_kind_display()} · {f'#{self.incident_id}' if self.incident_id else self.link}"
+
+    @property
+    def target_url(self) -> str:
+        """The page the notification opens: its case, or the link another app gave it."""
+        if self.incident_id:
+            from django.urls import reverse
+
+            return reverse("incidents:detail", args=[self.incident_id])
+        return self.link

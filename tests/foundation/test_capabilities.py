@@ -95,6 +95,8 @@ def test_emergencies_declared_by_the_centre_worked_at_the_door_and_names_only_to
     assert roles_with(Capability.WORK_EMERGENCY_TASKS) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.VOLUNTEER}
     assert roles_with(Capability.WORK_HANDED_TASKS) == {Role.VOLUNTEER}
     assert roles_with(Capability.SEE_CARE_NAMES) == {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISPATCHER}
+    # A household's health answers: only who asks them and follows them up (figures for the rest).
+    assert roles_with(Capability.SEE_HEALTH_ANSWERS) == {Role.GRID_WORKER, Role.COMMUNITY}
     assert capabilities_of(Role.VOLUNTEER) >= {Capability.WORK_EMERGENCY_TASKS, Capability.WORK_HANDED_TASKS}
 
 
