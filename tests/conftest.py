@@ -53,7 +53,7 @@ def committed_world(transactional_db) -> World:
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Categories, time limits and the calendar come from incidents' data migration; a
+    """Categories, time limits, the calendar and the kinds of need come from data migrations; a
     transactional test flushes them, so put them back when missing (one query when present)."""
     from incidents import clock, routing
     from incidents.models import Category
@@ -68,6 +68,13 @@ def _reference_data(request):
         names = set()
     if names and not Category.objects.filter(code="E0405").exists():
         ensure_reference_data()
+    if names:
+        # The kinds of need come from needs' data migration too, and a flush empties them as well.
+        from needs.models import NeedKind
+        from needs.seeds import KINDS, ensure_kinds
+
+        if NeedKind.objects.count() < len(KINDS):
+            ensure_kinds()
     clock.clear_cache()
     routing.clear_cache()
     if names:
