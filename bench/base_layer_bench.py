@@ -47,7 +47,7 @@ def measure_all() -> dict:
 
 
 def measure(bench) -> None:
-    from bench.run import Row
+    from bench.harness import Row
 
     result = measure_all()
     one, every = result["one"], result["every"]

@@ -64,7 +64,7 @@ def cut() -> dict:
 
 
 def measure(bench) -> None:
-    from bench.run import Row
+    from bench.harness import Row
 
     result = cut()
     bench.add(Row(

@@ -140,19 +140,18 @@ def short(url: str) -> str:
 
 
 def measure(bench) -> None:
-    """Add one row per viewport to a ``bench.run.Bench`` (the hook in its ``run()``)."""
+    """Add one row per viewport to a ``bench.recorder.Bench`` (the hook in ``bench/run.py``)."""
     from playwright.sync_api import sync_playwright
 
-    # Row and session_cookie from the module that defines the Bench: bench/run.py runs as __main__.
-    run = sys.modules[type(bench).__module__]
-    Row = run.Row
-    cookie = run.session_cookie(USER)
+    from bench.harness import Row, Server, session_cookie
+
+    cookie = session_cookie(USER)
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     server = None
     try:
         collected = collect_static(static_root)
         # The benchmark's own server, serving the collected static files, with a cold tile cache.
-        server = run.Server(
+        server = Server(
             extra_env={"GRIDGOV_STATIC_ROOT": str(static_root), "GRIDGOV_CACHE_PREFIX": f"bench-map-{int(time.time())}"},
             log_name="bench-map-gunicorn.log",
         )
@@ -191,7 +190,9 @@ def main() -> None:
     from dataclasses import asdict
 
     from bench.generate import generated_scale
-    from bench.run import SCALES, Bench, table
+    from bench.generate import SCALES
+    from bench.harness import table
+    from bench.recorder import Bench
 
     scale = generated_scale() or "small"
     bench = Bench(scale if scale in SCALES else "small", 0)

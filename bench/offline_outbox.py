@@ -103,7 +103,7 @@ DRAIN_SCRIPT = """async ([lat, lng, points, reports, photoB64, urls]) => {
 
 
 def measure(bench) -> None:
-    """Add the rows to a ``bench.run.Bench`` (the hook in its ``run()``)."""
+    """Add the rows to a ``bench.recorder.Bench`` (the hook in ``bench/run.py``)."""
     from playwright.sync_api import sync_playwright
 
     from django.contrib.auth import get_user_model
@@ -115,9 +115,9 @@ def measure(bench) -> None:
     # The counts before and after the drain are plain ORM calls made while Playwright's sync API
     # keeps an event loop running in this thread (as the browser tests do).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    run = sys.modules[type(bench).__module__]
-    Row = run.Row
-    cookie = run.session_cookie(USER)
+    from bench.harness import Row, Server, session_cookie
+
+    cookie = session_cookie(USER)
     worker = get_user_model().objects.get(username=USER)
     lat, lng = _where(worker)
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
@@ -125,7 +125,7 @@ def measure(bench) -> None:
     photo = _photo()
     try:
         map_transfer.collect_static(static_root)
-        server = run.Server(extra_env={"GRIDGOV_STATIC_ROOT": str(static_root)}, log_name="bench-offline-gunicorn.log")
+        server = Server(extra_env={"GRIDGOV_STATIC_ROOT": str(static_root)}, log_name="bench-offline-gunicorn.log")
         base = server.base
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=map_transfer.CHROMIUM, args=map_transfer.CHROMIUM_ARGS)
@@ -210,7 +210,9 @@ def main() -> None:
     from dataclasses import asdict
 
     from bench.generate import generated_scale
-    from bench.run import SCALES, Bench, table
+    from bench.generate import SCALES
+    from bench.harness import table
+    from bench.recorder import Bench
 
     scale = generated_scale() or "small"
     bench = Bench(scale if scale in SCALES else "small", 0)

@@ -236,7 +236,7 @@ def main() -> None:
             _areas(SCALES[args.scale])
         with transaction.atomic():
             _users()
-    from bench.run import Bench  # noqa: PLC0415 - the Bench's row list and failure handling
+    from bench.recorder import Bench  # noqa: PLC0415 - the row list and failure handling
 
     bench = Bench(args.scale, args.seconds, ["patrol"])
     server = Server(**({"workers": args.web_workers} if args.web_workers else {}))

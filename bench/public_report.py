@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import tempfile
 
 QUESTIONS = 20_000
@@ -115,19 +114,19 @@ def _drain(limit_s: float = 240) -> int:
 
 
 def measure(bench) -> None:
-    # Row, wrk and the photo from the module that defines the Bench: bench/run.py runs as __main__.
     # The photo a phone with JavaScript sends first (the page shrinks it), the camera's own second.
-    run = sys.modules[type(bench).__module__]
-    for label, photo in (("resident report with a 1600-px photo (32 clients)", run.jpeg_of_about()),
+    from bench import harness
+
+    for label, photo in (("resident report with a 1600-px photo (32 clients)", harness.jpeg_of_about()),
                          ("resident report with a 12 MP phone photo (32 clients)", phone_photo())):
-        _measure_one(bench, run, label, photo)
+        _measure_one(bench, harness, label, photo)
         _drain()
 
 
-def _measure_one(bench, run, label: str, photo: bytes) -> None:
+def _measure_one(bench, harness, label: str, photo: bytes) -> None:
     from bench.patrols import _with_cpu
 
-    Row, wrk = run.Row, run.wrk
+    Row, wrk = harness.Row, harness.wrk
     csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
     head, tail, content_type = _parts(bench, photo, csrf)
     files = {name: bench.write_body(data) for name, data in (("prefix", head), ("suffix", tail))}

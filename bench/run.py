@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from datetime import timedelta
@@ -44,35 +43,13 @@ from bench.harness import (  # noqa: E402,F401  (re-exported: bench/soak.py and 
 from bench import patrols  # noqa: E402
 from bench.day import run as day  # noqa: E402
 from bench import public_report  # noqa: E402
+from bench.recorder import Bench  # noqa: E402  (bench/soak.py uses run.Bench)
 
 
 # --- the measurements ------------------------------------------------------------------------
 
-class Bench:
-    def __init__(self, scale_name: str, seconds: int, only: list[str] | None = None):
-        self.scale = SCALES[scale_name]
-        self.seconds = seconds
-        # Measurements whose name contains one of these words run (baselines always run).
-        self.only = only or []
-        self.rows: list[Row] = []
-        self.baselines: dict[str, dict] = {}
-
-    def add(self, row: Row) -> Row:
-        self.rows.append(row)
-        shown = f"{row.median_ms} ms median, {row.p95_ms} ms p95, {row.rps}/s" if row.median_ms is not None else row.note
-        log(f"{row.name}: {shown}")
-        return row
-
-    def missing(self, name: str, reason: str, target: str = "") -> None:
-        self.add(Row(name, target=target, note=f"not measured: {reason}"))
-
-    def measure(self, name: str, function, target: str = "") -> None:
-        if self.only and not name.startswith("baseline") and not any(word in name for word in self.only):
-            return
-        try:
-            function()
-        except Exception as exc:  # noqa: BLE001 - one failed measurement must not lose the others
-            self.missing(name, f"{type(exc).__name__}: {str(exc)[:200]}", target)
+class WholeBench(Bench):
+    """Every measurement of the benchmark, in one run against one server."""
 
     def run(self) -> dict:
         started = time.monotonic()
@@ -299,29 +276,6 @@ class Bench:
                      note=f"{result.escalated} of {total} cases escalated ({due} due), {result.timeline_entries} timeline entries, "
                           f"{result.notifications} notifications, {result.batches} batch(es)"))
 
-    # data helpers
-    def worker_point(self) -> tuple[float, float]:
-        cell = first_area("grid")
-        point = cell.boundary.point_on_surface
-        return point.x, point.y
-
-    def category(self) -> str:
-        from incidents.models import Category
-
-        return Category.objects.filter(parent__isnull=False, active=True).order_by("code").first().code
-
-    def last4(self) -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id_last4 FROM residents_person WHERE id_last4 <> '' LIMIT 1")
-            row = cursor.fetchone()
-        return row[0] if row else "1234"
-
-    def write_body(self, body: bytes) -> str:
-        handle = tempfile.NamedTemporaryFile(prefix="bench-body-", delete=False)
-        handle.write(body)
-        handle.close()
-        return handle.name
-
     def reset_escalations(self) -> None:
         """Put the generated overdue cases back at grid level, so every run sweeps the same work."""
         with transaction.atomic(), connection.cursor() as cursor:
@@ -333,24 +287,6 @@ class Bench:
                     WHERE description LIKE '基准数据 %%' AND escalations > 0 RETURNING id)
                 DELETE FROM incidents_timelineentry t USING moved WHERE t.incident_id = moved.id AND t.version > 2""")
             cursor.execute("DELETE FROM incidents_notification WHERE kind IN ('escalated', 'overdue')")
-
-    def counts(self) -> dict:
-        out = {}
-        with connection.cursor() as cursor:
-            for name, sql in [
-                ("cells", "SELECT count(*) FROM grids_area WHERE level = 'grid' AND valid_to IS NULL"),
-                ("people", "SELECT count(*) FROM residents_person"),
-                ("incidents", "SELECT count(*) FROM incidents_incident"),
-                ("timeline_entries", "SELECT count(*) FROM incidents_timelineentry"),
-            ]:
-                try:
-                    with transaction.atomic():
-                        cursor.execute(sql)
-                        out[name] = cursor.fetchone()[0]
-                except Exception:  # noqa: BLE001 - the app is missing
-                    out[name] = None
-        return out
-
 
 BARE_SWEEP_SQL = """
 WITH moved AS (
@@ -383,7 +319,7 @@ def main() -> None:
         if generated_scale() != args.scale:
             print(json.dumps(generate(SCALES[args.scale]), default=str))
         return
-    report = Bench(args.scale, seconds, args.only).run()
+    report = WholeBench(args.scale, seconds, args.only).run()
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = RESULTS / f"{args.scale}-{stamp}.json"
