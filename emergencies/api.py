@@ -16,7 +16,7 @@ from accounts.capabilities import can
 from accounts.models import User
 from grids.models import Area, Level
 
-from . import queries
+from . import health, queries
 from .actions.campaigns import issue_campaign
 from .actions.declaring import declare_emergency, end_emergency
 from .actions.outcomes import hand_tasks, record_outcome
@@ -214,8 +214,12 @@ class TaskOutcomeView(APIView):
         _require(request, WORK_TASKS)
         payload = OutcomeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        fields = dict(payload.validated_data)
+        # The phone's outbox sends the form's fields flat: answer_<question> = yes | no.
+        if not fields.get("answers") and hasattr(request.data, "keys"):
+            fields["answers"] = health.answers_from_form(request.data) or {}
         try:
-            recorded = record_outcome(actor=request.user, task_id=pk, **payload.validated_data)
+            recorded = record_outcome(actor=request.user, task_id=pk, **fields)
         except (DjangoPermissionDenied, DjangoValidationError) as exc:
             raise _as_api_error(exc)
         return Response({"id": recorded.task_id, "outcome": recorded.outcome, "replayed": recorded.replayed},

@@ -47,6 +47,26 @@ def clean_answers(answers, asked: list[str]) -> dict[str, bool]:
     return {key: answers[key] for key in asked if key in answers}
 
 
+ANSWER_FIELD = "answer_"  # a form's field per question: answer_fever = yes | no
+
+
+def answers_from_form(data) -> dict | None:
+    """The answers of the phone's form (one field ``answer_<question>`` of "yes" or "no" each, as a
+    form or as the outbox's flat JSON sends them) in the shape ``clean_answers`` checks; None when
+    the form has none. Anything but yes or no is passed on as it is, to be refused by name."""
+    found = {}
+    for name in data.keys():
+        if isinstance(name, str) and name.startswith(ANSWER_FIELD):
+            value = data.get(name)
+            found[name[len(ANSWER_FIELD):]] = {"yes": True, "no": False}.get(value, value)
+    return found or None
+
+
+def asked(keys) -> list[tuple[str, str]]:
+    """The questions a campaign asks, with their text, in the table's order (for the phone page)."""
+    return [(key, QUESTIONS[key]) for key in QUESTIONS if key in (keys or [])]
+
+
 def yes_counts(answers: dict | None) -> dict[str, int]:
     """The counters' share of one task's answers: 1 in each question's column answered yes."""
     answers = answers or {}

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from accounts.capabilities import can
 from grids.models import Area, Level
 
-from . import queries
+from . import health, queries
 from .actions.outcomes import record_outcome
-from .capabilities import DECLARE, ISSUE, READ_PROGRESS, WORK_TASKS
+from .capabilities import DECLARE, ISSUE, READ_PROGRESS, SEE_HEALTH_ANSWERS, WORK_TASKS
 from .models import RECORDED_OUTCOMES, Campaign, EmergencyKind, Measure, Outcome, Unit
 
 
@@ -31,6 +31,10 @@ def tasks(request):
     _require(request, WORK_TASKS)
     items = list(queries.worker_tasks(request.user)[:500])
     choices = [(value, label) for value, label in Outcome.choices if value in RECORDED_OUTCOMES]
+    # The campaign's health questions, asked with "done" (the door was answered) by who may ask them.
+    asks = can(request.user, SEE_HEALTH_ANSWERS)
+    for task in items:
+        task.questions = health.asked(task.campaign.health_questions) if asks else []
     return render(request, "emergencies/tasks.html", {"tasks": items, "choices": choices})
 
 
@@ -41,7 +45,8 @@ def outcome(request, pk: int):
     _require(request, WORK_TASKS)
     try:
         record_outcome(actor=request.user, task_id=pk, outcome=request.POST.get("outcome", ""),
-                       client_id=request.POST.get("client_id") or uuid.uuid4(), note=request.POST.get("note", ""))
+                       client_id=request.POST.get("client_id") or uuid.uuid4(), note=request.POST.get("note", ""),
+                       answers=health.answers_from_form(request.POST) or {})
         messages.success(request, _("Outcome recorded."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -72,3 +72,29 @@ def test_the_dispatcher_declares_on_the_map_and_issues_a_campaign(committed_worl
     finally:
         page.close()
         context.close()
+
+
+def test_health_questions_are_answered_with_done_offline_and_kept_as_yes_or_no(committed_world, live_server, login, phone_context):
+    from emergencies.models import Campaign
+
+    scenario = build_scenario(committed_world)
+    Campaign.objects.filter(pk=scenario.campaign.pk).update(health_questions=["fever", "tested_today"])
+    page = phone_context.new_page()
+    login(page, committed_world.grid_worker_a)
+    _online_with_worker(page, live_server)
+    page.goto(f"{live_server.url}/emergencies/tasks/")
+    card = page.locator("li.task").first
+    expect(card.locator("fieldset.health .question")).to_have_count(2)
+    phone_context.set_offline(True)
+    page.reload()  # from the phone's copy: the questions are there without signal too
+    card = page.locator("li.task").first
+    card.locator('input[name="answer_fever"][value="yes"]').check()
+    card.locator('input[name="answer_tested_today"][value="no"]').check()
+    page.screenshot(path=f"{SHOTS}/phone-health-questions.png", full_page=True)
+    card.locator("button.tap-done").click()
+    expect(page.locator("#outbox-badge .count")).to_have_text("1")
+    phone_context.set_offline(False)
+    expect(page.locator("#outbox-badge")).to_be_hidden(timeout=30000)
+    wait_for(lambda: TaskOutcome.objects.count() == 1, timeout=10)
+    assert Task.objects.get(household=scenario.care_household).answers == {"fever": True, "tested_today": False}
+    assert CellProgress.objects.get(campaign=scenario.campaign, cell=committed_world.cell_a).fever == 1

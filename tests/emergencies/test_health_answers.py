@@ -116,3 +116,25 @@ def test_the_anonymisation_clears_the_answers_and_keeps_the_figures(scenario, as
     assert task.answers == {} and task.household_id is None
     assert not Task.objects.filter(campaign=asked).exclude(answers={}).exists()
     assert CellProgress.objects.get(campaign=asked, cell=world.cell_a).fever == 1
+
+
+def test_the_phone_form_and_the_outboxs_flat_fields_carry_the_answers(scenario, asked, client):
+    world = scenario.world
+    task = _task(asked, scenario.care_household)
+    client.force_login(world.grid_worker_a)
+    page = client.get("/emergencies/tasks/").content.decode()
+    assert 'name="answer_fever"' in page and 'name="answer_tested_today"' in page and 'name="answer_symptoms"' not in page
+    # Without JavaScript: the page's own form.
+    client.post(f"/emergencies/tasks/{task.pk}/outcome/", {"outcome": "done", "answer_fever": "yes", "answer_tested_today": "no"})
+    task.refresh_from_db()
+    assert task.answers == {"fever": True, "tested_today": False}
+    # The outbox: the same fields, flat, as JSON to the API.
+    answer = client.post(f"/api/v1/emergencies/tasks/{task.pk}/outcome/",
+                         {"outcome": "done", "client_id": str(uuid.uuid4()), "answer_fever": "no"}, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    task.refresh_from_db()
+    assert task.answers == {"fever": False}
+    refused = client.post(f"/api/v1/emergencies/tasks/{task.pk}/outcome/",
+                          {"outcome": "done", "client_id": str(uuid.uuid4()), "answer_fever": "maybe"}, content_type="application/json")
+    assert refused.status_code == 400 and "answers" in refused.content.decode()
+
