@@ -164,8 +164,11 @@ WITH raw AS (
         SELECT 1 FROM grids_area d WHERE d.level = 'district' AND d.valid_to IS NULL
         AND ST_DWithin(d.boundary, n.location, %(margin)s))
 ), ins AS (
-    INSERT INTO incidents_patrolpoint (patrol_id, client_id, at, location, accuracy_m, cell_id)
-    SELECT %(patrol)s, n.client_id, n.at, n.location, n.accuracy_m, n.cell_id
+    INSERT INTO incidents_patrolpoint (patrol_id, client_id, at, location, accuracy_m, cell_id, outside_own_cells)
+    SELECT %(patrol)s, n.client_id, n.at, n.location, n.accuracy_m, n.cell_id,
+           -- as check_in(): in no cell, or in one she did not answer for at the point's time
+           NOT EXISTS (SELECT 1 FROM accounts_gridassignment g WHERE g.user_id = %(worker)s AND g.cell_id = n.cell_id
+                       AND g.started_at <= n.at AND (g.ended_at IS NULL OR g.ended_at > n.at))
     FROM new n WHERE (SELECT i FROM far) IS NULL
     ON CONFLICT (patrol_id, at, client_id) DO NOTHING
     RETURNING at, location, accuracy_m
@@ -255,7 +258,7 @@ def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | No
     _make_days_of(points)
     since = min(patrol.started_at, min(p.at for p in points)) - timedelta(days=1)
     params = {
-        "patrol": patrol.pk, "ids": [p.client_id for p in points], "ats": [p.at for p in points],
+        "patrol": patrol.pk, "worker": patrol.worker_id, "ids": [p.client_id for p in points], "ats": [p.at for p in points],
         "lngs": [p.lng for p in points], "lats": [p.lat for p in points], "accs": [p.accuracy_m for p in points],
         "margin": float(getattr(settings, "GRIDGOV_SERVED_MARGIN_M", 500.0)) / 111_320.0,
         "accuracy": DISTANCE_ACCURACY_M, "since": since,

@@ -135,7 +135,7 @@ def test_a_deactivated_worker_or_a_temporary_password_is_refused_at_once(committ
         worker.must_change_password = False
         worker.is_active = False
         worker.save(update_fields=["must_change_password", "is_active"])
-        assert post(app, patrol.pk, {"points": points(committed_world, start=timezone.now() - timedelta(minutes=14))}, key=key)[0] == 403
+        assert post(app, patrol.pk, {"points": points(committed_world, start=timezone.now() - timedelta(minutes=14))}, key=key)[0] == 401
     finally:
         worker.is_active = True
         worker.save(update_fields=["is_active"])
