@@ -172,7 +172,9 @@
         }
         if (mark) {
           mark.hidden = !item;
-          if (item) mark.textContent = item.state === "refused" ? fmt(strings.refused, { reason: item.error }) : strings.waiting_card || strings.waiting;
+          // Says which act waits: a case page may hold several (accepted, then reported done).
+          if (item) mark.textContent = (strings[item.kind] ? strings[item.kind] + " · " : "") +
+            (item.state === "refused" ? fmt(strings.refused, { reason: item.error }) : strings.waiting_card || strings.waiting);
         }
       });
     });
