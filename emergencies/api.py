@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -24,6 +26,9 @@ from .models import Campaign, Outcome, Zone
 from .serializers import DeclareSerializer, HandSerializer, IssueSerializer, OutcomeSerializer
 
 MAX_TASKS_LISTED = 2000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PROGRESS_LEVEL = OpenApiParameter("level", OpenApiTypes.STR, enum=list(Level.values),
+                                  description="The level the progress is rolled up to (default: community).")
 # The phone's row of a task: its name in the answer → the column it is read from.
 TASK_ROW = {
     "id": "id", "campaign": "campaign_id", "campaign_title": "campaign__title", "building_code": "building__code",
@@ -70,11 +75,15 @@ def _emergency_json(emergency, with_counts: bool) -> dict:
 
 
 class EmergencyListView(APIView):
+    @extend_schema(operation_id="emergencies_list", responses={200: OpenApiTypes.OBJECT},
+                   description="The emergencies you may follow (at most 200): id, title, status, area.")
     def get(self, request):
         _require(request, READ_PROGRESS)
         return Response([{"id": e.pk, "title": e.title, "status": e.status, "area": e.area.code}
                          for e in queries.visible_emergencies(request.user)[:200]])
 
+    @extend_schema(operation_id="emergencies_declare", request=DeclareSerializer, responses={201: OpenApiTypes.OBJECT},
+                   description="Declare an emergency over an area, with its zones and their measures.")
     def post(self, request):
         _require(request, DECLARE)
         payload = DeclareSerializer(data=request.data)
@@ -91,12 +100,16 @@ class EmergencyListView(APIView):
 
 
 class EmergencyDetailView(APIView):
+    @extend_schema(operation_id="emergencies_retrieve", responses={200: OpenApiTypes.OBJECT},
+                   description="One emergency: its zones with their counts, and its campaigns.")
     def get(self, request, pk: int):
         _require(request, READ_PROGRESS)
         return Response(_emergency_json(visible_emergency_or_404(request.user, pk), with_counts=True))
 
 
 class EmergencyEndView(APIView):
+    @extend_schema(operation_id="emergencies_end", request=None, responses={200: OpenApiTypes.OBJECT},
+                   description="End the emergency; `ended` is false when it had ended already.")
     def post(self, request, pk: int):
         _require(request, DECLARE)
         emergency = visible_emergency_or_404(request.user, pk)
@@ -108,6 +121,8 @@ class EmergencyEndView(APIView):
 
 
 class CampaignIssueView(APIView):
+    @extend_schema(operation_id="emergencies_campaign_issue", request=IssueSerializer, responses={201: OpenApiTypes.OBJECT},
+                   description="Issue a door-to-door campaign over a zone: one task per household or building.")
     def post(self, request, pk: int):
         zone = get_object_or_404(Zone.objects.select_related("emergency"), pk=pk, emergency__in=queries.visible_emergencies(request.user))
         payload = IssueSerializer(data=request.data)
@@ -120,6 +135,9 @@ class CampaignIssueView(APIView):
 
 
 class CampaignProgressView(APIView):
+    @extend_schema(operation_id="emergencies_campaign_progress", parameters=[PROGRESS_LEVEL],
+                   responses={200: OpenApiTypes.OBJECT},
+                   description="A campaign's progress rolled up by area at a level, the cared-for not reached, the load.")
     def get(self, request, pk: int):
         _require(request, READ_PROGRESS)
         campaign = visible_campaign_or_404(request.user, pk)
@@ -136,17 +154,21 @@ class CampaignProgressView(APIView):
 
 
 class CampaignExportView(APIView):
+    @extend_schema(operation_id="emergencies_campaign_export", responses={(200, XLSX): OpenApiTypes.BINARY},
+                   description="A campaign's progress as a spreadsheet.")
     def get(self, request, pk: int):
         _require(request, READ_PROGRESS)
         campaign = visible_campaign_or_404(request.user, pk)
         response = HttpResponse(
-            progress_workbook(request.user, campaign), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            progress_workbook(request.user, campaign), content_type=XLSX
         )
         response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}.xlsx"'
         return response
 
 
 class CampaignHandView(APIView):
+    @extend_schema(operation_id="emergencies_campaign_hand", request=HandSerializer, responses={200: OpenApiTypes.OBJECT},
+                   description="Hand a campaign's tasks to a volunteer (or back, with `volunteer` null).")
     def post(self, request, pk: int):
         campaign = visible_campaign_or_404(request.user, pk)
         payload = HandSerializer(data=request.data)
@@ -166,6 +188,8 @@ class CampaignHandView(APIView):
 
 
 class MyTasksView(APIView):
+    @extend_schema(operation_id="emergencies_tasks", responses={200: OpenApiTypes.OBJECT},
+                   description="The reader's door-to-door tasks, one plain row each.")
     def get(self, request):
         _require(request, WORK_TASKS)
         # Plain rows, not model instances: a worker's list may hold hundreds of doors.
@@ -177,6 +201,9 @@ class MyTasksView(APIView):
 
 
 class TaskOutcomeView(APIView):
+    @extend_schema(operation_id="emergencies_task_outcome", request=OutcomeSerializer,
+                   responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+                   description="Record a task's outcome. An outcome re-sent with the same `client_id` answers the first (200).")
     def post(self, request, pk: int):
         _require(request, WORK_TASKS)
         payload = OutcomeSerializer(data=request.data)

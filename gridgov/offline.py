@@ -28,6 +28,7 @@ SHELL = [
     "css/app.css",
     "gridgov/fetch.js",
     "gridgov/exif.js",
+    "gridgov/photos.js",
     "gridgov/outbox.js",
     "gridgov/outbox-ui.js",
     "gridgov/map.js",

@@ -52,7 +52,6 @@ class PhotoError(ValueError):
 
 @dataclass
 class PreparedPhoto:
-    content: bytes
     extension: str
     width: int
     height: int
@@ -61,6 +60,16 @@ class PreparedPhoto:
     claim: PhotoClaim = NO_CLAIM
     # The clean picture (no metadata), kept for the watermark drawn once the case is known.
     image: Image.Image | None = field(default=None, repr=False, compare=False)
+    encoded: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def content(self) -> bytes:
+        """The clean picture as a file, encoded when first asked for: a photo stored with its
+        stamp is encoded once, stamped, and never needs this unstamped file (an encode saved per
+        photo on every filing)."""
+        if self.encoded is None:
+            self.encoded = encode(self.image, self.extension)
+        return self.encoded
 
     def as_file(self) -> ContentFile:
         return ContentFile(self.content, name=f"photo.{self.extension}")
@@ -176,7 +185,7 @@ def prepare_photo(upload, name: str = "photos") -> PreparedPhoto:
             image = image.convert("RGBA")
         if extension == "jpg" and image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
-        return PreparedPhoto(encode(image, extension), extension, image.width, image.height, original, digest, claim, image)
+        return PreparedPhoto(extension, image.width, image.height, original, digest, claim, image)
     except PhotoError:
         raise
     except (OSError, ValueError, SyntaxError) as exc:

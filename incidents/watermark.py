@@ -86,20 +86,24 @@ def band_height(image: Image.Image, count: int) -> int:
 
 
 def stamp(image: Image.Image, mark: Stamp) -> Image.Image:
-    """A copy of ``image`` with the stamp drawn on a translucent band at the bottom."""
+    """A copy of ``image`` with the stamp drawn on a translucent band at the bottom.
+
+    Only the band is composited: blending a full-size overlay cost a 1600-px photo about as much
+    CPU as decoding it, for pixels the stamp does not touch (every filing with a photo pays it)."""
     lines = mark.lines()
     size = max(12, image.width // 32)
     font = _font(size)
-    base = image.convert("RGBA")
-    band = band_height(base, len(lines))
-    overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    stamped = image.convert("RGBA" if image.mode == "RGBA" else "RGB")  # a copy in the stored mode
+    band = band_height(stamped, len(lines))
+    top = max(0, stamped.height - band)
+    box = (0, top, stamped.width, stamped.height)
+    strip = stamped.crop(box).convert("RGBA")
+    overlay = Image.new("RGBA", strip.size, (0, 0, 0, 150))
     draw = ImageDraw.Draw(overlay)
-    draw.rectangle((0, base.height - band, base.width, base.height), fill=(0, 0, 0, 150))
-    y = base.height - band + size // 4
+    y = stamped.height - band - top + size // 4
     for line in lines:
         draw.text((size // 2, y), line, font=font, fill=(255, 255, 255, 255))
         y += int(size * 1.35)
-    stamped = Image.alpha_composite(base, overlay)
-    stamped = stamped.convert("RGBA" if image.mode == "RGBA" else "RGB")
+    stamped.paste(Image.alpha_composite(strip, overlay).convert(stamped.mode), box)
     stamped.info = {}
     return stamped

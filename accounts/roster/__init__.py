@@ -7,7 +7,8 @@ imported from a spreadsheet, all rows or none, with a report per row and column.
 - ``writing``: the users in one statement, one-time passwords, the cells through ``accounts.actions.cover_cells``;
 - ``template``: the blank template.
 
-The file is read by ``gridgov.spreadsheet`` as the residents' import reads its own.
+The import stands on the skeleton every sheet import shares (``gridgov.spreadsheet``): the table of
+columns, the header, the row checker, the report, all rows or none, the command.
 """
 from .checking import validate_roster
 from .columns import COLUMNS

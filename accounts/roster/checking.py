@@ -6,24 +6,22 @@ answered as unknown, as a page answers 404.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from gridgov.spreadsheet import FileRejected, cell_text, read_table
+from gridgov.spreadsheet import RowCells, cell_text
 from grids.models import Area, Level
 
 from ..capabilities import Capability, can, capabilities_of
 from ..models import Department, GridAssignment, User
 from ..scope import scoped
-from .columns import COLUMN_BY_KEY, COLUMNS, HEADER_ALIASES, LIST_SPLIT, NO_WORDS, ROLE_WORDS, area_level, YES_WORDS
+from .columns import COLUMN_BY_KEY, LIST_SPLIT, MAX_ROWS, ROLE_WORDS, ROSTER, area_level
 from .plan import Person, Plan, RowError
 
-MAX_ROWS = 20_000
+__all__ = ["MAX_ROWS", "validate_roster"]
 _username = UnicodeUsernameValidator()
 
 
@@ -32,52 +30,18 @@ def validate_roster(filename: str, content: bytes, *, actor) -> Plan:
     if not can(actor, Capability.IMPORT_ROSTER):
         plan.errors.append(RowError(None, "", _("You may not import the roster.")))
         return plan
-    try:
-        table = read_table(filename, content)
-    except FileRejected as exc:
-        plan.errors.append(RowError(None, "", str(exc)))
+    sheet = ROSTER.read(filename, content, plan)
+    if sheet is None:
         return plan
-    table = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
-    if not table:
-        plan.errors.append(RowError(None, "", _("The file is empty.")))
-        return plan
-    index = _header(table[0][1], plan)
-    if plan.errors:
-        return plan
-    rows = table[1:]
-    plan.row_count = len(rows)
-    if len(rows) > MAX_ROWS:
-        plan.errors.append(RowError(None, "", _("At most %(n)d rows per file; split the roster.") % {"n": MAX_ROWS}))
-        return plan
-    context = _Context(actor, rows, index)
-    for number, values in rows:
-        person = _row(number, {key: cell_text(values[i]) if i < len(values) else "" for key, i in index.items()}, context, plan)
+    context = _Context(actor, sheet.rows, sheet.index)
+    for number, values in sheet.rows:
+        person = _row(RowCells(number, values, sheet.index, ROSTER.header_of, plan), context)
         if person is not None:
             plan.people.append(person)
     _covered_before(plan, context)
     if plan.errors:
         plan.people = []
     return plan
-
-
-def _header(values: list[Any], plan: Plan) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for position, raw in enumerate(values):
-        label = cell_text(raw).replace(" ", "").replace("*", "")
-        if not label:
-            continue
-        key = HEADER_ALIASES.get(label) or HEADER_ALIASES.get(label.lower())
-        if key is None:
-            plan.warnings.append(RowError(None, label, _("Column not recognised; it is ignored.")))
-        elif key in index:
-            plan.errors.append(RowError(None, label, _("The column appears twice.")))
-        else:
-            index[key] = position
-    missing = [c.header for c in COLUMNS if c.required and c.key not in index]
-    if missing:
-        plan.errors.append(RowError(None, "", _("Required column(s) missing: %(columns)s.") % {"columns": "、".join(missing)}
-                                    + " " + _("Download the template for the expected headers.")))
-    return index
 
 
 class _Context:
@@ -107,13 +71,9 @@ class _Context:
         self.seen_cells: dict[str, int] = {}
 
 
-def _row(number: int, texts: dict[str, str], context: _Context, plan: Plan) -> Person | None:
-    errors: list[RowError] = []
-
-    def bad(key: str, reason: str) -> None:
-        errors.append(RowError(number, COLUMN_BY_KEY[key].header, reason))
-
-    username, name = texts.get("username", ""), texts.get("name", "")
+def _row(cells: RowCells, context: _Context) -> Person | None:
+    number, bad = cells.number, cells.error
+    username, name = cells.text("username"), cells.text("name")
     if not username:
         bad("username", _("Required."))
     else:
@@ -132,15 +92,15 @@ def _row(number: int, texts: dict[str, str], context: _Context, plan: Plan) -> P
         bad("name", _("Required."))
     elif len(name) > 150:
         bad("name", _("At most 150 characters."))
-    role = ROLE_WORDS.get(texts.get("role", "")) or ROLE_WORDS.get(texts.get("role", "").lower()) or ""
+    role = ROLE_WORDS.get(cells.text("role")) or ROLE_WORDS.get(cells.text("role").lower()) or ""
     held = capabilities_of(role)
     if not role:
         bad("role", _("Unknown role %(value)r: write one of %(words)s.") % {
-            "value": texts.get("role", ""), "words": "、".join(COLUMN_BY_KEY["role"].help.split("/"))})
-    cell_ids = _cells(texts.get("cells", ""), held, number, context, bad)
-    area_id = _area(texts.get("area", ""), role, held, cell_ids, texts.get("cells", ""), context, bad) if role else None
+            "value": cells.text("role"), "words": "、".join(COLUMN_BY_KEY["role"].help.split("/"))})
+    cell_ids = _cells(cells.text("cells"), held, number, context, bad)
+    area_id = _area(cells.text("area"), role, held, cell_ids, cells.text("cells"), context, bad) if role else None
     department_id = None
-    department = texts.get("department", "")
+    department = cells.text("department")
     if Capability.WORK_DEPARTMENT_SHARES in held:
         department_id = context.departments.get(department.lower()) if department else None
         if not department:
@@ -149,23 +109,20 @@ def _row(number: int, texts: dict[str, str], context: _Context, plan: Plan) -> P
             bad("department", _("No active department with this code or name."))
     elif department and held:
         bad("department", _("Only department handlers belong to a department."))
-    email = texts.get("email", "")
+    email = cells.text("email")
     if email:
         try:
             validate_email(email)
         except ValidationError:
             bad("email", _("Not an email address."))
-    phone = texts.get("phone", "")
+    phone = cells.text("phone")
     if len(phone) > 30:
         bad("phone", _("At most 30 characters."))
-    login_word = texts.get("login", "").lower()
-    if login_word and login_word not in YES_WORDS | NO_WORDS:
-        bad("login", _("Write 是 or 否."))
-    plan.errors.extend(errors)
-    if errors or area_id is None:
+    login = cells.value(COLUMN_BY_KEY["login"], True)
+    if cells.bad or area_id is None:
         return None
     return Person(number=number, username=username, name=name, role=role, area_id=area_id, cell_ids=cell_ids,
-                  department_id=department_id, phone=phone, email=email, login=login_word not in NO_WORDS)
+                  department_id=department_id, phone=phone, email=email, login=login)
 
 
 def _cells(raw: str, held, number: int, context: _Context, bad) -> list[int]:

@@ -7,7 +7,8 @@ person without a sign-in (a grid worker who works on paper) has an unusable pass
 from __future__ import annotations
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+
+from gridgov.spreadsheet import check_then_write
 
 from ..actions import cover_cells
 from ..models import User
@@ -36,10 +37,9 @@ def write_roster(plan: Plan, *, actor) -> Imported:
 
 def import_roster(*, actor, filename: str, content: bytes, dry_run: bool = False) -> Imported:
     """Check the whole file and, only if every row is good, write it all in one transaction (RosterRejected otherwise)."""
-    with transaction.atomic():
-        plan = validate_roster(filename, content, actor=actor)
-        if plan.errors:
-            raise RosterRejected(plan)
+    def write(plan: Plan) -> Imported:
         if dry_run:
             return Imported(summary=plan.summary(), passwords=[], warnings=plan.warnings)
         return write_roster(plan, actor=actor)
+
+    return check_then_write(lambda: validate_roster(filename, content, actor=actor), write, RosterRejected)

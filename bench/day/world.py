@@ -47,8 +47,9 @@ def _tokens(user_ids: list[int]) -> list[str]:
         # the previous run's tokens of these users are of no use: the table does not grow run by run
         cursor.execute("DELETE FROM accounts_apitoken WHERE user_id = ANY(%s)", [user_ids])
         cursor.execute(
-            "INSERT INTO accounts_apitoken (user_id, key_hash, refresh_hash, created_at, expires_at, refresh_expires_at) "
-            "SELECT u, k, r, %(now)s, %(exp)s, %(rexp)s FROM unnest(%(users)s::bigint[], %(keys)s::text[], %(refresh)s::text[]) AS t(u, k, r)",
+            "INSERT INTO accounts_apitoken (user_id, key_hash, refresh_hash, created_at, expires_at, refresh_expires_at, family) "
+            # each token a sign-in of its own (accounts.tokens.issue)
+            "SELECT u, k, r, %(now)s, %(exp)s, %(rexp)s, gen_random_uuid() FROM unnest(%(users)s::bigint[], %(keys)s::text[], %(refresh)s::text[]) AS t(u, k, r)",
             {"now": now, "exp": now + access_lifetime(), "rexp": now + refresh_lifetime(), "users": user_ids,
              "keys": [hash_key(k) for k in keys], "refresh": [hash_key(secrets.token_hex(32)) for _ in keys]},
         )

@@ -15,7 +15,7 @@ from accounts.models import Role, User
 from grids.models import Area, Level
 from incidents.actions.reporting import report_incident
 from incidents.errors import InvalidInput
-from incidents.models import Category, Source
+from incidents.models import Category, Incident, Source
 
 from ..models import Open311Client, Open311Request
 
@@ -93,22 +93,15 @@ def file_open311_request(
     now: datetime | None = None,
 ) -> Open311Request:
     """File a service request as a case through incidents' report function (source open311), and keep
-    what the client sent beyond it. Same transaction: a case is never left without its request row."""
+    what the client sent beyond it. Same transaction (the case's own, ``report_incident``'s ``also``):
+    a case is never left without its request row, and the district's number counter is not kept
+    locked past the case's insert."""
     now = now or timezone.now()
     contact = " ".join(part for part in [f"{last_name}{first_name}".strip(), phone, email] if part)
-    with transaction.atomic():
-        incident, _created = report_incident(
-            reporter=client.user,
-            category=category,
-            location=location,
-            description=description,
-            urgency=urgency,
-            source=Source.OPEN311,
-            address=address,
-            contact=contact,
-            now=now,
-        )
-        request = Open311Request.objects.create(
+    written = {}
+
+    def request_row(incident: Incident) -> None:
+        written["request"] = Open311Request.objects.create(
             incident=incident,
             client=client,
             media_url=media_url[:500],
@@ -120,5 +113,19 @@ def file_open311_request(
             account_id=account_id[:100],
             created_at=now,
         )
+
+    report_incident(
+        reporter=client.user,
+        category=category,
+        location=location,
+        description=description,
+        urgency=urgency,
+        source=Source.OPEN311,
+        address=address,
+        contact=contact,
+        now=now,
+        also=request_row,
+    )
+    request = written["request"]
     Open311Client.objects.filter(pk=client.pk).update(last_used_at=now)
     return request

@@ -85,25 +85,30 @@ def file_resident_report(
 
     1. Normalise the phone; key the reporter by phone (else by address) and the address.
     2. A reporter whose key was marked as spam: the report is filed, then held for moderation.
-    3. Case, public side and hold in one transaction.
+    3. Case, public side and hold in the case's one transaction (``report_incident``'s ``also``);
+       not in a transaction around it, which would keep the district's case-number counter
+       locked while the photos are stamped and stored: residents' filings then went one at a time.
     """
     phone = normalise_phone(phone)
     keys = {"reporter": reporter_key("phone", phone) if phone else reporter_key("ip", ip), "ip": reporter_key("ip", ip)}
     held = SpamMark.objects.filter(key__in=set(keys.values())).exists()
     token = secrets.token_urlsafe(24)
     now = now or timezone.now()
-    with transaction.atomic():
-        incident, _created = report_incident(
-            reporter=None, category=category, location=location, description=description, source=Source.RESIDENT,
-            photos=photos, contact=phone, now=now,
-        )
+
+    def public_side_and_hold(incident: Incident) -> None:
         PublicCase.objects.create(
             incident=incident, token_hash=token_hash(token), reporter_key=keys["reporter"], ip_key=keys["ip"],
             moderation=Moderation.HELD if held else Moderation.NONE, created_at=now,
         )
         if held:
             transition(incident, action="hold", to_status=CaseStatus.HELD, actor=None, expected_status=incident.status, now=now)
-            incident.refresh_from_db()
+
+    incident, _created = report_incident(
+        reporter=None, category=category, location=location, description=description, source=Source.RESIDENT,
+        photos=photos, contact=phone, now=now, also=public_side_and_hold,
+    )
+    if held:
+        incident.refresh_from_db()
     return incident, token
 
 

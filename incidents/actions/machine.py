@@ -210,9 +210,10 @@ def save_photos(incident: Incident, entry: TimelineEntry | None, photos: Sequenc
     mark = _stamp_for(incident, actor, filed_at) if photos else None
     for photo in photos:
         flags, distance = photo_evidence.flags_for(photo.claim, filed_at=filed_at, position=incident.location)
-        content, stamped = photo.content, False
         if photo.image is not None:
             content, stamped = encode(watermark.stamp(photo.image, mark), photo.extension), True
+        else:
+            content, stamped = photo.content, False
         row = IncidentPhoto(
             incident=incident, entry=entry, stage=stage, width=photo.width, height=photo.height,
             size_bytes=len(content), uploaded_by=actor if getattr(actor, "pk", None) else None,

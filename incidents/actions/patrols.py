@@ -134,23 +134,85 @@ def parse_point(index: int, item) -> PointIn:
     return PointIn(client_id=client_id, at=at, lat=lat, lng=lng, accuracy_m=accuracy)
 
 
-def _check_batch(patrol: Patrol, points: Sequence[PointIn], now: datetime) -> None:
+def check_window(points: Sequence[PointIn], now: datetime) -> None:
+    """Every point's time within the kept days and not in the future (a wrong clock), or a 400."""
     earliest, latest = oldest_allowed(now), now + timedelta(seconds=_FUTURE_SECONDS)
     for index, point in enumerate(points):
         if not earliest <= point.at <= latest:
             raise _bad(index, "at", _("the time %(at)s is not within the %(days)d days kept up to now.")
                        % {"at": point.at.isoformat(), "days": retention_days()}, point.client_id)
+
+
+def _check_batch(patrol: Patrol, points: Sequence[PointIn], now: datetime) -> None:
+    check_window(points, now)
+    for index, point in enumerate(points):
         if patrol.ended_at and point.at > patrol.ended_at + timedelta(seconds=_LATE_POINTS_GRACE_SECONDS):
             raise _bad(index, "at", _("it was recorded after the patrol ended."), point.client_id)
+
+
+def _array(values) -> str:
+    """An array literal of checked values (UUIDs, ISO times, finite floats, None): psycopg's list
+    adaptation costs more Python than the rest of a batch of ten. The statement casts it."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+
+
+def batch_params(points: Sequence[PointIn], **more) -> dict:
+    """The batch statement's parameters (both callers of ``batch_sql``)."""
+    return {
+        "ids": _array([p.client_id for p in points]), "ats": _array([p.at.isoformat() for p in points]),
+        "lngs": _array([p.lng for p in points]), "lats": _array([p.lat for p in points]),
+        "accs": _array([p.accuracy_m for p in points]),
+        "margin": float(getattr(settings, "GRIDGOV_SERVED_MARGIN_M", 500.0)) / 111_320.0,
+        "accuracy": DISTANCE_ACCURACY_M, **more,
+    }
+
+
+def latest_stored(now: datetime) -> datetime:
+    """No stored point is later than this (each was refused past its own moment's future limit):
+    the batch statement's upper bound, which leaves the partitions made ahead out of its reads.
+    The clock's, if later than the ``now`` a caller gave."""
+    return max(now, timezone.now()) + timedelta(seconds=_FUTURE_SECONDS)
+
+
+def store_batch(sql: str, params: dict, points: Sequence[PointIn]) -> tuple:
+    """Run a batch statement (``batch_sql``) once, prepared, after making the batch's days; a point
+    far from every served district is a 400 naming it, with nothing stored. Answers its row."""
+    _make_days_of(points)
+    try:
+        row = _store(sql, params)
+    except (IntegrityError, psycopg.errors.CheckViolation) as exc:
+        # A day this process knew was dropped meanwhile (a test rolled its partition back): look again.
+        if "no partition" not in str(exc):
+            raise
+        _KNOWN_DAYS.clear()
+        _make_days_of(points)
+        row = _store(sql, params)
+    far = row[-6]
+    if far is not None:
+        point = points[far - 1]
+        raise _bad(far - 1, "lat", _("(%(lat)s, %(lng)s) lies outside the districts this system serves; check the position.")
+                   % {"lat": point.lat, "lng": point.lng}, point.client_id)
+    return row
+
+
+def walk_again(params: dict, *, ended: bool) -> float:
+    """A batch older than points stored (the outbox sent it late): the distance is walked again;
+    late points of an ended patrol: its kept line is drawn again too. Answers the distance."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_DISTANCE_SQL, params)
+        distance = cursor.fetchone()[0]
+        if ended:
+            write_tracks([params["patrol"]])
+    return distance
 
 
 # One statement per batch (its own transaction): the points unnested from arrays, each with its
 # cell; the first one outside every cell and far from every served district found, the points
 # inserted (none if one is far), re-sent ones skipped by the once-per-point constraint; the
 # patrol's count and distance moved on in the same statement, from the last point stored before.
-# The CTEs read the table as it was before the statement: ``last``/``prev`` are earlier points.
-_BATCH_SQL = """
-WITH raw AS (
+# The CTEs read the table as it was before the statement: ``last``/``prev`` are earlier points,
+# between ``since`` and ``until`` (``latest_stored``).
+_BATCH_CTES = """raw AS (
     SELECT t.i, t.client_id, t.at, t.accuracy_m, ST_SetSRID(ST_MakePoint(t.lng, t.lat), 4326) AS location
     FROM unnest(%(ids)s::uuid[], %(ats)s::timestamptz[], %(lngs)s::float8[], %(lats)s::float8[], %(accs)s::float8[])
          WITH ORDINALITY AS t(client_id, at, lng, lat, accuracy_m, i)
@@ -165,18 +227,18 @@ WITH raw AS (
         AND ST_DWithin(d.boundary, n.location, %(margin)s))
 ), ins AS (
     INSERT INTO incidents_patrolpoint (patrol_id, client_id, at, location, accuracy_m, cell_id, outside_own_cells)
-    SELECT %(patrol)s, n.client_id, n.at, n.location, n.accuracy_m, n.cell_id,
+    SELECT {patrol}, n.client_id, n.at, n.location, n.accuracy_m, n.cell_id,
            -- as check_in(): in no cell, or in one she did not answer for at the point's time
-           NOT EXISTS (SELECT 1 FROM accounts_gridassignment g WHERE g.user_id = %(worker)s AND g.cell_id = n.cell_id
+           NOT EXISTS (SELECT 1 FROM accounts_gridassignment g WHERE g.user_id = {worker} AND g.cell_id = n.cell_id
                        AND g.started_at <= n.at AND (g.ended_at IS NULL OR g.ended_at > n.at))
-    FROM new n WHERE (SELECT i FROM far) IS NULL
+    FROM new n WHERE (SELECT i FROM far) IS NULL{gate}
     ON CONFLICT (patrol_id, at, client_id) DO NOTHING
     RETURNING at, location, accuracy_m
 ), last AS (
-    SELECT max(at) AS at FROM incidents_patrolpoint WHERE patrol_id = %(patrol)s AND at >= %(since)s
+    SELECT max(at) AS at FROM incidents_patrolpoint WHERE patrol_id = {patrol} AND at >= {since} AND at <= %(until)s
 ), prev AS (
     SELECT location, at FROM incidents_patrolpoint
-    WHERE patrol_id = %(patrol)s AND at >= %(since)s AND (accuracy_m IS NULL OR accuracy_m <= %(accuracy)s)
+    WHERE patrol_id = {patrol} AND at >= {since} AND at <= %(until)s AND (accuracy_m IS NULL OR accuracy_m <= %(accuracy)s)
     ORDER BY at DESC LIMIT 1
 ), moved AS (
     UPDATE incidents_patrol SET point_count = point_count + (SELECT count(*) FROM ins),
@@ -185,12 +247,25 @@ WITH raw AS (
                 SELECT location, at FROM prev UNION ALL
                 SELECT location, at FROM ins WHERE accuracy_m IS NULL OR accuracy_m <= %(accuracy)s) s
         ), 0)
-    WHERE id = %(patrol)s AND (SELECT i FROM far) IS NULL AND EXISTS (SELECT 1 FROM ins)
+    WHERE id = {patrol} AND (SELECT i FROM far) IS NULL AND EXISTS (SELECT 1 FROM ins)
     RETURNING distance_m, point_count
-)
-SELECT (SELECT i FROM far), (SELECT count(*) FROM ins), (SELECT min(at) FROM ins), (SELECT at FROM last),
-       (SELECT distance_m FROM moved), (SELECT point_count FROM moved)
-"""
+)"""
+# What the batch answers: the first far point's number, how many were added, the first added
+# point's time, the last stored point's time before, the patrol's distance and count after.
+BATCH_ANSWER = ("(SELECT i FROM far), (SELECT count(*) FROM ins), (SELECT min(at) FROM ins), (SELECT at FROM last), "
+                "(SELECT distance_m FROM moved), (SELECT point_count FROM moved)")
+
+
+def batch_sql(*, patrol: str, worker: str, since: str, gate: str = "") -> str:
+    """The batch's CTEs (``raw`` … ``moved``), the patrol, its worker (whose cells at each point's
+    time decide ``outside_own_cells``) and the earliest time of its track to look at given as SQL
+    expressions; ``gate`` adds a condition to the insert (and so to all of it). Used as is by
+    ``record_points``, and behind a check of who asks by
+    incidents/actions/patrol_points_checked.py: one batch statement for both."""
+    return _BATCH_CTES.format(patrol=patrol, worker=worker, since=since, gate=gate)
+
+
+_BATCH_SQL = "WITH " + batch_sql(patrol="%(patrol)s", worker="%(worker)s", since="%(since)s") + "\nSELECT " + BATCH_ANSWER
 
 # A batch older than points already stored (the outbox sent it late): the distance is walked again.
 _DISTANCE_SQL = """
@@ -216,11 +291,28 @@ def _make_days_of(points: Sequence[PointIn]) -> None:
         _KNOWN_DAYS.add(day)
 
 
-def _run_batch(params: dict) -> tuple:
-    """The batch statement, prepared once per connection (planning it costs as much as running it).
+def _run_batch(sql: str, params: dict) -> tuple:
+    """A batch statement, prepared once per connection (planning it costs as much as running it).
     Alone it is its own transaction: all of the batch or none of it."""
-    with execute_prepared(_BATCH_SQL, params) as cursor:
+    with execute_prepared(sql, params) as cursor:
         return cursor.fetchone()
+
+
+def parse_points(points) -> list[PointIn]:
+    """A batch as the phone sends it: a list of at most ``MAX_BATCH`` points, or a 400 naming the
+    first bad one (its index, field and the phone's id)."""
+    if not isinstance(points, (list, tuple)):
+        raise InvalidInput(_("“points” must be a list of points."), field="points")
+    if len(points) > MAX_BATCH:
+        raise InvalidInput(_("Send at most %(max)s points at a time.") % {"max": f"{MAX_BATCH:,}"}, field="points")
+    parsed = []
+    for index, item in enumerate(points):
+        try:
+            parsed.append(parse_point(index, item))
+        except BadPoint as exc:
+            exc.point_id = exc.point_id or _raw_id(item)
+            raise
+    return parsed
 
 
 def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | None = None) -> int:
@@ -239,61 +331,26 @@ def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | No
     distance again from the points, so the patrol's final distance is exact."""
     if patrol.worker_id != actor.pk:
         raise Forbidden(_("This patrol is not yours."))
-    if not isinstance(points, (list, tuple)):
-        raise InvalidInput(_("“points” must be a list of points."), field="points")
-    if len(points) > MAX_BATCH:
-        raise InvalidInput(_("Send at most %(max)s points at a time.") % {"max": f"{MAX_BATCH:,}"}, field="points")
-    parsed = []
-    for index, item in enumerate(points):
-        try:
-            parsed.append(parse_point(index, item))
-        except BadPoint as exc:
-            exc.point_id = exc.point_id or _raw_id(item)
-            raise
-    points = parsed
+    points = parse_points(points)
     if not points:
         return 0
     now = now or timezone.now()
     _check_batch(patrol, points, now)
-    _make_days_of(points)
     since = min(patrol.started_at, min(p.at for p in points)) - timedelta(days=1)
-    params = {
-        "patrol": patrol.pk, "worker": patrol.worker_id, "ids": [p.client_id for p in points], "ats": [p.at for p in points],
-        "lngs": [p.lng for p in points], "lats": [p.lat for p in points], "accs": [p.accuracy_m for p in points],
-        "margin": float(getattr(settings, "GRIDGOV_SERVED_MARGIN_M", 500.0)) / 111_320.0,
-        "accuracy": DISTANCE_ACCURACY_M, "since": since,
-    }
-    try:
-        far, added, first_new, last_before, distance, count = _store(params)
-    except (IntegrityError, psycopg.errors.CheckViolation) as exc:
-        # A day this process knew was dropped meanwhile (a test rolled its partition back): look again.
-        if "no partition" not in str(exc):
-            raise
-        _KNOWN_DAYS.clear()
-        _make_days_of(points)
-        far, added, first_new, last_before, distance, count = _store(params)
-    if far is not None:
-        point = points[far - 1]
-        raise _bad(far - 1, "lat", _("(%(lat)s, %(lng)s) lies outside the districts this system serves; check the position.")
-                   % {"lat": point.lat, "lng": point.lng}, point.client_id)
+    params = batch_params(points, patrol=patrol.pk, worker=patrol.worker_id, since=since, until=latest_stored(now))
+    _far, added, first_new, last_before, distance, count = store_batch(_BATCH_SQL, params, points)
     if added:
         patrol.distance_m, patrol.point_count = distance, count
         if (last_before is not None and first_new < last_before) or patrol.ended_at:
-            with transaction.atomic(), connection.cursor() as cursor:
-                # A batch older than points stored (the outbox sent it late): the distance is walked
-                # again; late points of an ended patrol: its kept line is drawn again too.
-                cursor.execute(_DISTANCE_SQL, params)
-                patrol.distance_m = cursor.fetchone()[0]
-                if patrol.ended_at:
-                    write_tracks([patrol.pk])
+            patrol.distance_m = walk_again(params, ended=bool(patrol.ended_at))
     return added
 
 
-def _store(params: dict) -> tuple:
+def _store(sql: str, params: dict) -> tuple:
     if connection.in_atomic_block:  # called inside a caller's transaction: a failed try must not end it
         with transaction.atomic():
-            return _run_batch(params)
-    return _run_batch(params)
+            return _run_batch(sql, params)
+    return _run_batch(sql, params)
 
 
 def check_in(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Callable, Sequence
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
@@ -216,9 +216,10 @@ def _where_filed(location: Point, category: Category, urgency: str, source: str,
 
 
 def _write(incident: Incident, first_entry: TimelineEntry, prepared: Sequence[PreparedPhoto], district_code: str,
-           *, in_transaction: bool) -> None:
-    """Insert the case with its number, its first timeline entry and its photos."""
-    if prepared or in_transaction:
+           *, in_transaction: bool, also: Callable[[Incident], None] | None = None) -> None:
+    """Insert the case with its number, its first timeline entry, its photos and what ``also``
+    writes, all or nothing."""
+    if prepared or in_transaction or also is not None:
         if not connection.in_atomic_block:
             # The number first, in its own statement: the counter's row lock then ends at once
             # instead of lasting while the photos are written.
@@ -231,6 +232,8 @@ def _write(incident: Incident, first_entry: TimelineEntry, prepared: Sequence[Pr
             # (an outbox report reaches the server later), else the server's time.
             save_photos(incident, entry, prepared, PhotoStage.BEFORE, incident.reporter,
                         filed_at=incident.located_at or incident.created_at)
+            if also is not None:
+                also(incident)
     else:
         # One statement takes the number and inserts the case and its first timeline entry:
         # atomic by itself, and one round trip on the hottest write path (a report without photos).
@@ -254,9 +257,14 @@ def report_incident(
     accuracy_m: float | None = None,
     located_at: datetime | None = None,
     now: datetime | None = None,
+    also: Callable[[Incident], None] | None = None,
 ) -> tuple[Incident, bool]:
     """File a case; answers (incident, created). A report re-sent with the same ``client_id`` by the
     same reporter answers the case filed the first time (the phone's offline queue may send twice).
+    ``also(incident)`` writes what a channel keeps beside the case (a resident's public side) in
+    the case's own transaction: a caller that wrapped this in a transaction of its own would hold
+    the district's number counter locked while the photos are stamped and stored, and every
+    other filing of the district would wait for it.
 
     1. Check category, location, urgency, source and patrol; clean the photos — before any write.
     2. Find the cell by point lookup. Outside every cell the case is still accepted, flagged, at
@@ -314,7 +322,8 @@ def report_incident(
         to_level=level, to_area=area, note=description[:500],
     )
     try:
-        _write(incident, first_entry, prepared, district_code, in_transaction=bool(client_id and connection.in_atomic_block))
+        _write(incident, first_entry, prepared, district_code, in_transaction=bool(client_id and connection.in_atomic_block),
+               also=also)
     except IntegrityError:
         if client_id:
             existing = Incident.objects.filter(reporter=reporter, client_id=client_id).first()

@@ -65,14 +65,17 @@ class PatrolDetailView(APIView):
 
 
 def patrol_for_points(user, pk: int) -> Patrol:
-    """The patrol a batch of points is for (this view and incidents/hotpath.py): the busiest write
-    of all (every worker on patrol, every 30 s), so the patrol without its worker and cell rows (a
-    cell's boundary is a polygon to parse), through the same scope."""
+    """The patrol a batch of points is for: the busiest write of all (every worker on patrol, every
+    30 s), so the patrol without its worker and cell rows (a cell's boundary is a polygon to parse),
+    through the same scope. (The hot path in front of Django asks the same in its one statement:
+    incidents/actions/patrol_points_checked.py.)"""
     return get_scoped_or_404(Patrol.objects.only("id", "worker_id", "cell_id", "started_at", "ended_at",
                                                  "distance_m", "point_count"), user, pk=pk)
 
 
 def points_answer(received: int, added: int, patrol: Patrol) -> dict:
+    """The batch's answer; incidents/hotpath.py writes the same bytes (compared in
+    tests/incidents/test_patrol_points_hotpath_session.py)."""
     return {"received": received, "added": added, "distance_m": round(patrol.distance_m, 1)}
 
 

@@ -7,7 +7,7 @@ Chinese and English name: all rows or none, with a report per row and column, as
   ``incidents.actions.reference.save_categories``), in one transaction;
 - ``template``: the blank template.
 
-The file is read by ``gridgov.spreadsheet`` as every import reads its own. Rows are matched by
+The import stands on the skeleton every sheet import shares (``gridgov.spreadsheet``). Rows are matched by
 code: a known code gets the names (and "in use") of its row, a new code is added; nothing is deleted.
 """
 from .checking import MAX_ROWS, may_import, validate_reference

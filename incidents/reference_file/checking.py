@@ -7,20 +7,17 @@ departments (a superuser has them).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.utils.translation import gettext as _
 
 from accounts.models import Department
-from gridgov.spreadsheet import FORMULA_TRIGGERS, FileRejected, cell_text, read_table
+from gridgov.spreadsheet import FORMULA_TRIGGERS, RowCells, cell_text
 
 from ..models import Category
-from .columns import (
-    COLUMN_BY_KEY, COLUMNS, DEPARTMENT, HEADER_ALIASES, KIND_WORDS, MAJOR, MINOR, NATURE_WORDS, NO_WORDS, YES_WORDS,
-)
+from .columns import COLUMN_BY_KEY, DEPARTMENT, KIND_WORDS, MAJOR, MAX_ROWS, MINOR, NATURE_WORDS, REFERENCE
 from .plan import Entry, ReferencePlan, RowError
 
-MAX_ROWS = 5_000
+__all__ = ["MAX_ROWS", "may_import", "validate_reference"]
 PERMISSIONS = ("incidents.add_category", "incidents.change_category", "accounts.add_department", "accounts.change_department")
 _CODE = {DEPARTMENT: re.compile(r"^[A-Za-z0-9_-]{1,20}$"), MAJOR: re.compile(r"^[A-Za-z0-9]{1,10}$"),
          MINOR: re.compile(r"^[A-Za-z0-9]{1,10}$")}
@@ -38,26 +35,12 @@ def validate_reference(filename: str, content: bytes, *, actor) -> ReferencePlan
     if not may_import(actor):
         plan.errors.append(RowError(None, "", _("You may not import categories and departments.")))
         return plan
-    try:
-        table = read_table(filename, content)
-    except FileRejected as exc:
-        plan.errors.append(RowError(None, "", str(exc)))
+    sheet = REFERENCE.read(filename, content, plan)
+    if sheet is None:
         return plan
-    table = [(n, values) for n, values in table if any(cell_text(v) for v in values)]
-    if not table:
-        plan.errors.append(RowError(None, "", _("The file is empty.")))
-        return plan
-    index = _header(table[0][1], plan)
-    if plan.errors:
-        return plan
-    rows = table[1:]
-    plan.row_count = len(rows)
-    if len(rows) > MAX_ROWS:
-        plan.errors.append(RowError(None, "", _("At most %(n)d rows per file; split the file.") % {"n": MAX_ROWS}))
-        return plan
-    context = _Context(rows, index)
-    for number, values in rows:
-        entry = _row(number, {key: cell_text(values[i]) if i < len(values) else "" for key, i in index.items()}, context, plan)
+    context = _Context(sheet.rows, sheet.index)
+    for number, values in sheet.rows:
+        entry = _row(RowCells(number, values, sheet.index, REFERENCE.header_of, plan), context, plan)
         if entry is not None:
             plan.entries.append(entry)
     _against_each_other(plan, context)
@@ -65,26 +48,6 @@ def validate_reference(filename: str, content: bytes, *, actor) -> ReferencePlan
     if plan.errors:
         plan.entries = []
     return plan
-
-
-def _header(values: list[Any], plan: ReferencePlan) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for position, raw in enumerate(values):
-        label = cell_text(raw).replace(" ", "").replace("*", "")
-        if not label:
-            continue
-        key = HEADER_ALIASES.get(label) or HEADER_ALIASES.get(label.lower())
-        if key is None:
-            plan.warnings.append(RowError(None, label, _("Column not recognised; it is ignored.")))
-        elif key in index:
-            plan.errors.append(RowError(None, label, _("The column appears twice.")))
-        else:
-            index[key] = position
-    missing = [c.header for c in COLUMNS if c.required and c.key not in index]
-    if missing:
-        plan.errors.append(RowError(None, "", _("Required column(s) missing: %(columns)s.") % {"columns": "、".join(missing)}
-                                    + " " + _("Download the template for the expected headers.")))
-    return index
 
 
 class _Context:
@@ -110,29 +73,24 @@ class _Context:
         return {"new": new, "changed": changed}
 
 
-def _header_of(key: str) -> str:
-    return COLUMN_BY_KEY[key].header
+_header_of = REFERENCE.header_of
 
 
-def _row(number: int, cells: dict[str, str], context: _Context, plan: ReferencePlan) -> Entry | None:
-    bad = len(plan.errors)
-
-    def error(key: str, reason: str) -> None:
-        plan.errors.append(RowError(number, _header_of(key), reason))
-
-    for key, text in cells.items():
+def _row(cells: RowCells, context: _Context, plan: ReferencePlan) -> Entry | None:
+    number, error = cells.number, cells.error
+    for key, text in cells.texts.items():
         if "\x00" in text or _CONTROL.search(text):
             error(key, _("The cell holds a control character (such as NUL) that cannot be stored; retype it."))
         elif text.startswith(FORMULA_TRIGGERS):
             error(key, _("The cell starts with %(char)s, which a spreadsheet runs as a formula; remove it.") % {"char": text[0]})
-    if len(plan.errors) > bad:
+    if cells.bad:
         return None
-    kind = KIND_WORDS.get(cells.get("kind", "").lower())
+    kind = KIND_WORDS.get(cells.text("kind").lower())
     if kind is None:
         error("kind", _("Write 部门, 大类 or 小类."))
         return None
-    code, name, name_en = cells.get("code", ""), cells.get("name", ""), cells.get("name_en", "")
-    parent, nature_word = cells.get("parent", ""), cells.get("nature", "")
+    code, name, name_en = cells.text("code"), cells.text("name"), cells.text("name_en")
+    parent, nature_word = cells.text("parent"), cells.text("nature")
     if not _CODE[kind].match(code):
         error("code", _("A department's code is 1–20 letters, digits, - or _.") if kind == DEPARTMENT
               else _("A class's code is 1–10 letters or digits."))
@@ -141,9 +99,7 @@ def _row(number: int, cells: dict[str, str], context: _Context, plan: ReferenceP
     for key, value in (("name", name), ("name_en", name_en)):
         if len(value) > _NAME_LENGTH[kind]:
             error(key, _("At most %(n)d characters.") % {"n": _NAME_LENGTH[kind]})
-    active_word = cells.get("active", "").lower()
-    if active_word and active_word not in YES_WORDS | NO_WORDS:
-        error("active", _("Write 是 or 否."))
+    active = cells.value(COLUMN_BY_KEY["active"], True)
     nature = NATURE_WORDS.get(nature_word.lower(), "") if nature_word else ""
     if nature_word and not nature:
         error("nature", _("Write 部件 or 事件."))
@@ -169,12 +125,11 @@ def _row(number: int, cells: dict[str, str], context: _Context, plan: ReferenceP
         elif stored is not None and stored.parent.code != parent:
             error("parent", _("%(code)s belongs to major class %(parent)s; move it in the admin, not by a file.")
                   % {"code": code, "parent": stored.parent.code})
-    if len(plan.errors) > bad:
+    if cells.bad:
         return None
     if not name_en:
         plan.warnings.append(RowError(number, _header_of("name_en"), _("No English name: English pages show the Chinese one.")))
-    return Entry(number=number, kind=kind, code=code, name=name, name_en=name_en, parent=parent, nature=nature,
-                 active=active_word not in NO_WORDS)
+    return Entry(number=number, kind=kind, code=code, name=name, name_en=name_en, parent=parent, nature=nature, active=active)
 
 
 def _against_each_other(plan: ReferencePlan, context: _Context) -> None:

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.db import transaction
-
 from accounts.actions import save_departments
+from gridgov.spreadsheet import check_then_write
 
 from ..actions.reference import save_categories
 from .checking import validate_reference
@@ -15,12 +14,11 @@ from .plan import ReferencePlan, ReferenceRejected
 
 def import_reference(*, actor, filename: str, content: bytes, dry_run: bool = False) -> ReferencePlan:
     """Check the whole file and, only if every row is good, write it all (ReferenceRejected otherwise)."""
-    with transaction.atomic():
-        plan = validate_reference(filename, content, actor=actor)
-        if plan.errors:
-            raise ReferenceRejected(plan)
+    def write(plan: ReferencePlan) -> ReferencePlan:
         if not dry_run:
             rows = [asdict(entry) for entry in plan.entries]
             save_departments([row for row in rows if row["kind"] == DEPARTMENT])
             save_categories([row for row in rows if row["kind"] != DEPARTMENT])
-    return plan
+        return plan
+
+    return check_then_write(lambda: validate_reference(filename, content, actor=actor), write, ReferenceRejected)

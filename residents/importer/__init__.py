@@ -5,7 +5,7 @@ Validation reads the whole file and reports *every* problem before anything is w
 per step, all importable from here:
 
 - ``columns``: the file format (headers, choice words), shared by the template and exports;
-- ``reading``: .xlsx through python-calamine (openpyxl as the fallback), CSV in UTF-8 or GB18030;
+- ``reading``: the shared reader and header mapping (``gridgov.spreadsheet``) on this file's columns;
 - ``plan``: what checking produces (every error, and what to write);
 - ``checking``: each row on its own, rows against each other, rows against the database;
 - ``writing``: COPY of buildings, dwellings, households, people, tags and history;
@@ -16,16 +16,7 @@ The importer uses the same rules as the acts (``residents.person_input``, ``resi
 ``residents.privacy``) and imports nothing from ``residents.actions``.
 """
 from .checking import validate_file
-from .columns import (
-    COLUMN_BY_KEY,
-    COLUMNS,
-    Column,
-    gender_word,
-    id_type_word,
-    relation_word,
-    resident_type_word,
-    use_word,
-)
+from .columns import COLUMN_BY_KEY, COLUMNS, Column, gender_word, id_type_word, relation_word, resident_type_word, use_word
 from .jobs import check_import_job, import_file, run_import_job
 from .plan import ImportRejected, Plan, Progress, Row, RowError
 from .reading import FileRejected, map_header, read_table

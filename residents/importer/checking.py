@@ -13,6 +13,8 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.spreadsheet import RowCells, cell_text
+
 from .. import privacy
 from ..duplicates import id_number_conflict
 from ..cells import cell_in_scope, find_cell
@@ -26,11 +28,10 @@ from .columns import (
     LIST_SPLIT,
     RELATION_WORDS,
     RESIDENT_TYPE_WORDS,
+    RESIDENTS,
     USE_WORDS,
-    _word_of,
 )
 from .plan import Plan, Progress, Row, RowError
-from .reading import FileRejected, _cell_text, map_header, read_table
 
 
 def _parse_date(value: Any) -> dt.date:
@@ -38,7 +39,7 @@ def _parse_date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = _cell_text(value)
+    text = cell_text(value)
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
         try:
             return dt.datetime.strptime(text, pattern).date()
@@ -59,27 +60,10 @@ def validate_file(filename: str, content: bytes, *, actor, progress: Progress | 
     ``lock`` (used by the real import) locks the households named in the file for the transaction.
     """
     plan = Plan()
-    try:
-        table = read_table(filename, content)
-    except FileRejected as exc:
-        plan.errors.append(RowError(None, "", str(exc)))
+    sheet = RESIDENTS.read(filename, content, plan)
+    if sheet is None:
         return plan
-    table = [(n, values) for n, values in table if any(_cell_text(v) for v in values)]
-    if not table:
-        plan.errors.append(RowError(None, "", _("The file has no rows.")))
-        return plan
-    header_row, header = table[0]
-    index, errors, warnings = map_header(header)
-    plan.errors += errors
-    plan.warnings += warnings
-    if errors:
-        return plan
-    data_rows = table[1:]
-    plan.row_count = len(data_rows)
-    if not data_rows:
-        plan.errors.append(RowError(None, "", _("The file has a header but no data rows.")))
-        return plan
-    headers = {key: _cell_text(header[i]) for key, i in index.items()}
+    index, headers, data_rows = sheet.index, sheet.headers, sheet.rows
     today = timezone.localdate()
     tags = {t.name: t for t in CareTag.objects.filter(active=True)} | {t.code: t for t in CareTag.objects.filter(active=True)}
 
@@ -99,40 +83,9 @@ def validate_file(filename: str, content: bytes, *, actor, progress: Progress | 
     return plan
 
 
-class _RowCells:
-    """One data row's cells by column key, and the problems found in them (added to the plan's errors)."""
-
-    __slots__ = ("number", "raw", "texts", "column", "plan", "bad")
-
-    def __init__(self, number: int, values: list[Any], index: dict[str, int], column, plan: Plan):
-        self.number, self.column, self.plan, self.bad = number, column, plan, False
-        self.raw = {key: (values[position] if position < len(values) else None) for key, position in index.items()}
-        self.texts = {key: _cell_text(value) for key, value in self.raw.items()}
-
-    def get(self, key: str) -> Any:
-        return self.raw.get(key)
-
-    def text(self, key: str) -> str:
-        return self.texts.get(key, "")
-
-    def error(self, key: str, reason: str) -> None:
-        self.bad = True
-        self.plan.errors.append(RowError(self.number, self.column(key), reason))
-
-    def choice(self, key: str, words: dict[str, str], default: str) -> str:
-        word = self.text(key)
-        if not word:
-            return default
-        stored = words.get(word) or (word if word in words.values() else None)
-        if stored is None:
-            self.error(key, _("“%(value)s” is not one of: %(choices)s.") % {"value": word, "choices": "、".join(dict.fromkeys(_word_of(words, v) for v in words.values()))})
-            return default
-        return stored
-
-
 def _check_row(number, values, index, column, tags, today, plan: Plan) -> Row | None:
     """One row on its own: the Row to write, or None when it has a problem (recorded in the plan)."""
-    cells = _RowCells(number, values, index, column, plan)
+    cells = RowCells(number, values, index, column, plan)
     for c in COLUMNS:
         if c.required and not cells.text(c.key):
             cells.error(c.key, _("This cell is empty."))
@@ -168,7 +121,7 @@ def _check_row(number, values, index, column, tags, today, plan: Plan) -> Row | 
     )
 
 
-def _id_number_of(cells: _RowCells) -> str:
+def _id_number_of(cells: RowCells) -> str:
     """The ID number as text; "" when Excel turned it into a number (its last digits may be lost)."""
     raw_id = cells.get("id_number")
     if isinstance(raw_id, (int, float)) and len(str(int(raw_id))) >= 15:
@@ -177,7 +130,7 @@ def _id_number_of(cells: _RowCells) -> str:
     return cells.text("id_number")
 
 
-def _birth_date_of(cells: _RowCells) -> dt.date | None:
+def _birth_date_of(cells: RowCells) -> dt.date | None:
     if not cells.text("birth_date"):
         return None
     try:
@@ -187,7 +140,7 @@ def _birth_date_of(cells: _RowCells) -> dt.date | None:
         return None
 
 
-def _floor_of(cells: _RowCells) -> int | None:
+def _floor_of(cells: RowCells) -> int | None:
     if not cells.text("floor"):
         return None
     try:
@@ -200,7 +153,7 @@ def _floor_of(cells: _RowCells) -> int | None:
     return floor
 
 
-def _point_of(cells: _RowCells) -> Point | None:
+def _point_of(cells: RowCells) -> Point | None:
     lng, lat = cells.text("longitude"), cells.text("latitude")
     if not (lng or lat):
         return None
@@ -214,7 +167,7 @@ def _point_of(cells: _RowCells) -> Point | None:
         return None
 
 
-def _tags_of(cells: _RowCells, tags: dict[str, CareTag]) -> list[CareTag]:
+def _tags_of(cells: RowCells, tags: dict[str, CareTag]) -> list[CareTag]:
     row_tags: list[CareTag] = []
     for word in filter(None, LIST_SPLIT.split(cells.text("tags"))):
         if word in tags:
@@ -224,7 +177,7 @@ def _tags_of(cells: _RowCells, tags: dict[str, CareTag]) -> list[CareTag]:
     return row_tags
 
 
-def _check_person(cells: _RowCells, person: PersonInput, id_number: str, today: dt.date) -> None:
+def _check_person(cells: RowCells, person: PersonInput, id_number: str, today: dt.date) -> None:
     """The same checks a form's person gets, reported on the row's columns (a row with neither name nor ID is only "empty").
 
     ``id_number`` is the cell as read, before the checks normalise ``person.id_number``.

@@ -6,18 +6,12 @@ so they are fixed Chinese words (English keys are accepted as aliases), not tran
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy
+
+from gridgov.spreadsheet import Column, SheetFormat, word_of
 
 from ..models import DwellingUse, Gender, IdType, Relation, ResidentType
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str  # the Chinese header of the template
-    required: bool
-    help: str = ""
-
 
 COLUMNS = [
     Column("building_code", "楼栋编码", True, "楼栋唯一编码；新楼栋须同时填写楼栋地址、经度、纬度"),
@@ -35,19 +29,17 @@ COLUMNS = [
     Column("birth_date", "出生日期", False, "YYYY-MM-DD；为空时按身份证号码"),
     Column("ethnicity", "民族", False, "如 汉族"),
     Column("id_type", "证件类型", False, "居民身份证/护照/其他证件，默认居民身份证"),
-    Column("id_number", "证件号码", True, "请将本列设为文本格式，以免 Excel 截断 18 位号码"),
-    Column("phones", "联系电话", False, "多个号码用顿号、逗号或分号分隔"),
-    Column("registered_address", "户籍地址", False, ""),
-    Column("current_address", "现住址", False, ""),
-    Column("resident_type", "人员类型", True, "户籍/流动/境外"),
-    Column("tags", "关怀标签", False, "标签名称，多个用顿号分隔，如 独居老人、低保"),
+    Column("id_number", "证件号码", True, "请将本列设为文本格式，以免 Excel 截断 18 位号码", aliases=("身份证号码", "公民身份号码", "身份证号")),
+    Column("phones", "联系电话", False, "多个号码用顿号、逗号或分号分隔", aliases=("电话", "手机", "手机号码", "联系方式")),
+    Column("registered_address", "户籍地址", False, "", aliases=("户籍地",)),
+    Column("current_address", "现住址", False, "", aliases=("居住地址",)),
+    Column("resident_type", "人员类型", True, "户籍/流动/境外", aliases=("人口类型",)),
+    Column("tags", "关怀标签", False, "标签名称，多个用顿号分隔，如 独居老人、低保", aliases=("标签",)),
 ]
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-HEADER_ALIASES = {c.header: c.key for c in COLUMNS} | {c.key: c.key for c in COLUMNS} | {
-    "身份证号码": "id_number", "公民身份号码": "id_number", "身份证号": "id_number", "电话": "phones", "手机": "phones",
-    "手机号码": "phones", "联系方式": "phones", "户籍地": "registered_address", "居住地址": "current_address",
-    "人口类型": "resident_type", "标签": "tags",
-}
+RESIDENTS = SheetFormat(COLUMNS, empty=gettext_lazy("The file has no rows."),
+                        no_data=gettext_lazy("The file has a header but no data rows."), explain_unknown=True)
+COLUMN_BY_KEY = RESIDENTS.by_key
+HEADER_ALIASES = RESIDENTS.aliases
 
 # Choice words as streets write them → stored values. The first word per value is what the template and exports use.
 GENDER_WORDS = {"男": Gender.MALE, "女": Gender.FEMALE}
@@ -67,11 +59,7 @@ ID_TYPE_WORDS = {"居民身份证": IdType.RESIDENT_ID, "身份证": IdType.RESI
                  "其他证件": IdType.OTHER, "其他": IdType.OTHER}
 
 
-def _word_of(words: dict[str, str], value: str) -> str:
-    for word, stored in words.items():
-        if stored == value:
-            return word
-    return value
+_word_of = word_of
 
 
 def gender_word(value: str) -> str:

@@ -8,10 +8,10 @@ command.
 """
 from __future__ import annotations
 
-
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from gridgov.spreadsheet import check_then_write
 
 from .. import privacy
 from ..models import ImportJob, ImportStatus
@@ -65,8 +65,5 @@ def import_file(*, actor, filename: str, content: bytes, progress: Progress | No
 
     Raises ImportRejected (with the full report) when any row or the file is bad.
     """
-    with transaction.atomic():
-        plan = validate_file(filename, content, actor=actor, progress=progress, lock=True)
-        if plan.errors:
-            raise ImportRejected(plan)
-        return write_plan(plan, actor=actor, progress=progress, job_id=job_id)
+    return check_then_write(lambda: validate_file(filename, content, actor=actor, progress=progress, lock=True),
+                            lambda plan: write_plan(plan, actor=actor, progress=progress, job_id=job_id), ImportRejected)

@@ -1,12 +1,12 @@
-"""What checking a file produces: every problem found, and (when there is none) what to write."""
+"""What checking a file produces: the shared sheet report (every problem found) and (when there is none) what to write."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from django.contrib.gis.geos import Point
 
-from gridgov.spreadsheet import RowError  # noqa: F401 (re-exported: one row error for every import)
+from gridgov.spreadsheet import RowError, SheetRejected, SheetReport
 from grids.models import Area
 
 from ..models import Building, CareTag, Household
@@ -32,11 +32,8 @@ class Row:
 
 
 @dataclass
-class Plan:
-    row_count: int = 0
+class Plan(SheetReport):
     rows: list[Row] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    warnings: list[RowError] = field(default_factory=list)
     buildings: dict[str, Building] = field(default_factory=dict)  # existing, by code
     new_buildings: dict[str, tuple[str, Point, Area]] = field(default_factory=dict)
     dwellings: dict[tuple[str, str, str], int] = field(default_factory=dict)  # ids of existing ones, by (building code, unit, room)
@@ -44,24 +41,19 @@ class Plan:
     # Households with a row that failed its own checks: their head may be on that row.
     bad_households: set[str] = field(default_factory=set)
 
-    def error_dicts(self) -> list[dict[str, Any]]:
-        return [e.as_dict() for e in self.errors]
-
-    def summary(self) -> dict[str, int]:
+    def figures(self) -> dict[str, int]:
         keys = {(r.building_code, r.unit, r.room) for r in self.rows}
         numbers = {r.household_number for r in self.rows}
         return {
-            "rows": self.row_count,
-            "bad_rows": len({e.row for e in self.errors if e.row is not None}),
             "people": len(self.rows),
             "new_buildings": len(self.new_buildings),
             "new_dwellings": len([k for k in keys if k not in self.dwellings]),
             "new_households": len([n for n in numbers if n not in self.households]),
-            "warnings": len(self.warnings),
         }
 
 
-class ImportRejected(Exception):
-    def __init__(self, plan: Plan):
-        super().__init__(f"{len(plan.errors)} problems")
-        self.plan = plan
+class ImportRejected(SheetRejected):
+    pass
+
+
+__all__ = ["ImportRejected", "Plan", "Progress", "Row", "RowError"]

@@ -21,6 +21,8 @@ I     cell A    closed        —           02-21           centre      reported
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
@@ -75,139 +77,86 @@ def rework(incident, at):
     )
 
 
+@dataclass(frozen=True)
+class Case:
+    """One row of the month's table above: where (a ``world`` attribute), status, times as
+    (year, month, day, hour[, minute]) in Shanghai time, reporter (a ``world`` attribute; None: the centre)."""
+
+    name: str
+    where: str
+    status: str
+    created: tuple
+    deadline: tuple | None = None
+    closed: tuple | None = None
+    reporter: str | None = None
+    level: str = "grid"
+    grid: bool = False
+    code: str = "C0102"
+
+
+CASES = [
+    Case("A", "cell_a", "closed", (2025, 3, 3, 10), (2025, 3, 6, 17, 30), (2025, 3, 5, 10), "grid_worker_a", grid=True),
+    Case("B", "cell_a", "closed", (2025, 3, 4, 9), (2025, 3, 8, 17, 30), (2025, 3, 10, 9), "grid_worker_a", level="district"),
+    Case("C", "cell_a2", "rework", (2025, 3, 9, 9), (2025, 3, 20, 17, 30), None, "grid_worker_a", level="district"),
+    Case("D", "cell_a2", "dispatched", (2025, 3, 24, 9), (2025, 4, 15, 17, 30), level="district"),
+    Case("E", "cell_b", "rejected", (2025, 3, 5, 9), closed=(2025, 3, 5, 10)),
+    Case("F", "cell_b", "reported", (2025, 3, 6, 9)),
+    Case("G", "cell_b", "deferred", (2025, 3, 7, 9), (2025, 3, 15, 17, 30), level="district"),
+    Case("H", "cell_b", "closed", (2025, 3, 20, 9), (2025, 3, 25, 17, 30), (2025, 4, 5, 9), level="district"),
+    Case("J", "street_1", "closed", (2025, 3, 12, 8), (2025, 3, 15, 17, 30), (2025, 3, 13, 8), level="street", code="E0404"),
+    Case("K", "cell_a", "duplicate", (2025, 3, 14, 9), closed=(2025, 3, 14, 10)),
+    Case("I", "cell_a", "closed", (2025, 2, 20, 9), (2025, 2, 25, 17, 30), (2025, 2, 21, 9)),
+]
+# (case, when) of each rework.
+REWORKS = [("B", (2025, 3, 7, 9)), ("C", (2025, 3, 18, 9))]
+# (case, department: a ``world`` attribute, status, deadline, dispatched at, other fields with their times).
+ASSIGNMENTS = [
+    ("B", "department", "returned", (2025, 3, 9, 17, 30), (2025, 3, 5, 9),
+     {"returned_at": (2025, 3, 5, 9, 30), "return_reason": "不归我们"}),
+    ("B", "other_department", "handled", (2025, 3, 9, 17, 30), (2025, 3, 5, 10),
+     {"first_handled_at": (2025, 3, 6, 12), "handled_at": (2025, 3, 8, 12), "reworks": 1}),
+    ("C", "other_department", "handled", (2025, 3, 14, 17, 30), (2025, 3, 10, 10),
+     {"first_handled_at": (2025, 3, 12, 10), "handled_at": (2025, 3, 12, 10)}),
+    ("D", "department", "pending", (2025, 4, 15, 17, 30), (2025, 3, 25, 9), {}),
+    ("D", "other_department", "cancelled", (2025, 4, 15, 17, 30), (2025, 3, 24, 10), {}),  # withdrawn: never counted
+]
+
+
+def _at(when: tuple | None):
+    return shanghai(*when) if when else None
+
+
+@contextmanager
+def _named(row: str):
+    """Any failure while building a row says which row of the table it was."""
+    try:
+        yield
+    except Exception as exc:
+        exc.add_note(f"while building row {row} of the month (tests/dispatch/indicator_month.py)")
+        raise
+
+
 @pytest.fixture
 def month(world):
-    w = world
-    cases = {
-        "A": make(
-            w,
-            "A",
-            where=w.cell_a,
-            status="closed",
-            created=shanghai(2025, 3, 3, 10),
-            deadline=shanghai(2025, 3, 6, 17, 30),
-            closed=shanghai(2025, 3, 5, 10),
-            reporter=w.grid_worker_a,
-            grid=True,
-        ),
-        "B": make(
-            w,
-            "B",
-            where=w.cell_a,
-            status="closed",
-            created=shanghai(2025, 3, 4, 9),
-            deadline=shanghai(2025, 3, 8, 17, 30),
-            closed=shanghai(2025, 3, 10, 9),
-            reporter=w.grid_worker_a,
-            level="district",
-        ),
-        "C": make(
-            w,
-            "C",
-            where=w.cell_a2,
-            status="rework",
-            created=shanghai(2025, 3, 9, 9),
-            deadline=shanghai(2025, 3, 20, 17, 30),
-            reporter=w.grid_worker_a,
-            level="district",
-        ),
-        "D": make(
-            w,
-            "D",
-            where=w.cell_a2,
-            status="dispatched",
-            created=shanghai(2025, 3, 24, 9),
-            deadline=shanghai(2025, 4, 15, 17, 30),
-            level="district",
-        ),
-        "E": make(w, "E", where=w.cell_b, status="rejected", created=shanghai(2025, 3, 5, 9), closed=shanghai(2025, 3, 5, 10)),
-        "F": make(w, "F", where=w.cell_b, status="reported", created=shanghai(2025, 3, 6, 9)),
-        "G": make(
-            w,
-            "G",
-            where=w.cell_b,
-            status="deferred",
-            created=shanghai(2025, 3, 7, 9),
-            deadline=shanghai(2025, 3, 15, 17, 30),
-            level="district",
-        ),
-        "H": make(
-            w,
-            "H",
-            where=w.cell_b,
-            status="closed",
-            created=shanghai(2025, 3, 20, 9),
-            deadline=shanghai(2025, 3, 25, 17, 30),
-            closed=shanghai(2025, 4, 5, 9),
-            level="district",
-        ),
-        "J": make(
-            w,
-            "J",
-            where=w.street_1,
-            status="closed",
-            created=shanghai(2025, 3, 12, 8),
-            deadline=shanghai(2025, 3, 15, 17, 30),
-            closed=shanghai(2025, 3, 13, 8),
-            level="street",
-            code="E0404",
-        ),
-        "K": make(w, "K", where=w.cell_a, status="duplicate", created=shanghai(2025, 3, 14, 9), closed=shanghai(2025, 3, 14, 10)),
-        "I": make(
-            w,
-            "I",
-            where=w.cell_a,
-            status="closed",
-            created=shanghai(2025, 2, 20, 9),
-            deadline=shanghai(2025, 2, 25, 17, 30),
-            closed=shanghai(2025, 2, 21, 9),
-        ),
-    }
-    rework(cases["B"], shanghai(2025, 3, 7, 9))
-    rework(cases["C"], shanghai(2025, 3, 18, 9))
-    sz, sw = w.department, w.other_department
-    Assignment.objects.create(
-        incident=cases["B"],
-        department=sz,
-        status="returned",
-        deadline=shanghai(2025, 3, 9, 17, 30),
-        dispatched_at=shanghai(2025, 3, 5, 9),
-        returned_at=shanghai(2025, 3, 5, 9, 30),
-        return_reason="不归我们",
-    )
-    Assignment.objects.create(
-        incident=cases["B"],
-        department=sw,
-        status="handled",
-        deadline=shanghai(2025, 3, 9, 17, 30),
-        dispatched_at=shanghai(2025, 3, 5, 10),
-        first_handled_at=shanghai(2025, 3, 6, 12),
-        handled_at=shanghai(2025, 3, 8, 12),
-        reworks=1,
-    )
-    Assignment.objects.create(
-        incident=cases["C"],
-        department=sw,
-        status="handled",
-        deadline=shanghai(2025, 3, 14, 17, 30),
-        dispatched_at=shanghai(2025, 3, 10, 10),
-        first_handled_at=shanghai(2025, 3, 12, 10),
-        handled_at=shanghai(2025, 3, 12, 10),
-    )
-    Assignment.objects.create(
-        incident=cases["D"],
-        department=sz,
-        status="pending",
-        deadline=shanghai(2025, 4, 15, 17, 30),
-        dispatched_at=shanghai(2025, 3, 25, 9),
-    )
-    Assignment.objects.create(
-        incident=cases["D"],
-        department=sw,
-        status="cancelled",
-        deadline=shanghai(2025, 4, 15, 17, 30),
-        dispatched_at=shanghai(2025, 3, 24, 10),
-    )  # withdrawn: never counted
+    cases = {}
+    for case in CASES:
+        with _named(case.name):
+            cases[case.name] = make(
+                world, case.name, where=getattr(world, case.where), status=case.status, created=shanghai(*case.created),
+                deadline=_at(case.deadline), closed=_at(case.closed),
+                reporter=getattr(world, case.reporter) if case.reporter else None, level=case.level, grid=case.grid,
+                code=case.code,
+            )
+    for name, when in REWORKS:
+        with _named(f"{name} (rework)"):
+            rework(cases[name], shanghai(*when))
+    for name, department, status, deadline, dispatched, others in ASSIGNMENTS:
+        with _named(f"{name} ({department}, {status})"):
+            Assignment.objects.create(
+                incident=cases[name], department=getattr(world, department), status=status, deadline=shanghai(*deadline),
+                dispatched_at=shanghai(*dispatched),
+                **{field: shanghai(*value) if isinstance(value, tuple) else value for field, value in others.items()},
+            )
     return cases
 
 

@@ -48,13 +48,14 @@ def points(world, n=3, *, start=None):
              "lng": centre.x, "accuracy": 8} for i in range(n)]
 
 
-def post(app, patrol_id, body, *, key=None, content_type="application/json", **extra):
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+def post(app, patrol_id, body, *, key=None, content_type="application/json", raw=False, **extra):
+    """The answer's status, headers and JSON (``raw``: its bytes)."""
+    sent = body if isinstance(body, bytes) else json.dumps(body).encode()
     environ = {
         "REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/patrols/{patrol_id}/points/", "QUERY_STRING": "",
         "SERVER_NAME": "testserver", "SERVER_PORT": "80", "HTTP_HOST": "testserver", "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(raw), "wsgi.errors": io.StringIO(),
-        "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(raw)),
+        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(sent), "wsgi.errors": io.StringIO(),
+        "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(sent)),
     }
     if key:
         environ["HTTP_AUTHORIZATION"] = f"Token {key}"
@@ -68,7 +69,7 @@ def post(app, patrol_id, body, *, key=None, content_type="application/json", **e
     body = b"".join(chunks)
     if hasattr(chunks, "close"):
         chunks.close()
-    return answer["status"], answer["headers"], json.loads(body)
+    return answer["status"], answer["headers"], body if raw else json.loads(body)
 
 
 def test_after_the_first_batch_batches_skip_django_with_the_same_headers_and_answer(committed_world, stack, patrol):

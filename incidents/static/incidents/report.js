@@ -1,4 +1,4 @@
-/* The report page: photo (resized here), position (a fresh GPS fix with its accuracy circle, or a
+/* The report page: photo (made smaller on the phone, static/gridgov/photos.js), position (a fresh GPS fix with its accuracy circle, or a
    movable pin), class in two taps, nearby cases of the class. A report goes into the outbox
    (static/gridgov/outbox.js) with its photos, and is sent from there, from any page, by itself. */
 (function () {
@@ -11,7 +11,7 @@
   } };
   var t = JSON.parse(document.getElementById("report-i18n").textContent);
   var taxonomy = JSON.parse(document.getElementById("report-taxonomy").textContent);
-  var MAX_SIDE = 1600, QUALITY = 0.82, MAX_PHOTOS = 6;
+  var MAX_PHOTOS = 6;
   var state = { photos: [], after: [], lat: null, lng: null, category: null, fix: null };
   var $ = function (id) { return document.getElementById(id); };
 
@@ -158,26 +158,10 @@
     });
   }
 
-  // --- photos, made smaller here -------------------------------------------------------------
+  // --- photos, made smaller here (static/gridgov/photos.js) ----------------------------------
   // The photo's own EXIF (time, position) is read from the file first: the canvas keeps none.
   function withExif(file) {
-    var exif = window.GridgovExif ? window.GridgovExif.read(file) : Promise.resolve({});
-    return Promise.all([exif, shrink(file)]).then(function (both) { return { exif: both[0], blob: both[1] }; });
-  }
-  function shrink(file) {
-    if (!window.createImageBitmap) return Promise.resolve(file);
-    return createImageBitmap(file, { imageOrientation: "from-image" }).catch(function () { return createImageBitmap(file); })
-      .then(function (bitmap) {
-        var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-        var canvas = document.createElement("canvas");
-        canvas.width = Math.round(bitmap.width * scale);
-        canvas.height = Math.round(bitmap.height * scale);
-        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-        return new Promise(function (resolve) {
-          canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", QUALITY);
-        });
-      })
-      .catch(function () { showError(t.photo_failed); return file; });
+    return gridgov.photos.withExif(file, { onError: function () { showError(t.photo_failed); } });
   }
   $("photo").addEventListener("change", function (e) {
     var files = Array.prototype.slice.call(e.target.files || []);

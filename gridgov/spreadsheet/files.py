@@ -1,9 +1,9 @@
-"""Spreadsheets in and out: reading an uploaded table, and writing cells that cannot run as formulas.
+"""Spreadsheet files in and out: reading an uploaded table, and writing cells that cannot run as formulas.
 
 Reading (``read_table``): .xlsx through python-calamine (openpyxl as the fallback), CSV in UTF-8 or
 GB18030, into (row number, values) with the header row; ``cell_text`` is a cell as the importers
-compare it; ``FileRejected`` says why a file cannot be read at all. Every importer (residents,
-the roster) reads through these, and maps its own header.
+compare it; ``FileRejected`` says why a file cannot be read at all. Every import reads through
+these (``gridgov.spreadsheet.importing``, the skeleton they share).
 
 Cells written to a spreadsheet (xlsx or CSV) that cannot run as formulas (CSV/formula injection).
 
@@ -22,7 +22,6 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -40,19 +39,6 @@ def safe_cell(value: Any) -> Any:
 
 def safe_row(values: Iterable[Any]) -> list[Any]:
     return [safe_cell(value) for value in values]
-
-
-@dataclass
-class RowError:
-    """One problem of an imported sheet (residents, roster): its row (None: the file or its
-    header), the column's heading as the sheet spells it, and what is wrong."""
-
-    row: int | None
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
 
 
 class FileRejected(Exception):
