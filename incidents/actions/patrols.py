@@ -257,11 +257,10 @@ BATCH_ANSWER = ("(SELECT i FROM far), (SELECT count(*) FROM ins), (SELECT min(at
 
 
 def batch_sql(*, patrol: str, worker: str, since: str, gate: str = "") -> str:
-    """The batch's CTEs (``raw`` … ``moved``), the patrol, its worker (whose cells at each point's
-    time decide ``outside_own_cells``) and the earliest time of its track to look at given as SQL
+    """The batch's CTEs (``raw`` … ``moved``), the patrol, its worker (her cells at each point's
+    time decide ``outside_own_cells``) and the earliest time of its track to look at as SQL
     expressions; ``gate`` adds a condition to the insert (and so to all of it). Used as is by
-    ``record_points``, and behind a check of who asks by
-    incidents/actions/patrol_points_checked.py: one batch statement for both."""
+    ``record_points``, and behind a check of who asks by patrol_points_checked.py: one statement."""
     return _BATCH_CTES.format(patrol=patrol, worker=worker, since=since, gate=gate)
 
 
