@@ -29,11 +29,16 @@ TTL_SECONDS = 30.0
 MAX_ENTRIES = 10_000
 
 _lock = threading.Lock()
+# What a 401 says to send (RFC 9110 §11.6.1): DRF's TokenAuthentication keyword.
+AUTHENTICATE_HEADER = "Token"
 # token key → (user id or None for an unknown/inactive token, monotonic expiry)
 _tokens: dict[str, tuple[int | None, float]] = {}
 
 
 class NotAuthenticated(Exception):
+    """A request without valid credentials: answered 401 with ``WWW-Authenticate: Token`` (the
+    scheme in ``AUTHENTICATE_HEADER``), as DRF answers it with the token class first."""
+
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
@@ -79,7 +84,13 @@ def requesting_user_id(request) -> int:
                                        if len(parts) == 1 else _("Invalid token header. Token string should not contain spaces."))
             user_id = user_id_for_token(parts[1])
             if user_id is None:
-                raise NotAuthenticated(_("Invalid token."))
+                # The refusal's own words (an expired token says to refresh it), read only on this
+                # path: DRF's class says why, exactly as every other endpoint does.
+                try:
+                    user, _token = TokenAuthentication().authenticate_credentials(parts[1])
+                except _drf_exceptions.AuthenticationFailed as exc:
+                    raise NotAuthenticated(str(exc.detail)) from exc
+                return user.pk
             return user_id
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_active:

@@ -9,7 +9,8 @@ goes through ``scoped``; what falls outside is answered with 404 by the caller
 A model joins by declaring ``SCOPE_AREA_PATH``: the lookup path from the model to its area
 ("" for Area itself, "cell" for something filed in a cell). A model whose visibility depends on
 more than its area (a department's dispatched cases) may also define a classmethod
-``scope_extra(queryset, user)`` that narrows further.
+``scope_extra(queryset, user)`` that narrows further, and a staticmethod ``scope_own(user)``
+giving the rows that are the user's own wherever they lie (``Patrol``: her own patrols).
 """
 from __future__ import annotations
 
@@ -44,12 +45,17 @@ def scoped(queryset: QuerySet, user) -> QuerySet:
         raise TypeError(f"{model.__name__} has no SCOPE_AREA_PATH: it cannot be shown to users")
     codes = scope_codes(user)
     if codes is not None:
-        if not codes:
+        # A model may also declare ``scope_own(user) -> Q``: rows that are the user's own whatever
+        # their area (a grid worker's patrols, after her cell was handed over).
+        own = getattr(model, "scope_own", None)
+        own = own(user) if own is not None and user and user.is_authenticated and user.is_active else None
+        if not codes and own is None:
             return queryset.none()
         field = f"{path}__code" if path else "code"
-        condition = Q()
-        for code in codes:
-            condition |= Q(**{f"{field}__startswith": code})
+        conditions = [Q(**{f"{field}__startswith": code}) for code in codes] + ([own] if own is not None else [])
+        condition = conditions[0]
+        for other in conditions[1:]:
+            condition |= other
         queryset = queryset.filter(condition)
     extra = getattr(model, "scope_extra", None)
     if extra is not None:

@@ -46,6 +46,7 @@ SHELL = [
     "incidents/pinmap.js",
     "incidents/homemap.js",
     "dispatch/dispatch.css",
+    "dispatch/case.js",
     WORKBOX + "workbox-sw.js",
     WORKBOX + "workbox-core.prod.js",
     WORKBOX + "workbox-routing.prod.js",

@@ -181,11 +181,15 @@ GRIDGOV_SEPARATION_OF_DUTIES = {"acts": tuple(env_list("GRIDGOV_SEPARATED_ACTS",
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token first: DRF answers a request without valid credentials with the *first* class's
+    # authenticate_header, so a missing, expired or invalid token is a 401 with
+    # ``WWW-Authenticate: Token`` (a client knows to refresh or sign in again), not a 403. A request
+    # without an Authorization header falls through to the session, as before.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         # DRF's TokenAuthentication with the token's user read in one raw statement (≈ 0.5 ms less
         # CPU on every API call from a phone); same answers and messages.
         "accounts.fastauth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # One JSON parser for the whole API, with size and depth limits (gridgov/parsers.py).

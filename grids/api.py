@@ -61,7 +61,9 @@ def lookup(request) -> HttpResponse:
     try:
         fastauth.requesting_user_id(request)
     except fastauth.NotAuthenticated as exc:
-        return _json({"detail": exc.message}, 403)
+        response = _json({"detail": exc.message}, 401)
+        response["WWW-Authenticate"] = fastauth.AUTHENTICATE_HEADER
+        return response
     try:
         lat = float_param(request, "lat", -90, 90)
         lng = float_param(request, "lng", -180, 180)

@@ -152,11 +152,14 @@ class PatrolSummary:
     checkins: list
     findings: list[Incident]
     track: list[tuple[float, float]]
+    # Points in cells she did not answer for at their time (PatrolPoint.outside_own_cells), while kept.
+    points_outside_own_cells: int = 0
 
 
 def patrol_summary(patrol: Patrol) -> PatrolSummary:
     """What a patrol was: from its points while they are kept, else from its kept line."""
     end = patrol.ended_at or timezone.now()
+    outside = 0
     if patrol.track is not None and _points_dropped(patrol):
         cells = _cells_crossed(patrol.track)
         track = [(round(y, 6), round(x, 6)) for x, y in patrol.track.coords]
@@ -164,12 +167,13 @@ def patrol_summary(patrol: Patrol) -> PatrolSummary:
         # One pass over the points (a day is 2,880), numbers straight from SQL: the track and its cells.
         with connection.cursor() as cursor:
             # Rounded to 6 decimals (0.1 m) in SQL: the floats come back short, and Python rounds none.
-            cursor.execute("SELECT round(ST_Y(location)::numeric, 6)::float8, round(ST_X(location)::numeric, 6)::float8, cell_id "
-                           "FROM incidents_patrolpoint WHERE patrol_id = %s AND at >= %s ORDER BY at",
+            cursor.execute("SELECT round(ST_Y(location)::numeric, 6)::float8, round(ST_X(location)::numeric, 6)::float8, cell_id, "
+                           "outside_own_cells FROM incidents_patrolpoint WHERE patrol_id = %s AND at >= %s ORDER BY at",
                            [patrol.pk, patrol.started_at - timedelta(days=1)])
             rows = cursor.fetchall()
-        track = [(lat, lng) for lat, lng, _cell in rows[:5000]]
-        cell_ids = {cell for _lat, _lng, cell in rows if cell is not None}
+        track = [(lat, lng) for lat, lng, _cell, _outside in rows[:5000]]
+        cell_ids = {cell for _lat, _lng, cell, _outside in rows if cell is not None}
+        outside = sum(1 for *_rest, flagged in rows if flagged)
         cells = list(Area.objects.filter(pk__in=cell_ids).defer("boundary").order_by("code"))
     return PatrolSummary(
         patrol=patrol,
@@ -180,6 +184,7 @@ def patrol_summary(patrol: Patrol) -> PatrolSummary:
         checkins=list(patrol.checkins.select_related("cell")),
         findings=list(patrol.findings.select_related("category").order_by("created_at")),
         track=track,
+        points_outside_own_cells=outside,
     )
 
 

@@ -240,6 +240,7 @@ def patrol_data(patrol: Patrol, summary=None) -> dict[str, Any]:
         data.update(
             duration_s=int(summary.duration.total_seconds()),
             points=summary.points,
+            points_outside_own_cells=summary.points_outside_own_cells,
             cells_covered=[_area(cell) for cell in summary.cells],
             checkins=[{"at": _when(c.at), "lat": c.location.y, "lng": c.location.x, "cell": _area(c.cell), "note": c.note,
                        "outside_own_cells": c.outside_own_cells} for c in summary.checkins],

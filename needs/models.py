@@ -181,6 +181,10 @@ class Volunteer(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer")
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone_masked = models.CharField(_("phone"), max_length=20)
+    # His mobile number, as residents' are (residents.privacy): encrypted, and a keyed hash to
+    # sign in by it (needs.auth) — never in clear, not as the login name either.
+    phone_enc = models.TextField(_("phone (encrypted)"), blank=True, default="")
+    phone_hash = models.CharField(_("phone search hash"), max_length=64, blank=True, default="", db_index=True)
     # The community he asked to help in; staff of that community verify him.
     community = models.ForeignKey("grids.Area", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
     skills = models.CharField(_("what he can do"), max_length=200, blank=True)
@@ -193,6 +197,7 @@ class Volunteer(models.Model):
         ordering = ["-registered_at"]
         verbose_name = _("volunteer")
         verbose_name_plural = _("volunteers")
+        constraints = [models.UniqueConstraint(fields=["phone_hash"], condition=~models.Q(phone_hash=""), name="volunteer_phone_once")]
 
     def __str__(self) -> str:
         return self.name

@@ -32,11 +32,13 @@ _WHO_BY_ID = f"SELECT {_USER_COLUMNS} FROM accounts_user u WHERE u.id = %(user_i
 
 def _statement(who: str) -> tuple[str, dict]:
     scope, scope_params = scope_condition_sql("u", "c.code")
-    # ``mine``: the patrol if the person may add to it.
+    # ``mine``: the patrol if the person may add to it. Her own patrol is in her scope wherever its
+    # cell lies (``Patrol.scope_own`` in accounts.scope: a cell handed over during the patrol), and
+    # the join on worker_id makes it hers: the scope condition only adds that she is active.
     sql = f"""WITH who AS ({who}), mine AS (
     SELECT p.id, p.distance_m FROM incidents_patrol p JOIN who u ON u.id = p.worker_id JOIN grids_area c ON c.id = p.cell_id
-    WHERE p.id = %(patrol)s AND p.ended_at IS NULL AND {scope}
-), {batch_sql(patrol="(SELECT id FROM mine)", since="%(since)s", gate=" AND EXISTS (SELECT 1 FROM mine)")}
+    WHERE p.id = %(patrol)s AND p.ended_at IS NULL AND ({scope} OR u.is_active)
+), {batch_sql(patrol="(SELECT id FROM mine)", worker="(SELECT id FROM who)", since="%(since)s", gate=" AND EXISTS (SELECT 1 FROM mine)")}
 SELECT (SELECT id FROM mine), (SELECT distance_m FROM mine), {BATCH_ANSWER}"""
     return sql, scope_params
 

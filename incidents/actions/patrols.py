@@ -226,8 +226,11 @@ _BATCH_CTES = """raw AS (
         SELECT 1 FROM grids_area d WHERE d.level = 'district' AND d.valid_to IS NULL
         AND ST_DWithin(d.boundary, n.location, %(margin)s))
 ), ins AS (
-    INSERT INTO incidents_patrolpoint (patrol_id, client_id, at, location, accuracy_m, cell_id)
-    SELECT {patrol}, n.client_id, n.at, n.location, n.accuracy_m, n.cell_id
+    INSERT INTO incidents_patrolpoint (patrol_id, client_id, at, location, accuracy_m, cell_id, outside_own_cells)
+    SELECT {patrol}, n.client_id, n.at, n.location, n.accuracy_m, n.cell_id,
+           -- as check_in(): in no cell, or in one she did not answer for at the point's time
+           NOT EXISTS (SELECT 1 FROM accounts_gridassignment g WHERE g.user_id = {worker} AND g.cell_id = n.cell_id
+                       AND g.started_at <= n.at AND (g.ended_at IS NULL OR g.ended_at > n.at))
     FROM new n WHERE (SELECT i FROM far) IS NULL{gate}
     ON CONFLICT (patrol_id, at, client_id) DO NOTHING
     RETURNING at, location, accuracy_m
@@ -253,15 +256,15 @@ BATCH_ANSWER = ("(SELECT i FROM far), (SELECT count(*) FROM ins), (SELECT min(at
                 "(SELECT distance_m FROM moved), (SELECT point_count FROM moved)")
 
 
-def batch_sql(*, patrol: str, since: str, gate: str = "") -> str:
-    """The batch's CTEs (``raw`` … ``moved``), the patrol and the earliest time of its track to
-    look at given as SQL expressions; ``gate`` adds a condition to the insert (and so to all of
-    it). Used as is by ``record_points``, and behind a check of who asks by
-    incidents/actions/patrol_points_checked.py: one batch statement for both."""
-    return _BATCH_CTES.format(patrol=patrol, since=since, gate=gate)
+def batch_sql(*, patrol: str, worker: str, since: str, gate: str = "") -> str:
+    """The batch's CTEs (``raw`` … ``moved``), the patrol, its worker (her cells at each point's
+    time decide ``outside_own_cells``) and the earliest time of its track to look at as SQL
+    expressions; ``gate`` adds a condition to the insert (and so to all of it). Used as is by
+    ``record_points``, and behind a check of who asks by patrol_points_checked.py: one statement."""
+    return _BATCH_CTES.format(patrol=patrol, worker=worker, since=since, gate=gate)
 
 
-_BATCH_SQL = "WITH " + batch_sql(patrol="%(patrol)s", since="%(since)s") + "\nSELECT " + BATCH_ANSWER
+_BATCH_SQL = "WITH " + batch_sql(patrol="%(patrol)s", worker="%(worker)s", since="%(since)s") + "\nSELECT " + BATCH_ANSWER
 
 # A batch older than points already stored (the outbox sent it late): the distance is walked again.
 _DISTANCE_SQL = """
@@ -333,7 +336,7 @@ def record_points(patrol: Patrol, *, actor, points: Sequence, now: datetime | No
     now = now or timezone.now()
     _check_batch(patrol, points, now)
     since = min(patrol.started_at, min(p.at for p in points)) - timedelta(days=1)
-    params = batch_params(points, patrol=patrol.pk, since=since, until=latest_stored(now))
+    params = batch_params(points, patrol=patrol.pk, worker=patrol.worker_id, since=since, until=latest_stored(now))
     _far, added, first_new, last_before, distance, count = store_batch(_BATCH_SQL, params, points)
     if added:
         patrol.distance_m, patrol.point_count = distance, count

@@ -13,6 +13,12 @@ class Patrol(models.Model):
 
     SCOPE_AREA_PATH = "cell"
 
+    @staticmethod
+    def scope_own(user) -> Q:
+        """Her own patrols stay hers (accounts.scope): a cell handed over to someone else during
+        her patrol must not make the running patrol a 404 — she finishes it and sends its points."""
+        return Q(worker=user)
+
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("grid worker"), on_delete=models.PROTECT, related_name="patrols")
     cell = models.ForeignKey(
         "grids.Area", verbose_name=_("home cell"), on_delete=models.PROTECT, related_name="patrols",
@@ -61,6 +67,9 @@ class PatrolPoint(models.Model):
     location = models.PointField(_("location"), srid=4326, spatial_index=False)
     accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
     cell = models.ForeignKey("grids.Area", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False)
+    # As a check-in: a point in a cell she did not answer for at its time (her cell was handed
+    # over during the patrol, or she stood in for a colleague) is kept, and marked.
+    outside_own_cells = models.BooleanField(_("outside own cells"), default=False, db_default=False)
 
     class Meta:
         ordering = ["at"]

@@ -2,6 +2,7 @@
 asked to help in, who attach them to it (docs/needs.md#volunteers)."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from django.contrib.auth.password_validation import validate_password
@@ -21,12 +22,30 @@ from .. import rules
 from ..models import Volunteer, VolunteerStatus
 from .writing import clean_text
 
+# The encrypted number's associated data: a ciphertext of another field cannot be passed off as it.
+AAD_VOLUNTEER_PHONE = b"needs.volunteer.phone"
+
+
+def volunteer_phone_hashes(phone: str) -> list[str]:
+    """The keyed hashes a volunteer's number may be stored under (current key first)."""
+    return privacy.search_hashes(privacy.PHONE, phone)
+
+
+def _login_name() -> str:
+    """A login name that says nothing about him (the account's username, never shown to sign in)."""
+    while True:
+        name = "vol-" + secrets.token_hex(5)
+        if not User.objects.filter(username=name).exists():
+            return name
+
 
 @transaction.atomic
 def register_volunteer(*, name: str, phone: str, password: str, community: Area, skills: str = "", now: datetime | None = None) -> Volunteer:
     """A person offers to help: an account that cannot sign in until verified, and the registration.
 
-    The phone number is the sign-in name (what volunteers remember); every screen shows it masked.
+    He signs in with his mobile number (what volunteers remember), found through its keyed hash
+    (needs.auth); the number itself is kept only encrypted, as residents' are, and every screen
+    shows it masked. The account's login name is generated.
     """
     now = now or timezone.now()
     name = clean_text(name, field="name", limit=50)
@@ -38,20 +57,26 @@ def register_volunteer(*, name: str, phone: str, password: str, community: Area,
         raise InvalidInput(_("Give your mobile number (11 digits)."), field="phone")
     if community is None or community.level != Level.COMMUNITY or community.valid_to is not None:
         raise InvalidInput(_("Choose the community you want to help in."), field="community")
-    user = User(username=phone, role=Role.VOLUNTEER, is_active=False, first_name=name, phone=phone)
+    user = User(username=_login_name(), role=Role.VOLUNTEER, is_active=False, first_name=name)
     try:
-        validate_password(password or "", user)
+        # The number too: a password that is his phone number is refused like one that is his name.
+        validate_password(password or "", User(username=phone, first_name=name))
     except ValidationError as exc:
         raise InvalidInput(" ".join(exc.messages), field="password")
+    taken = Conflict(_("This phone number is already registered."), field="phone")
+    if Volunteer.objects.filter(phone_hash__in=volunteer_phone_hashes(phone)).exists():
+        raise taken
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
+            return Volunteer.objects.create(
+                user=user, name=name, phone_masked=privacy.mask(privacy.PHONE, phone),
+                phone_enc=privacy.encrypt(phone, AAD_VOLUNTEER_PHONE), phone_hash=privacy.search_hash(privacy.PHONE, phone),
+                community=community, skills=skills, registered_at=now,
+            )
     except IntegrityError:
-        raise Conflict(_("This phone number is already registered."), field="phone")
-    return Volunteer.objects.create(
-        user=user, name=name, phone_masked=privacy.mask(privacy.PHONE, phone), community=community, skills=skills, registered_at=now,
-    )
+        raise taken  # the same number registered at the same moment
 
 
 def _pending_in_view(volunteer: Volunteer, actor) -> None:

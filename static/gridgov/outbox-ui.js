@@ -4,6 +4,7 @@
    forms marked data-outbox into outbox items, and draws the outbox page (#outbox-list).
 
    <form data-outbox="visit" data-outbox-url="/api/v1/…" data-outbox-label="…" data-outbox-ref="…"
+         data-outbox-case="<case id>"
          data-outbox-done="…message…" data-outbox-hide="li" data-outbox-then="reload">: on submit
    the form's fields (and files) become one item sent to data-outbox-url, with a client_id; the
    page says it is kept (hiding the closest data-outbox-hide), and reloads once it is sent when
@@ -36,13 +37,21 @@
   if (sw && body.dataset.sw) {
     sw.register(body.dataset.sw, { scope: "/" }).catch(function () { /* not a secure origin: pages need the network */ });
   }
+  // Her offline pages, and the pages a list links with data-offline-page (the cases of the
+  // department inbox), so that a case opens with no signal. Fetched again after 5 minutes, or at
+  // once when the list of pages changed (a new case in the inbox).
   function warm() {
     var pages = (body.dataset.offlinePages || "").split(" ").filter(Boolean);
+    document.querySelectorAll("a[data-offline-page]").forEach(function (a) {
+      var url = a.getAttribute("href");
+      if (url && pages.indexOf(url) < 0) pages.push(url);
+    });
     if (!pages.length || !navigator.onLine) return;
     var last = Number(localStorage.getItem("gridgov-warmed") || 0);
-    if (Date.now() - last < WARM_EVERY_MS && localStorage.getItem("gridgov-warmed-user") === user) return;
+    var key = user + " " + pages.join(" ");
+    if (Date.now() - last < WARM_EVERY_MS && localStorage.getItem("gridgov-warmed-user") === key) return;
     localStorage.setItem("gridgov-warmed", String(Date.now()));
-    localStorage.setItem("gridgov-warmed-user", user);
+    localStorage.setItem("gridgov-warmed-user", key);
     toWorker({ type: "warm", urls: pages });
   }
   function askSync() {
@@ -114,7 +123,7 @@
       fields[el.name] = el.hasAttribute("data-today") ? localDate() : el.value;
     });
     var item = { kind: form.dataset.outbox, label: form.dataset.outboxLabel || "", url: form.dataset.outboxUrl,
-                 ref: form.dataset.outboxRef || "" };
+                 ref: form.dataset.outboxRef || "", caseId: form.dataset.outboxCase || "" };
     item.id = O.uuid();
     fields.client_id = item.id;
     if (files.length) { item.form = fields; item.files = files; } else { item.json = fields; }
@@ -133,6 +142,10 @@
       if (form.dataset.outboxThen === "reload") reloadWhenSent[item.id] = true;
       window.gridgov.outbox.add(item).then(function () {
         var hide = form.dataset.outboxHide ? form.closest(form.dataset.outboxHide) : null;
+        if (form.dataset.outboxRef && form.closest("[data-outbox-card='" + form.dataset.outboxRef + "']")) {
+          form.reset();
+          return markWaitingRefs();  // its card says it waits (or was refused), also after a reload
+        }
         var note = document.createElement("p");
         note.className = "outbox-note waiting";
         note.textContent = form.dataset.outboxDone || strings.waiting || "";
@@ -159,7 +172,9 @@
         }
         if (mark) {
           mark.hidden = !item;
-          if (item) mark.textContent = item.state === "refused" ? fmt(strings.refused, { reason: item.error }) : strings.waiting_card || strings.waiting;
+          // Says which act waits: a case page may hold several (accepted, then reported done).
+          if (item) mark.textContent = (strings[item.kind] ? strings[item.kind] + " · " : "") +
+            (item.state === "refused" ? fmt(strings.refused, { reason: item.error }) : strings.waiting_card || strings.waiting);
         }
       });
     });

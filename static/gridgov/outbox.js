@@ -7,7 +7,8 @@
    second sender never files twice, because the server answers the first one (docs/offline.md).
 
      GridgovOutbox.add(item)     → the stored item. item: {kind, label, url, json | form, files,
-                                   patrol}; url is an API URL; with item.patrol (a patrol's
+                                   patrol, caseId}; url is an API URL; caseId: the case an act is
+                                   on (its version moves on with her earlier acts on it, below); with item.patrol (a patrol's
                                    client id) "/0/" in the url is replaced by the patrol's server
                                    id once its start has been sent.
      GridgovOutbox.all()         → every item, oldest first (also other users' and refused ones).
@@ -194,10 +195,10 @@
     }, function () { return { status: 0, ok: false, body: {} }; }).then(function (res) {
       var members = group || [item];
       if (res.ok) {
-        var done = Promise.resolve();
+        var done = carryVersion(item, res.body.version);
         if (item.kind === "patrol-start" && res.body.id) {
           ctx.ids[item.id] = res.body.id;
-          done = setMeta("ids", ctx.ids);
+          done = done.then(function () { return setMeta("ids", ctx.ids); });
         }
         return done.then(function () { return removeMany(members.map(function (m) { return m.id; })); }).then(function () {
           members.forEach(function (m) { announce({ type: "sent", item: m, body: m === item ? res.body : null }); });
@@ -219,6 +220,23 @@
         m.status = res.status;
         return put(m).then(function () { announce({ type: "refused", item: m }); });
       })).then(function () { return bad ? "set-aside" : "refused"; });
+    });
+  }
+
+  // Acts on one case made in a row offline (a handler accepts, then reports it done) were all
+  // made from the same page, so they carry the same version of the case; once the first is in,
+  // the case is one version on, by her own act. Her later acts made from that same version move on
+  // with it. An act made from another version, or after someone else changed the case, keeps its
+  // version and is refused as stale (409), as it should be.
+  function fieldsOf(m) { return m.json || m.form || {}; }
+  function carryVersion(item, version) {
+    var from = fieldsOf(item).version;
+    if (!item.caseId || version === undefined || version === null || from === undefined || from === "") return Promise.resolve();
+    return all().then(function (items) {
+      return Promise.all(items.filter(function (m) {
+        return m.id !== item.id && m.caseId === item.caseId && m.user === item.user && m.state === "waiting" &&
+          String(fieldsOf(m).version) === String(from);
+      }).map(function (m) { fieldsOf(m).version = String(version); return put(m); }));
     });
   }
 

@@ -54,7 +54,7 @@ def test_lookup_with_an_unknown_token_is_refused_with_the_reason(world, api_as):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
     response = client.get("/api/v1/areas/lookup", {"lat": 39.6036, "lng": 116.707})
-    assert response.status_code == 403
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
     assert response.json()["detail"] == "认证令牌无效。"
 
 
@@ -64,7 +64,7 @@ def test_a_deactivated_user_loses_the_lookup_at_once(world, api_as):
     assert client.get("/api/v1/areas/lookup", {"lat": point.y, "lng": point.x}).status_code == 200
     world.grid_worker_a.is_active = False
     world.grid_worker_a.save()
-    assert client.get("/api/v1/areas/lookup", {"lat": point.y, "lng": point.x}).status_code == 403
+    assert client.get("/api/v1/areas/lookup", {"lat": point.y, "lng": point.x}).status_code == 401
 
 
 def test_lookup_works_for_a_signed_in_browser_and_errors_are_in_chinese(world, client):

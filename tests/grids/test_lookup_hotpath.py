@@ -135,9 +135,9 @@ def test_a_missing_or_unknown_token_or_another_host_is_refused_by_django(world, 
     key = token_of(world.dispatcher)
     query = point_query(world.cell_a)
     assert call(app, query=query, token=key)[0] == 200
-    assert call(app, query=query)[0] == 403
+    assert call(app, query=query)[0] == 401
     unknown = call(app, query=query, token="0" * 40)
-    assert unknown[0] == 403 and json.loads(unknown[2])["detail"] == "认证令牌无效。"
+    assert unknown[0] == 401 and json.loads(unknown[2])["detail"] == "认证令牌无效。"
     assert call(app, query=query, token=key, HTTP_HOST="evil.example")[0] == 400
     assert call(app, query=query, token=key, HTTP_HOST="evil.example")[0] == 400, "a refused host is never learned"
 
@@ -161,7 +161,7 @@ def test_a_deactivated_user_is_refused_at_once(world, stack):
     assert call(app, query=query, token=key)[0] == 200
     world.dispatcher.is_active = False
     world.dispatcher.save(update_fields=["is_active"])
-    assert call(app, query=query, token=key)[0] == 403
+    assert call(app, query=query, token=key)[0] == 401
 
 
 def test_a_browser_session_and_other_methods_go_through_django(world, stack, client):

@@ -100,8 +100,8 @@ def _refusals(world, patrol):
         ("a body of another shape", {"points": "many"}, {}, 400, None),
         ("a NUL in a field the action ignores", nul_elsewhere.encode(), {}, 400, None),
         ("far from every served district", {"points": [{**points(world, 1)[0], "lat": 0.0, "lng": 0.0}]}, {}, 400, "points.0.lat"),
-        # DRF answers 403 to a bad token here (session authentication comes first and has no challenge)
-        ("an unknown token", {"points": points(world)}, {"key": "0" * 40}, 403, None),
+        # 401 with WWW-Authenticate: Token (the token class comes first; tests/reliability/test_token_401.py)
+        ("an unknown token", {"points": points(world)}, {"key": "0" * 40}, 401, None),
         ("another worker's patrol, out of her scope", {"points": points(world)}, {"worker": "b"}, 404, None),
     ]
 
@@ -136,7 +136,7 @@ def test_a_deactivated_worker_or_a_temporary_password_is_refused_at_once(committ
         worker.must_change_password = False
         worker.is_active = False
         worker.save(update_fields=["must_change_password", "is_active"])
-        assert post(app, patrol.pk, {"points": points(committed_world, start=timezone.now() - timedelta(minutes=14))}, key=key)[0] == 403
+        assert post(app, patrol.pk, {"points": points(committed_world, start=timezone.now() - timedelta(minutes=14))}, key=key)[0] == 401
     finally:
         worker.is_active = True
         worker.save(update_fields=["is_active"])

@@ -117,8 +117,10 @@ def _another_worker(browser, world):
     return signed_in(world.grid_worker_b)
 
 
-REFUSALS = [(_no_csrf, 403), (_wrong_csrf, 403), (_foreign_origin, 403), (_unknown_session, 403), (_expired_session, 403),
-            (_password_changed, 403), (_deactivated, 403), (_temporary_password, 403), (_another_worker, 404)]
+# A session that no longer signs anyone in is 401 (not signed in: the outbox waits for her to sign in
+# again); a signed-in request refused (CSRF, a temporary password) is 403.
+REFUSALS = [(_no_csrf, 403), (_wrong_csrf, 403), (_foreign_origin, 403), (_unknown_session, 401), (_expired_session, 401),
+            (_password_changed, 401), (_deactivated, 401), (_temporary_password, 403), (_another_worker, 404)]
 
 
 @pytest.mark.parametrize("refusal", REFUSALS, ids=[r[0].__name__.strip("_") for r in REFUSALS])
