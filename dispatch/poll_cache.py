@@ -90,5 +90,5 @@ def respond(request, answer: Answer) -> HttpResponse:
     response["ETag"] = answer.etag
     # Revalidated on every poll, never stored by a shared proxy: it is one jurisdiction's.
     response["Cache-Control"] = "private, no-cache"
-    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    patch_vary_headers(response, ("Cookie",))  # the session and the language switch
     return response
