@@ -63,6 +63,20 @@ def scoped(queryset: QuerySet, user) -> QuerySet:
     return queryset
 
 
+def scope_key(user, model) -> str:
+    """A name for what ``scoped`` lets ``user`` see of ``model``: two users get the same name only when
+    ``scoped`` gives them the same rows, so an answer computed for one may be kept for the other
+    (the console's polls, dispatch/poll_cache.py). A model with ``scope_extra`` names what its
+    narrowing depends on with ``scope_extra_key(user)``; one that does not is never shared (the
+    user's own id): fail closed."""
+    codes = scope_codes(user)
+    name = "all" if codes is None else "codes=" + ",".join(codes) + ";"  # the ";" ends the list: no prefix collides
+    if getattr(model, "scope_extra", None) is not None:
+        extra_key = getattr(model, "scope_extra_key", None)
+        name += "|" + (extra_key(user) if extra_key is not None else f"user={getattr(user, 'pk', None)}")
+    return f"{model._meta.label}:{name}"
+
+
 def get_scoped_or_404(queryset: QuerySet, user, **lookup) -> Model:
     try:
         return scoped(queryset, user).get(**lookup)

@@ -16,7 +16,7 @@ class DispatchConfig(AppConfig):
 
         from . import actions, home
         from .kinds import register_vocabulary
-        from .queries import department_cases
+        from .queries import department_cases, department_scope_key
 
         # The command centre's part of the case machine, in one place: its statuses and
         # notification kinds, its acts (each with its runner), and what happens to the
@@ -30,7 +30,19 @@ class DispatchConfig(AppConfig):
 
         # A department handler (who may not see every department's work) sees exactly the cases
         # that were ever dispatched to their department.
-        register_incident_scope(Capability.SEE_EVERY_DEPARTMENT, department_cases)
+        register_incident_scope(Capability.SEE_EVERY_DEPARTMENT, department_cases, key=department_scope_key)
+
+        # The queue shows each case's shares and extension requests: their writes are case changes
+        # for the console's kept answers (incidents.changes).
+        from django.db.models.signals import post_delete, post_save
+
+        from incidents.changes import note_case_change
+
+        from .models import Assignment, ExtensionRequest
+
+        for model in (Assignment, ExtensionRequest):
+            for signal in (post_save, post_delete):
+                signal.connect(note_case_change, sender=model, dispatch_uid=f"dispatch-changes-{model.__name__}-{signal is post_save}")
 
         register_nav("dispatch:console", _("Command centre"), capability=Capability.RUN_COMMAND_CENTRE, order=15)
         register_nav(

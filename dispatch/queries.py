@@ -34,6 +34,11 @@ def department_cases(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(Exists(Assignment.objects.filter(incident_id=OuterRef("pk"), department_id=user.department_id)))
 
 
+def department_scope_key(user) -> str:
+    """What ``department_cases`` narrows by, for ``accounts.scope.scope_key``."""
+    return f"department={getattr(user, 'department_id', None)}"
+
+
 # --- the console queue ------------------------------------------------------------------------------
 
 # What the centre must do next, by the case's status.

@@ -15,7 +15,7 @@ class IncidentsConfig(AppConfig):
         from gridgov.context_processors import register_nav
         from grids.registry import register_cell_occupant
 
-        from . import clock, home, routing
+        from . import changes, clock, home, routing
         from .actions import machine, own_acts
         from .models import Category, Incident, OPEN_STATUSES, RoutingRule, TimeLimit, WorkingCalendar
         from .queries import unread_count
@@ -65,3 +65,7 @@ class IncidentsConfig(AppConfig):
         for model in (RoutingRule, Category):
             post_save.connect(_forget_routes, sender=model, dispatch_uid=f"incidents-routing-{model.__name__}-save")
             post_delete.connect(_forget_routes, sender=model, dispatch_uid=f"incidents-routing-{model.__name__}-delete")
+
+        # A case saved or deleted outside the machine (a new report, an import) is a change too.
+        for signal in (post_save, post_delete):
+            signal.connect(changes.note_case_change, sender=Incident, dispatch_uid=f"incidents-changes-{signal is post_save}")

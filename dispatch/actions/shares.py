@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Department
 from grids.models import Level
 from incidents.actions.notifications import notify
+from incidents.changes import note_case_change
 from incidents.errors import Conflict
 from incidents.models import Category, Incident, Status
 
@@ -53,6 +54,7 @@ def withdraw_shares_leaving_centre(incident: Incident, *, from_level: str, actor
 def claim_share(share: Assignment, *, states: Sequence[str], **changes: Any) -> None:
     """Conditional UPDATE of one share; if another act changed it first, the whole act rolls back."""
     updated = Assignment.objects.filter(pk=share.pk, status__in=list(states)).update(**changes)
+    note_case_change()  # the queue shows each case's shares (incidents.changes)
     if updated != 1:
         raise Conflict(
             _("The share of %(department)s was changed by somebody else just now; reload and try again.")

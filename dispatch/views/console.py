@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from django.utils.translation import pgettext
 from accounts.models import Department
 from incidents.models import Source
 
-from .. import queries
+from .. import poll_cache, queries
 from .common import require_centre
 
 
@@ -67,7 +66,7 @@ def console(request):
             "config": {
                 "queueUrl": reverse("dispatch:queue-json"),
                 "intakeUrl": reverse("dispatch:intake-json"),
-                "intakeSeconds": 1,
+                "intakeSeconds": poll_cache.INTAKE_SECONDS,
                 "heatUrl": reverse("dispatch-heat"),
                 "heatSeconds": 30,
                 "caseUrl": reverse("dispatch:case", kwargs={"pk": 0}),
@@ -76,7 +75,7 @@ def console(request):
                 "defaultsUrl": reverse("dispatch-defaults"),
                 "tileUrl": settings.GRIDGOV_TILE_URL,
                 "tileAttribution": settings.GRIDGOV_TILE_ATTRIBUTION,
-                "pollSeconds": 5,
+                "pollSeconds": poll_cache.QUEUE_SECONDS,
             },
         },
     )
@@ -84,13 +83,22 @@ def console(request):
 
 @login_required
 def intake_json(request):
-    """The console's one-second pulse: has anything arrived in the intake (受理)?"""
+    """The console's one-second pulse: has anything arrived in the intake (受理)? One answer per
+    scope, kept for the pulse's second (dispatch/poll_cache.py)."""
     require_centre(request.user)
-    return JsonResponse(queries.intake_pulse(request.user))
+    user = request.user
+    answer = poll_cache.shared_answer(
+        "intake", user, None, lambda: queries.intake_pulse(user), seconds=poll_cache.INTAKE_SECONDS
+    )
+    return poll_cache.respond(request, answer)
 
 
 @login_required
 def queue_json(request):
+    """The queue, one answer per scope and filter set, kept for the poll's interval."""
     require_centre(request.user)
-    payload = queries.queue_payload(request.user, request.GET)
-    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+    user, params = request.user, request.GET
+    answer = poll_cache.shared_answer(
+        "queue", user, params, lambda: queries.queue_payload(user, params), seconds=poll_cache.QUEUE_SECONDS
+    )
+    return poll_cache.respond(request, answer)

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import clock, deadlines
+from ..changes import note_case_change
 from ..kinds import OPEN_STATUSES, SETTLED_OWN_STATUSES, TAKEN_STATUSES, NotificationKind
 from ..levels import LEVEL_CHAIN, LEVEL_CODE_LENGTH, LEVEL_ROLE, NEXT_LEVEL, STATUS_AFTER_TAKEN
 from ..models import Category
@@ -221,6 +222,8 @@ def escalate_overdue(*, now: datetime | None = None, batch_size: int = 50_000, w
             break
     if result.notifications:
         transaction.on_commit(request_email_delivery_if_pending)
+    if result.escalated or result.overdue_flagged:
+        note_case_change()  # cases moved up or turned red: the console's kept answers are stale
     return result
 
 

@@ -42,6 +42,7 @@ from accounts.models import User
 from grids.models import Area
 
 from .. import clock, deadlines, rules, timeline
+from ..changes import note_case_change
 from ..errors import Conflict, Forbidden, InvalidInput, NotAllowed
 from ..levels import is_higher, status_after_level_change
 from ..models import Incident, IncidentPhoto, PhotoStage, Status, TimelineEntry
@@ -307,6 +308,7 @@ def transition(
             notify(users, incident, kind, text=note, action=action, params=params, exclude=actor, now=now)
         for hook in _AFTER_ACT_HOOKS:
             hook(incident, action=action, entry=entry, actor=actor, now=now)
+        note_case_change()  # kept answers (the console's polls) are read again after the commit
     return entry
 
 

@@ -21,6 +21,7 @@ from grids.models import Area, Level
 from grids.queries import lookup_point, served_district
 
 from .. import clock, deadlines, numbering
+from ..changes import note_case_change
 from ..errors import Forbidden, InvalidInput
 from ..models import Category, Incident, Patrol, PhotoStage, Source, Status, TimelineEntry, Urgency
 from ..routing import route_for
@@ -238,6 +239,7 @@ def _write(incident: Incident, first_entry: TimelineEntry, prepared: Sequence[Pr
         # One statement takes the number and inserts the case and its first timeline entry:
         # atomic by itself, and one round trip on the hottest write path (a report without photos).
         _insert_report(incident, first_entry, district_code)
+    note_case_change()  # a new report shows in the console's next intake pulse, not a kept one
 
 
 def report_incident(

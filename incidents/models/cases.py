@@ -143,6 +143,12 @@ class Incident(CachedChoiceLabels, models.Model):
 
         return narrow_incidents(queryset, user)
 
+    @classmethod
+    def scope_extra_key(cls, user) -> str:
+        from ..scope import narrowing_key
+
+        return narrowing_key(user)
+
 
 def photo_path(instance: "IncidentPhoto", filename: str) -> str:
     # A random name: the URL reveals nothing and cannot be guessed from the case number.
