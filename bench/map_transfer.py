@@ -152,7 +152,7 @@ def measure(bench) -> None:
         collected = collect_static(static_root)
         # The benchmark's own server, serving the collected static files, with a cold tile cache.
         server = Server(
-            extra_env={"GRIDGOV_STATIC_ROOT": str(static_root), "GRIDGOV_CACHE_PREFIX": f"bench-map-{int(time.time())}"},
+            extra_env={"GRIDGOV_STATIC_ROOT": str(static_root), "GRIDGOV_STATIC_COLLECTED": "1", "GRIDGOV_CACHE_PREFIX": f"bench-map-{int(time.time())}"},
             log_name="bench-map-gunicorn.log",
         )
         with sync_playwright() as p:

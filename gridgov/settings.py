@@ -125,8 +125,10 @@ GRIDGOV_MEDIA_INTERNAL_URL = os.environ.get("GRIDGOV_MEDIA_INTERNAL_URL", "/prot
 if GRIDGOV_MEDIA_SENDFILE not in ("", "x-accel-redirect", "x-sendfile"):
     raise ImproperlyConfigured("GRIDGOV_MEDIA_SENDFILE must be empty, x-accel-redirect or x-sendfile.")
 # The demo (`make run`) runs with DEBUG off and serves static files from the apps' folders
-# without collectstatic; production serves the collected, hashed files only.
-WHITENOISE_USE_FINDERS = not PRODUCTION
+# without collectstatic; production serves the collected, hashed files only, and so does a server
+# given GRIDGOV_STATIC_COLLECTED=1 (the benchmarks: files found in the apps' folders would replace
+# the collected ones and their gzipped copies, and a phone's transfer would be measured uncompressed).
+WHITENOISE_USE_FINDERS = not PRODUCTION and not env_bool("GRIDGOV_STATIC_COLLECTED")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
