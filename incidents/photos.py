@@ -1,4 +1,7 @@
-"""Checking and cleaning uploaded photos before anything is written.
+"""Checking uploaded photos in the request, and cleaning them in the photo worker.
+
+The request runs ``check_photo`` only (no decoding); the photo worker
+(incidents.actions.photo_queue) runs ``decode_photo`` once the case is written and answered.
 
 A photo must be a JPEG, PNG or WebP image within the size limits. What is stored keeps the
 pixels only: every photo is decoded, turned upright, converted to sRGB when it carries a colour
