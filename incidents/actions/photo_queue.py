@@ -36,7 +36,9 @@ from ..photos import PhotoError, PreparedPhoto, decode_photo, encode
 log = logging.getLogger(__name__)
 
 PROCESSING = "processing"  # only ever seen inside the claiming transaction
-STALE_AFTER = timedelta(minutes=2)  # a pending photo older than this lost its task (Redis restarted)
+# A pending photo older than this lost its task (Redis restarted between commit and enqueue); a
+# backlog of minutes is normal under load, and queuing one twice only costs an UPDATE of no row.
+STALE_AFTER = timedelta(minutes=10)
 
 
 def enqueue(photo_id: int) -> None:

@@ -5,6 +5,7 @@ Screenshots go to var/screenshots/."""
 from __future__ import annotations
 
 import io
+import uuid
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,9 @@ def test_pending_and_failed_photos_on_the_status_page_and_the_console(
     committed_world, live_server, phone_context, browser, login, settings, tmp_path, photos_left_pending
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
+    caches = {name: dict(value) for name, value in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"test-browser-{uuid.uuid4().hex[:8]}"  # the per-address limit starts at none
+    settings.CACHES = caches
     ensure_reference_data()
     SHOTS.mkdir(parents=True, exist_ok=True)
     broken = _jpeg((800, 600))[:4000]  # the header promises 800×600, the body stops early

@@ -3,6 +3,7 @@ appended) waits in the database for the photo worker, and no URL may ever give i
 staff's photo view, not Open311's media link, not MEDIA_ROOT, not the publish act."""
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,14 @@ from tests.dispatch.public_helpers import file_as_resident
 from tests.photo_jpeg import camera_jpeg
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _own_limits(settings):
+    # The residents' page counts filings per address in Redis, which tests share: start at none.
+    caches = {name: dict(value) for name, value in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"test-photos-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = caches
 
 MARKER = b"SECRET-APPENDED-AFTER-THE-IMAGE"
 
