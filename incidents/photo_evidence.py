@@ -134,7 +134,7 @@ def claims_from_field(raw, count: int) -> list[PhotoClaim]:
 
 
 def attach_claims(files: list, raw) -> list:
-    """Give every uploaded file of one field its claim (read by incidents.photos.prepare_photo)."""
+    """Give every uploaded file of one field its claim (read by incidents.photos.check_photo)."""
     try:
         claims = claims_from_field(raw, len(files))
     except ValueError as exc:

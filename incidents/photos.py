@@ -1,4 +1,7 @@
-"""Checking and cleaning uploaded photos before anything is written.
+"""Checking uploaded photos in the request, and cleaning them in the photo worker.
+
+The request runs ``check_photo`` only (no decoding); the photo worker
+(incidents.actions.photo_queue) runs ``decode_photo`` once the case is written and answered.
 
 A photo must be a JPEG, PNG or WebP image within the size limits. What is stored keeps the
 pixels only: every photo is decoded, turned upright, converted to sRGB when it carries a colour
@@ -61,6 +64,8 @@ class PreparedPhoto:
     # The clean picture (no metadata), kept for the watermark drawn once the case is known.
     image: Image.Image | None = field(default=None, repr=False, compare=False)
     encoded: bytes | None = field(default=None, repr=False, compare=False)
+    # The uploaded file as it came, checked but not decoded (kept private until the worker runs).
+    raw: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def content(self) -> bytes:
@@ -140,15 +145,11 @@ def claim_of_file(image: Image.Image) -> PhotoClaim | None:
     return claim_from_values(values, "file")
 
 
-def _claim(upload, image: Image.Image, name: str, original: str) -> PhotoClaim:
-    error = getattr(upload, "exif_claim_error", "")
-    if error:
-        raise PhotoError(f"{original}: {error}", name)
-    return claim_of_file(image) or getattr(upload, "exif_claim", NO_CLAIM)
-
-
-def prepare_photo(upload, name: str = "photos") -> PreparedPhoto:
-    """Check one uploaded file and return clean bytes, or raise PhotoError saying what is wrong."""
+def check_photo(upload, name: str = "photos") -> PreparedPhoto:
+    """The request's part: the cheap checks only (size, an allowed format, the dimensions its
+    header declares — Pillow reads the header without decoding), or PhotoError saying what is
+    wrong. The raw bytes travel on in ``raw``; decoding, the evidence, the hash, the stamp and
+    the re-encoding happen later, in the photo worker (``decode_photo``)."""
     original = getattr(upload, "name", "") or "photo"
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes():
@@ -174,12 +175,27 @@ def prepare_photo(upload, name: str = "photos") -> PreparedPhoto:
         )
     if width * height > MAX_PIXELS:
         raise PhotoError(_("“%(name)s” has too many pixels.") % {"name": original}, name)
+    error = getattr(upload, "exif_claim_error", "")
+    if error:
+        raise PhotoError(f"{original}: {error}", name)
+    # PNG keeps transparency (a screenshot, a drawing); everything else becomes a JPEG.
+    extension = "png" if kind == "PNG" else "jpg"
+    return PreparedPhoto(extension, width, height, original, claim=getattr(upload, "exif_claim", NO_CLAIM), raw=data)
+
+
+def decode_photo(data: bytes, original: str = "photo", sent_claim: PhotoClaim = NO_CLAIM) -> PreparedPhoto:
+    """The worker's part: decode checked bytes, read the file's own EXIF (else ``sent_claim``, what
+    the phone read), hash the original pixels and clean the picture; PhotoError when the file
+    cannot be decoded after all (a header that promised a picture the body does not hold)."""
     try:
+        image = Image.open(io.BytesIO(data))
+        kind = image.format
+        if kind not in ALLOWED_FORMATS or image.width * image.height > MAX_PIXELS:
+            raise PhotoError(_("“%(name)s” is not a picture; send a JPEG, PNG or WebP photo.") % {"name": original})
         image.load()
-        claim = _claim(upload, image, name, original)
+        claim = claim_of_file(image) or sent_claim
         digest = original_pixels_sha256(image)
         image = _pixels_only(image)
-        # PNG keeps transparency (a screenshot, a drawing); everything else becomes a JPEG.
         extension = "png" if kind == "PNG" else "jpg"
         if extension == "png" and image.mode not in ("RGB", "RGBA", "L", "LA"):
             image = image.convert("RGBA")
@@ -188,12 +204,22 @@ def prepare_photo(upload, name: str = "photos") -> PreparedPhoto:
         return PreparedPhoto(extension, image.width, image.height, original, digest, claim, image)
     except PhotoError:
         raise
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise PhotoError(_("“%(name)s” is damaged and cannot be read.") % {"name": original}, name) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise PhotoError(_("“%(name)s” is damaged and cannot be read.") % {"name": original}) from exc
+
+
+def prepare_photo(upload, name: str = "photos") -> PreparedPhoto:
+    """Both parts at once (checks, then decoding and cleaning), for callers that need the clean
+    picture now; filings use ``check_photo`` and leave the rest to the photo worker."""
+    checked = check_photo(upload, name)
+    try:
+        return decode_photo(checked.raw, checked.original_name, checked.claim)
+    except PhotoError as exc:
+        raise PhotoError(exc.message, name) from exc
 
 
 def prepare_photos(uploads, name: str = "photos") -> list[PreparedPhoto]:
     uploads = list(uploads or [])
     if len(uploads) > max_photos():
         raise PhotoError(_("At most %(count)d photos at a time.") % {"count": max_photos()}, name)
-    return [prepare_photo(upload, name) for upload in uploads]
+    return [check_photo(upload, name) for upload in uploads]

@@ -135,8 +135,10 @@ def _when(value):
 def photo_data(photo, request=None) -> dict[str, Any]:
     from django.urls import reverse
 
-    url = reverse("incident-photo", args=[photo.pk])
-    return {"id": photo.pk, "url": request.build_absolute_uri(url) if request else url, "stage": photo.stage,
+    url = reverse("incident-photo", args=[photo.pk]) if photo.ready else None
+    return {"id": photo.pk, "url": (request.build_absolute_uri(url) if request else url) if url else None, "stage": photo.stage,
+            # "pending": filed, being processed (no file yet); "failed": could not be read (``failure`` says why).
+            "state": photo.state, "failure": photo.failure or None,
             "width": photo.width, "height": photo.height,
             # Evidence (docs/photo-evidence.md); null/empty for photos stored before it was kept.
             "flags": photo.flags, "marks": photo.marks(), "exif_source": photo.exif_source,

@@ -19,7 +19,7 @@ from datetime import datetime
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from .actions.escalation import escalate_overdue
 from .actions.patrol_days import keep_days
 from .actions.notifications import EMAIL_TASK, request_email_delivery_if_pending
+from .actions.photo_queue import process_pending_photo, requeue_stale
 from .models import EmailState, Notification
 from .timeline import notification_text
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_TASK = "incidents.sweep_escalations"
 PATROL_DAYS_TASK = "incidents.patrol_days"
+PHOTO_TASK = "incidents.process_photo"
 
 # The beat entry (registered in IncidentsConfig.ready(); the same dict can go in settings'
 # CELERY_BEAT_SCHEDULE). A sweep that waited in the queue longer than its period is dropped: the
@@ -65,6 +67,7 @@ def sweep_escalations(now: str | None = None, batch_size: int = 50_000) -> dict:
     # A lost email task (Redis restarted between commit and enqueue) is found again here.
     if not result.notifications:
         request_email_delivery_if_pending()
+    requeue_stale()  # a photo whose task was lost the same way
     return {"escalated": result.escalated, "by_level": result.by_level, "overdue": result.overdue_flagged,
             "notifications": result.notifications}
 
@@ -74,6 +77,14 @@ def patrol_days(now: str | None = None) -> dict:
     """Make the coming days' partitions of patrol points, drop the days past the retention (after
     writing their patrols' kept lines). Idempotent: a second run makes and drops nothing."""
     return keep_days(now=_moment(now))
+
+
+@shared_task(name=PHOTO_TASK, ignore_result=True, acks_late=True, autoretry_for=(OperationalError, InterfaceError),
+             retry_backoff=True, max_retries=8)
+def process_photo(photo_id: int) -> str:
+    """Decode, check, hash, stamp and store one filed photo (incidents.actions.photo_queue).
+    Idempotent: the claim is a conditional UPDATE, so a retried or redelivered task stores nothing twice."""
+    return process_pending_photo(photo_id)
 
 
 @shared_task(name=EMAIL_TASK, ignore_result=True, acks_late=True)

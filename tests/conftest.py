@@ -93,6 +93,26 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture
+def photos_left_pending():
+    """Filed photos stay pending (no worker runs): for tests of what is shown until processed."""
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _photo_worker_in_process(request, monkeypatch):
+    """The photo worker's part (incidents.actions.photo_queue), run in the test's own process
+    right where the filing hands the photo on, so a filing's photos are processed when the test
+    looks at them. Tests with a real Celery worker (``celery_worker_process``) keep the real
+    hand-over; ``photos_left_pending`` leaves them pending."""
+    names = set(request.fixturenames)
+    if names & {"celery_worker_process", "photos_left_pending"}:
+        return
+    from incidents.actions import photo_queue
+
+    monkeypatch.setattr(photo_queue, "enqueue", photo_queue.process_pending_photo)
+
+
 @pytest.fixture(autouse=True)
 def _no_login_lockout_between_tests(settings):
     settings.AXES_ENABLED = False

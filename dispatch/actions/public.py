@@ -122,6 +122,8 @@ def _public_photo(incident: Incident, raw) -> IncidentPhoto | None | bool:
     photo = IncidentPhoto.objects.filter(pk=int(raw), incident_id=incident.pk).first() if raw.isdigit() and len(raw) < 12 else None
     if photo is None:
         raise InvalidInput(_("Choose one of this case's photos."), field="public_photo")
+    if not photo.ready:
+        raise InvalidInput(_("This photo is still being processed or could not be read; choose it once it is shown."), field="public_photo")
     return photo
 
 

@@ -26,7 +26,7 @@ from incidents.models import Category, Incident, Source, Status
 from incidents.numbering import parse_number
 from residents import privacy
 
-from ..public.present import PublicView, photo_url, present_many, public_cases
+from ..public.present import PHOTO_PENDING, PublicView, photo_url, present_many, public_cases
 from .formats import Open311Error, render
 
 MAX_DAYS = 90
@@ -66,6 +66,8 @@ def _request_data(view: PublicView, request) -> dict[str, Any]:
         "lat": view.lat,
         "long": view.lng,
         "media_url": media,
+        # Our extension: a photo filed with the request is still being processed ("" otherwise).
+        "photo_notice": str(PHOTO_PENDING) if view.photo_pending else "",
     }
 
 

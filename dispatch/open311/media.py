@@ -25,7 +25,7 @@ from PIL import Image
 from incidents.watermark import STAMP_LINES, band_height
 
 from gridgov.media import file_response
-from incidents.models import IncidentPhoto
+from incidents.models import IncidentPhoto, PhotoState
 
 from ..models import Moderation, PublicCase
 from ..public.present import PHOTO_SALT as SALT
@@ -38,7 +38,7 @@ PUBLIC_FOLDER = "public/open311"
 def published_photos(incident_ids) -> dict[int, IncidentPhoto]:
     """{case id: its public photo} for the given cases (one query)."""
     rows = (
-        PublicCase.objects.filter(incident_id__in=list(incident_ids), public_photo__isnull=False)
+        PublicCase.objects.filter(incident_id__in=list(incident_ids), public_photo__isnull=False, public_photo__state=PhotoState.READY)
         .exclude(moderation__in=[Moderation.HELD, Moderation.SPAM])
         .select_related("public_photo")
         .only("incident_id", "public_photo__id", "public_photo__incident_id", "public_photo__image")

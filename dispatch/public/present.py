@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.bilingual import in_language
-from incidents.models import Incident, Source, Status, TimelineEntry
+from incidents.models import Incident, IncidentPhoto, PhotoState, Source, Status, TimelineEntry
 
 from ..kinds import CaseStatus
 from ..models import ACTIVE_ASSIGNMENT, Assignment, Moderation, PublicCase, Verdict
@@ -95,6 +95,7 @@ class PublicView:
     steps: list[Step] = field(default_factory=list)
     notes: list[Step] = field(default_factory=list)
     photo_id: int | None = None
+    photo_pending: bool = False  # a photo was filed and is still being processed (never shown raw)
     verdict: Verdict | None = None
 
     @property
@@ -138,6 +139,7 @@ def present_many(incidents: list[Incident], *, with_steps: bool = False) -> dict
         "incident_id", "action", "at", "params"
     ):
         entries.setdefault(entry.incident_id, []).append(entry)
+    pending = set(IncidentPhoto.objects.filter(incident_id__in=ids, state=PhotoState.PENDING).values_list("incident_id", flat=True))
     views = {}
     for incident in incidents:
         side = sides.get(incident.pk)
@@ -146,7 +148,7 @@ def present_many(incidents: list[Incident], *, with_steps: bool = False) -> dict
             incident=incident, number=case_number(incident), status=str(PUBLIC_STATUS.get(incident.status, _("Received"))),
             closed=incident.status in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE), lat=lat, lng=lng,
             place=_place(incident), departments=departments.get(incident.pk, []),
-            photo_id=side.public_photo_id if side else None,
+            photo_id=side.public_photo_id if side else None, photo_pending=incident.pk in pending,
         )
         for entry in entries.get(incident.pk, []):
             note = str((entry.params or {}).get("public_note") or "") if entry.action == "publish" else ""
@@ -169,6 +171,9 @@ def present(incident: Incident) -> PublicView:
 
 def is_resident_case(incident: Incident) -> bool:
     return incident.source == Source.RESIDENT
+
+
+PHOTO_PENDING = gettext_lazy("Photo being processed")
 
 
 def photo_url(request, photo_id: int | None) -> str:

@@ -48,6 +48,7 @@ from ..levels import is_higher, status_after_level_change
 from ..models import Incident, IncidentPhoto, PhotoStage, Status, TimelineEntry
 from .. import photo_evidence, watermark
 from ..photos import PhotoError, PreparedPhoto, encode, prepare_photos
+from . import photo_queue
 from .notifications import notify
 
 
@@ -205,21 +206,20 @@ def _stamp_for(incident: Incident, actor, filed_at) -> "watermark.Stamp":
 
 def save_photos(incident: Incident, entry: TimelineEntry | None, photos: Sequence[PreparedPhoto], stage: str, actor,
                 filed_at=None) -> None:
-    """Store each photo stamped (time, place, cell, worker) with its evidence marks; ``filed_at``
-    is when the report was filed (its fix's time), now for an act."""
+    """Store each photo with its evidence marks and stamp (time, place, cell, worker); ``filed_at``
+    is when the report was filed (its fix's time), now for an act. A checked upload (raw bytes) is
+    written pending and processed after the answer by the photo worker (``photo_queue``)."""
     filed_at = filed_at or timezone.now()
     mark = _stamp_for(incident, actor, filed_at) if photos else None
-    for photo in photos:
+    photo_queue.queue_photos(incident, entry, [p for p in photos if p.raw is not None], stage, actor, filed_at, mark)
+    for photo in (p for p in photos if p.raw is None):  # decoded already by the caller
         flags, distance = photo_evidence.flags_for(photo.claim, filed_at=filed_at, position=incident.location)
-        if photo.image is not None:
-            content, stamped = encode(watermark.stamp(photo.image, mark), photo.extension), True
-        else:
-            content, stamped = photo.content, False
+        content = encode(watermark.stamp(photo.image, mark), photo.extension) if photo.image is not None else photo.content
         row = IncidentPhoto(
             incident=incident, entry=entry, stage=stage, width=photo.width, height=photo.height,
             size_bytes=len(content), uploaded_by=actor if getattr(actor, "pk", None) else None,
             exif_taken_at=photo.claim.taken_at, exif_location=photo.claim.location, exif_source=photo.claim.source,
-            exif_distance_m=distance, flags=flags, original_sha256=photo.original_sha256, stamped=stamped,
+            exif_distance_m=distance, flags=flags, original_sha256=photo.original_sha256, stamped=photo.image is not None,
         )
         row.image.save(f"photo.{photo.extension}", ContentFile(content), save=False)
         row.save()

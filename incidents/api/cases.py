@@ -192,9 +192,10 @@ class PhotoView(APIView):
 
         from gridgov.media import file_response
 
-        from ..models import IncidentPhoto
+        from ..models import IncidentPhoto, PhotoState
 
-        photo = IncidentPhoto.objects.filter(pk=pk).only("id", "incident_id", "image").first()
+        # A photo not processed yet has no file: its raw upload is never sent (photo_queue).
+        photo = IncidentPhoto.objects.filter(pk=pk, state=PhotoState.READY).exclude(image="").only("id", "incident_id", "image").first()
         if photo is None or not scoped(Incident.objects.filter(pk=photo.incident_id), request.user).exists():
             raise Http404(_("No such photo in your jurisdiction."))
         return file_response(photo.image)

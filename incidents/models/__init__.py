@@ -50,6 +50,8 @@ from .cases import (  # noqa: F401
     photo_path,
     PhotoStage,
     IncidentPhoto,
+    PendingPhoto,
+    PhotoState,
 )
 from .history import (  # noqa: F401
     TimelineEntry,

@@ -161,13 +161,21 @@ class PhotoStage(models.TextChoices):
     AFTER = "after", _("After")
 
 
+class PhotoState(models.TextChoices):
+    """A photo is filed at once and processed after the answer (incidents.actions.photo_queue)."""
+
+    READY = "ready", _("Ready")
+    PENDING = "pending", _("Being processed")
+    FAILED = "failed", _("Could not be read")
+
+
 class IncidentPhoto(models.Model):
     SCOPE_AREA_PATH = "incident__filed_area"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="photos")
     entry = models.ForeignKey("TimelineEntry", on_delete=models.SET_NULL, null=True, blank=True, related_name="photos")
     stage = models.CharField(_("stage"), max_length=6, choices=PhotoStage.choices, default=PhotoStage.BEFORE)
-    image = models.FileField(_("image"), upload_to=photo_path)
+    image = models.FileField(_("image"), upload_to=photo_path, blank=True)  # empty until processed
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     size_bytes = models.PositiveIntegerField(default=0)
@@ -181,6 +189,8 @@ class IncidentPhoto(models.Model):
     flags = models.JSONField(_("evidence marks"), null=True, blank=True, help_text=_("Codes of incidents.photo_evidence.RULES; null: not checked."))
     original_sha256 = models.CharField(_("SHA-256 of the original pixels"), max_length=64, blank=True)
     stamped = models.BooleanField(_("stamped"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=PhotoState.choices, default=PhotoState.READY)
+    failure = models.CharField(_("why it could not be read"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -192,3 +202,21 @@ class IncidentPhoto(models.Model):
         from ..photo_evidence import describe
 
         return describe(self)
+
+    @property
+    def ready(self) -> bool:
+        return self.state == PhotoState.READY and bool(self.image)
+
+
+class PendingPhoto(models.Model):
+    """The uploaded file of a photo not processed yet, as it came (EXIF, GPS and all): in the
+    database, never under MEDIA_ROOT, so no URL, sendfile or media view can ever reach it. The
+    photo worker deletes the row when it has stored the clean copy (or given up on the file)."""
+
+    photo = models.OneToOneField(IncidentPhoto, on_delete=models.CASCADE, primary_key=True, related_name="pending")
+    data = models.BinaryField()
+    original_name = models.CharField(max_length=255, blank=True)
+    sent_claim = models.JSONField(default=dict, blank=True)  # what the phone read (photo_evidence)
+    filed_at = models.DateTimeField()
+    stamp = models.JSONField(default=dict, blank=True)  # incidents.watermark.Stamp's fields
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -24,6 +24,7 @@ SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "ty
 REQUEST_FIELDS = {
     "service_request_id",
     "case_number",
+    "photo_notice",  # our extension: a photo filed with the request is still being processed
     "status",
     "status_notes",
     "service_name",

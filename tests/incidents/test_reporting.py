@@ -67,12 +67,22 @@ def test_a_file_that_is_not_a_picture_is_refused_and_nothing_is_saved(world, cat
     assert not Incident.objects.exists() and not IncidentPhoto.objects.exists()
 
 
-def test_a_photo_cut_off_in_transit_is_refused(world, category):
+def test_a_photo_cut_off_in_transit_files_the_case_and_marks_the_photo_unreadable(world, category):
+    # Its header is whole, so the request takes it; the photo worker finds the body cut off
+    # (incidents.actions.photo_queue): the case stays, the photo says why it has no picture.
     whole = jpeg_bytes(800, 600)
+    incident, _ = report_incident(reporter=world.grid_worker_a, category=category(), location=inside(world.cell_a),
+                                  photos=[photo("cut.jpg", whole[: len(whole) // 2])])
+    stored = incident.photos.get()
+    assert stored.state == "failed" and "cut.jpg" in stored.failure and not stored.image
+    assert Incident.objects.filter(pk=incident.pk).exists()
+
+
+def test_a_file_that_is_not_a_picture_is_refused(world, category):
     with pytest.raises(InvalidInput) as error:
         report_incident(reporter=world.grid_worker_a, category=category(), location=inside(world.cell_a),
-                        photos=[photo("cut.jpg", whole[: len(whole) // 2])])
-    assert "cut.jpg" in error.value.message
+                        photos=[photo("notes.jpg", b"these are not the pixels you are looking for")])
+    assert "notes.jpg" in error.value.message
     assert not Incident.objects.exists()
 
 
