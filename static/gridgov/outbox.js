@@ -271,10 +271,18 @@
       // Patrols whose start has not reached the server: their items wait, all of them, so that
       // a patrol's end never goes before its points. Sending the start releases them.
       var blocked = {};
+      // What waits when the drain starts is what it sends: an item added meanwhile goes with the
+      // next drain (a form's add asks for one; patrol points go every send interval, not behind
+      // a slow answer to the patrol's start).
+      var known = null;
       function next() {
         return all().then(function (items) {
+          if (known === null) {
+            known = {};
+            items.forEach(function (m) { if (m.state === "waiting") known[m.id] = true; });
+          }
           var waiting = items.filter(function (m) {
-            return m.state === "waiting" && m.user === ctx.user && !(m.patrol && blocked[m.patrol]);
+            return m.state === "waiting" && known[m.id] && m.user === ctx.user && !(m.patrol && blocked[m.patrol]);
           });
           if (!waiting.length) return result;
           var item = waiting[0];

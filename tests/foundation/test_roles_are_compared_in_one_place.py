@@ -33,8 +33,10 @@ ALLOWED_FILES: dict[str, str] = {
     "accounts/roster/columns.py": "the roster's file format: the words a personnel office writes for each role, and the level of area each answers for",
     "residents/policy.py": "the masking table per role, derived from the capabilities",
 }
-# Seeding and benchmark fixtures create users of each role: data, wherever they live.
+# Seeding and benchmark fixtures create users of each role: data, wherever they live (an app's
+# demo.py, or a demo_<part>.py it splits into).
 DATA_FILE_NAMES = {"demo.py"}
+DATA_FILE_PREFIX = "demo_"
 DATA_FOLDERS = ("management/commands/",)
 # (path, a piece of the line) → why this one line may name a role.
 ALLOWED_LINES: dict[tuple[str, str], str] = {
@@ -60,7 +62,8 @@ def _relative(path: Path) -> str:
 
 
 def _allowed_file(relative: str) -> bool:
-    if Path(relative).name in DATA_FILE_NAMES or any(folder in relative for folder in DATA_FOLDERS):
+    name = Path(relative).name
+    if name in DATA_FILE_NAMES or name.startswith(DATA_FILE_PREFIX) or any(folder in relative for folder in DATA_FOLDERS):
         return True
     return any(relative.startswith(prefix) for prefix in ALLOWED_FILES)
 
