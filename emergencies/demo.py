@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import demo_user
 from accounts.models import Role, User
 from grids.models import Area, Level
 from needs.seeds import ensure_kinds
@@ -39,8 +40,10 @@ def seed(*, district: Area, stdout, **_) -> Emergency:
         stdout.write(f"Demo emergency already present (#{existing.pk}).")
         seed_needs(emergency=existing, communities=communities, stdout=stdout)
         return existing
-    dispatcher = User.objects.get(username="dispatcher")
-    community_user = User.objects.get(username="community")
+    # The district's own demo accounts (another district, or the test world, may hold the plain names).
+    dispatcher, community_user = demo_user(district, "dispatcher"), demo_user(district, "community")
+    if dispatcher is None or community_user is None:
+        raise CommandError("The district has no demo dispatcher or community staff: run seed_demo first.")
     zones = [{"name": "一号封控区", "measure": Measure.LOCKDOWN, "areas": [communities[0].code]}]
     if len(communities) > 1:
         zones.append({"name": "二号管控区", "measure": Measure.CONTROLLED, "areas": [communities[1].code]})
@@ -58,7 +61,7 @@ def seed(*, district: Area, stdout, **_) -> Emergency:
     unassigned = list(Task.objects.filter(campaign=campaign, worker__isnull=True).values_list("pk", flat=True)[:20])
     if unassigned:
         hand_tasks(actor=community_user, task_ids=unassigned, volunteer=volunteer)
-    worker = User.objects.get(username="gridworker")
+    worker = demo_user(district, "gridworker")
     outcomes = [Outcome.DONE, Outcome.DONE, Outcome.NOBODY_HOME, Outcome.DONE, Outcome.REFUSED, Outcome.NEEDS_HELP]
     for task, outcome, client_id in zip(Task.objects.filter(campaign=campaign, worker=worker).order_by("id"), outcomes, _DEMO_TAPS):
         record_outcome(actor=worker, task_id=task.pk, outcome=outcome, client_id=client_id)

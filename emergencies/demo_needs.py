@@ -10,10 +10,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.demo import demo_user
 from accounts.models import User
 from accounts.scope import scoped
 from grids.models import Area
 from needs import actions as needs
+from needs.actions.volunteers import volunteer_phone_hashes
 from needs.hotline import caller_description
 from needs.models import Need, NeedSource, Volunteer
 from needs.rules import may_verify_volunteers
@@ -37,7 +39,8 @@ def _volunteers(communities: list[Area], verifiers: list[User]) -> list[User]:
     users = []
     for name, phone, skills, index in VOLUNTEERS:
         community = communities[min(index, len(communities) - 1)]
-        record = Volunteer.objects.filter(user__username=phone).select_related("user").first()
+        # A volunteer is found by his phone's keyed hash (his login name is generated).
+        record = Volunteer.objects.filter(phone_hash__in=volunteer_phone_hashes(phone)).select_related("user").first()
         if record is None:
             here = Area.objects.filter(pk=community.pk)
             verifier = next((user for user in verifiers if may_verify_volunteers(user) and scoped(here, user).exists()), None)
@@ -67,7 +70,8 @@ def seed_needs(*, emergency: Emergency, communities: list[Area], stdout) -> None
         stdout.write("Demo needs already present.")
         return
     ensure_kinds()
-    users = {u.username: u for u in User.objects.filter(username__in=["gridworker", "community", "street", "dispatcher"])}
+    found_users = {name: demo_user(emergency.area, name) for name in ("gridworker", "community", "street", "dispatcher")}
+    users = {name: user for name, user in found_users.items() if user is not None}
     worker, dispatcher = users.get("gridworker"), users.get("dispatcher")
     found = _households(worker, 7) if worker else []
     if dispatcher is None or not found:

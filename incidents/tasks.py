@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from .actions.escalation import escalate_overdue
 from .actions.patrol_days import keep_days
 from .actions.notifications import EMAIL_TASK, request_email_delivery_if_pending
-from .actions.photo_queue import process_pending_photo, requeue_stale
+from .actions.photo_queue import PHOTO_TASK, process_pending_photo, requeue_stale
 from .models import EmailState, Notification
 from .timeline import notification_text
 
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 
 SWEEP_TASK = "incidents.sweep_escalations"
 PATROL_DAYS_TASK = "incidents.patrol_days"
-PHOTO_TASK = "incidents.process_photo"
 
 # The beat entry (registered in IncidentsConfig.ready(); the same dict can go in settings'
 # CELERY_BEAT_SCHEDULE). A sweep that waited in the queue longer than its period is dropped: the

@@ -41,11 +41,16 @@ PROCESSING = "processing"  # only ever seen inside the claiming transaction
 STALE_AFTER = timedelta(minutes=10)
 
 
+# The task's name (incidents/tasks.py registers it under this name): actions send tasks by name,
+# as the notification e-mails do, so that the tasks module may import the actions.
+PHOTO_TASK = "incidents.process_photo"
+
+
 def enqueue(photo_id: int) -> None:
     """Hand one photo to the photo worker once the filing is committed (tests swap this)."""
-    from ..tasks import process_photo
+    from celery import current_app
 
-    transaction.on_commit(lambda: process_photo.delay(photo_id))
+    transaction.on_commit(lambda: current_app.send_task(PHOTO_TASK, args=[photo_id]))
 
 
 def _claim_values(claim: photo_evidence.PhotoClaim) -> dict:
