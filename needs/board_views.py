@@ -2,6 +2,8 @@
 night meeting's workbook, all from one filter (``board.parse_filters``)."""
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
@@ -51,25 +53,29 @@ def _state_choices():
             ("delivered", _("Delivered, awaiting confirmation"))]
 
 
-@login_required
-@require_GET
-def markers(request):
-    _gate(request)
-    try:
-        filters = board.parse_filters(request.GET)
-    except IncidentError as exc:
-        return _refused(exc)
+def _filtered(view):
+    """The board's data views: signed in, allowed to read the board, and the page's one filter read
+    from the query (a bad value answers 400 naming the field); the view gets the filters."""
+    @login_required
+    @require_GET
+    @functools.wraps(view)
+    def wrapped(request):
+        _gate(request)
+        try:
+            filters = board.parse_filters(request.GET)
+        except IncidentError as exc:
+            return _refused(exc)
+        return view(request, filters)
+    return wrapped
+
+
+@_filtered
+def markers(request, filters):
     return JsonResponse(board.markers(request.user, filters))
 
 
-@login_required
-@require_GET
-def export_needs(request):
-    _gate(request)
-    try:
-        filters = board.parse_filters(request.GET)
-    except IncidentError as exc:
-        return _refused(exc)
+@_filtered
+def export_needs(request, filters):
     response = HttpResponse(export.needs_workbook(request.user, filters),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
