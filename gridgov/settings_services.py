@@ -67,7 +67,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "gridgov.cache.RedisCache",  # Django's, one client per pool (gridgov/cache.py)
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("GRIDGOV_CACHE_PREFIX", "gridgov"),
         "TIMEOUT": 300,

@@ -16,6 +16,8 @@ import logging
 from django.core.cache import cache
 from django.db import transaction
 
+from gridgov.cache import count
+
 COUNTER_KEY = "incidents:case-changes"
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,7 @@ def case_changes() -> int:
 
 def _bump() -> None:
     try:
-        cache.add(COUNTER_KEY, 0, timeout=None)
-        cache.incr(COUNTER_KEY)
+        count(COUNTER_KEY)  # one round trip; the counter never expires
     except Exception:  # Redis away: readers' answers expire by themselves; the write must not fail for it
         log.warning("could not count a case change", exc_info=True)
 

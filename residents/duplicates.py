@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import scoped
+from gridgov.cache import count
 
 from . import privacy
 from .models import Person
@@ -62,7 +63,6 @@ def id_number_conflict(id_number: str, *, actor, exclude_pk: int | None = None) 
             "number": person.household.number
         }
     key = _counter_key(actor)
-    cache.add(key, 0, timeout=26 * 3600)
-    cache.incr(key)
+    count(key, 26 * 3600)
     logger.warning("ID number registered outside the registrar's jurisdiction: actor=%s person=%s", actor.pk, person.pk)
     return _("This ID number cannot be registered here. Ask the street office to check the record.")

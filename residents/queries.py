@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils import timezone
 from accounts.capabilities import Capability, role_can
 from accounts.models import GridAssignment
 from accounts.scope import scoped
+from gridgov.cache import count
 from grids.models import Area, Level
 
 from . import privacy
@@ -60,12 +60,7 @@ def _count_identifier_search(user) -> None:
     # masked number cannot be found by trying every value. Counted in the cache (Redis).
     limit = settings.GRIDGOV_IDENTIFIER_SEARCHES_PER_DAY
     key = f"residents:identifier-searches:{getattr(user, 'pk', None)}:{timezone.localdate().isoformat()}"
-    cache.add(key, 0, timeout=2 * 86400)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=2 * 86400)
-        used = 1
+    used = count(key, 2 * 86400)
     if used > limit:
         raise IdentifierSearchLimit()
 

@@ -1,7 +1,7 @@
 """Abuse limits of the public pages, counted in Redis (the project's cache): no third-party service.
 
-Fixed windows: a counter per key and window, created with its expiry and incremented atomically
-(Redis INCR), so several web processes share one count. The keys hold HMACs of the phone number
+Fixed windows: a counter per key and window, incremented atomically and given its expiry in one
+Redis round trip (``gridgov.cache.count``), so several web processes share one count. The keys hold HMACs of the phone number
 or address (``actions.public.reporter_key``), never the values.
 """
 from __future__ import annotations
@@ -11,6 +11,8 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+
+from gridgov.cache import count as shared_count
 
 from ..actions.public import reporter_key
 
@@ -23,8 +25,7 @@ def _hit(name: str, key: str, window_s: int, limit: int) -> bool:
     window = int(timezone.now().timestamp()) // window_s
     counter = f"{PREFIX}:{name}:{key}:{window}"
     try:
-        cache.add(counter, 0, timeout=window_s + 5)
-        count = cache.incr(counter)
+        count = shared_count(counter, window_s + 5)
     except Exception:  # Redis down: let residents report rather than refuse everybody.
         log.warning("public rate limit not counted: the cache does not answer", exc_info=True)
         return True
