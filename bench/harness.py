@@ -90,9 +90,13 @@ class Server:
     def __init__(self, workers: int = 3, *, extra_env: dict[str, str] | None = None, log_name: str = "bench-gunicorn.log"):
         self.port = free_port()
         self.media = Path(tempfile.mkdtemp(prefix="bench-media-"))
+        # What a Celery worker of this server must share with it (its photos' folders).
+        self.files_env = {"GRIDGOV_MEDIA_ROOT": str(self.media),
+                          "GRIDGOV_PENDING_PHOTO_ROOT": str(self.media.with_name(self.media.name + "-pending"))}
         env = dict(os.environ)
+        env.update(self.files_env)
         env.update(
-            DJANGO_SETTINGS_MODULE="bench.settings", GRIDGOV_DEBUG="0", GRIDGOV_MEDIA_ROOT=str(self.media),
+            DJANGO_SETTINGS_MODULE="bench.settings", GRIDGOV_DEBUG="0",
             GRIDGOV_CACHE_PREFIX=f"bench-{int(time.time())}", GRIDGOV_LOG_LEVEL="WARNING", GRIDGOV_DB_CONN_MAX_AGE="600",
         )
         env.update(extra_env or {})

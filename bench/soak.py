@@ -136,7 +136,7 @@ def main() -> None:
 
     mix = Mix()
     server = bench.Server()
-    env = dict(os.environ, GRIDGOV_LOG_LEVEL="WARNING", GRIDGOV_CELERY_QUEUE="gridgov-soak")
+    env = dict(os.environ, **server.files_env, GRIDGOV_LOG_LEVEL="WARNING", GRIDGOV_CELERY_QUEUE="gridgov-soak")
     log_dir = ROOT / "var"
     worker = subprocess.Popen([str(ROOT / ".venv/bin/celery"), "-A", "gridgov", "worker", "-Q", "gridgov-soak", "--concurrency", "2",
                                "-l", "warning", "-n", "soak@%h"], cwd=ROOT, env=env,

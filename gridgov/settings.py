@@ -120,6 +120,9 @@ STATIC_ROOT = Path(os.environ.get("GRIDGOV_STATIC_ROOT", BASE_DIR / "var" / "sta
 # empty streams the file from Django.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("GRIDGOV_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Uploaded photos waiting for the photo worker, as they came (incidents/pending_uploads.py): not
+# under MEDIA_ROOT, never served; shared by web and worker hosts as MEDIA_ROOT is.
+GRIDGOV_PENDING_PHOTO_ROOT = Path(os.environ.get("GRIDGOV_PENDING_PHOTO_ROOT", BASE_DIR / "var" / "pending-photos"))
 GRIDGOV_MEDIA_SENDFILE = os.environ.get("GRIDGOV_MEDIA_SENDFILE", "").strip().lower()
 GRIDGOV_MEDIA_INTERNAL_URL = os.environ.get("GRIDGOV_MEDIA_INTERNAL_URL", "/protected-media/")
 if GRIDGOV_MEDIA_SENDFILE not in ("", "x-accel-redirect", "x-sendfile"):

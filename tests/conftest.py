@@ -89,8 +89,11 @@ def _reference_data(request):
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
-    # Uploaded photos and files go to the test's own folder, never into var/media.
+    # Uploaded photos and files go to the test's own folder, never into var/media; so do the
+    # uploads waiting for the photo worker (a test that moves the clock and sweeps must not
+    # remove another test's).
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.GRIDGOV_PENDING_PHOTO_ROOT = tmp_path / "pending-photos"
 
 
 @pytest.fixture
@@ -147,6 +150,9 @@ def celery_worker_process(committed_world, settings):
     env["DATABASE_URL"] = f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env["GRIDGOV_CELERY_QUEUE"] = queue
     env["GRIDGOV_DB_CONN_MAX_AGE"] = "0"
+    # The test's own folders: the worker reads the uploads the test filed and stores beside it.
+    env["GRIDGOV_MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    env["GRIDGOV_PENDING_PHOTO_ROOT"] = str(settings.GRIDGOV_PENDING_PHOTO_ROOT)
     hostname = f"{queue}@%h"
     # A file, not a pipe: a pipe nobody reads fills up and stalls the worker.
     log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)

@@ -46,9 +46,10 @@ TARGET = "Dongcheng (350 workers) with >= 10x headroom; the city (20,000) held o
 class Celery:
     """A Celery worker (2 processes) and beat, on a queue of their own: the sweep every minute."""
 
-    def __init__(self):
+    def __init__(self, server: Server):
         queue = f"gridgov-day-{os.getpid()}"
-        env = dict(os.environ, GRIDGOV_LOG_LEVEL="WARNING", GRIDGOV_CELERY_QUEUE=queue, GRIDGOV_DB_CONN_MAX_AGE="600")
+        env = dict(os.environ, **server.files_env, GRIDGOV_LOG_LEVEL="WARNING", GRIDGOV_CELERY_QUEUE=queue,
+                   GRIDGOV_DB_CONN_MAX_AGE="600")
         logs = ROOT / "var"
         logs.mkdir(exist_ok=True)
         self.worker = subprocess.Popen(
@@ -116,7 +117,7 @@ def ramp_and_hold(server: Server, *, start: int, step_seconds: int, hold: int, m
     photo = tempfile.NamedTemporaryFile(suffix=".jpg", delete=False)
     photo.write(world.photo_of_phone())
     photo.close()
-    celery = Celery()
+    celery = Celery(server)
     steps, confirms = [], []
     try:
         # Warm-up, not judged: the worker and beat start, gunicorn's workers make their connections,

@@ -4,8 +4,9 @@ the processed photo").
 A filing with a photo used to decode, read, hash, stamp and re-encode it inside the request:
 about 80 ms of CPU for a 1600-px photo, more than a loaded 2-core server can give 32 residents at
 once. The request now only checks the file (``photos.check_photo``) and ``queue_photos`` writes
-the photo's row (state *pending*, the dimensions its header declares) and the raw bytes in a
-``PendingPhoto`` row — in the database, never under MEDIA_ROOT — in the filing's transaction.
+the photo's row (state *pending*, the dimensions its header declares) and a ``PendingPhoto`` row
+naming the upload, kept as it came in a file of its own (``incidents.pending_uploads``: outside
+MEDIA_ROOT, written and fsynced before commit), in the filing's transaction.
 After commit the Celery task ``incidents.process_photo`` runs ``process_pending_photo``:
 
 1. claim: a conditional UPDATE ``state = pending → processing`` inside one transaction. Two
@@ -14,25 +15,25 @@ After commit the Celery task ``incidents.process_photo`` runs ``process_pending_
    again and the redelivered task processes it. So a photo is stored once, whatever runs twice.
 2. decode, the file's own EXIF (else the phone's), the marks, the hash of the original pixels,
    the stamp, the re-encoded copy without metadata — the same functions the request ran before.
-3. store the copy, mark the photo ready, delete the raw bytes; all in the claim's transaction.
+3. store the copy, mark the photo ready, delete the pending row in the claim's transaction, and
+   the upload's file once that has committed.
 
-A file whose header promised a picture its body does not hold is marked *failed* with the reason
-(shown to staff on the case), and its raw bytes are deleted: the case itself stays as filed.
+A file whose header promised a picture its body does not hold (or an upload whose file is gone)
+is marked *failed* with the reason (shown to staff on the case), and the upload is deleted: the
+case itself stays as filed.
 """
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
 
-import psycopg
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from psycopg import sql
-from psycopg.types.json import Jsonb
+from django.utils.translation import gettext as _
 
-from .. import photo_evidence, watermark
+from .. import pending_uploads, photo_evidence, watermark
 from ..models import Incident, IncidentPhoto, PendingPhoto, PhotoState
 from ..photos import PhotoError, PreparedPhoto, decode_photo, encode
 
@@ -71,33 +72,17 @@ def _claim_from_row(values: dict) -> photo_evidence.PhotoClaim:
                                      source=values.get("source", ""), unverified=bool(values.get("unverified")))
 
 
-# The raw bytes go to the database as a binary parameter. Django's cursors bind on the client: a
-# 485 KB photo became a 970 KB hex literal, escaped in Python and scanned and decoded again by the
-# server — half the CPU of a resident's filing (bench/public_report.py). Server-side binding sends
-# the bytes as they are, and reads them back the same way.
-_KEEP_RAW = sql.SQL(
-    "INSERT INTO {table} (photo_id, data, original_name, sent_claim, filed_at, stamp, created_at) "
-    "VALUES (%s, %b, %s, %s, %s, %s, %s)"
-).format(table=sql.Identifier(PendingPhoto._meta.db_table))
-_READ_RAW = sql.SQL("SELECT data FROM {table} WHERE photo_id = %s").format(table=sql.Identifier(PendingPhoto._meta.db_table))
-
-
-def _keep_raw(photo_id: int, data: bytes, *, original_name: str, sent_claim: dict, filed_at: datetime, stamp: dict) -> None:
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_KEEP_RAW, [photo_id, bytes(data), original_name, Jsonb(sent_claim), filed_at, Jsonb(stamp), timezone.now()])
-
-
-def _read_raw(photo_id: int) -> bytes:
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_READ_RAW, [photo_id], binary=True)
-        return bytes(cursor.fetchone()[0])
+def _raw_bytes(pending: PendingPhoto) -> bytes | None:
+    """The upload as it came: its file (pending_uploads), or the bytes of a row queued before the
+    uploads moved out of the database. None when the file is gone."""
+    if pending.file_name:
+        return pending_uploads.read(pending.file_name)
+    return bytes(pending.data) if pending.data is not None else None
 
 
 def queue_photos(incident: Incident, entry, photos, stage: str, actor, filed_at: datetime,
                  mark: "watermark.Stamp") -> list[IncidentPhoto]:
-    """Write each checked photo as pending with its raw bytes, to be processed after commit."""
+    """Write each checked photo as pending, its upload kept on disk, to be processed after commit."""
     rows = []
     for photo in photos:
         row = IncidentPhoto.objects.create(
@@ -105,8 +90,11 @@ def queue_photos(incident: Incident, entry, photos, stage: str, actor, filed_at:
             size_bytes=len(photo.raw), uploaded_by=actor if getattr(actor, "pk", None) else None,
             exif_source=photo.claim.source, state=PhotoState.PENDING,
         )
-        _keep_raw(row.pk, photo.raw, original_name=photo.original_name[:255], sent_claim=_claim_values(photo.claim),
-                  filed_at=filed_at, stamp={"when": mark.when, "place": mark.place, "cell_code": mark.cell_code, "worker": mark.worker})
+        PendingPhoto.objects.create(
+            photo=row, file_name=pending_uploads.write(row.pk, photo.raw), original_name=photo.original_name[:255],
+            sent_claim=_claim_values(photo.claim), filed_at=filed_at,
+            stamp={"when": mark.when, "place": mark.place, "cell_code": mark.cell_code, "worker": mark.worker},
+        )
         enqueue(row.pk)
         rows.append(row)
     return rows
@@ -130,9 +118,12 @@ def process_pending_photo(photo_id: int) -> str:
         if claimed != 1:
             return "done already"
         row = IncidentPhoto.objects.select_related("incident").get(pk=photo_id)
-        pending = PendingPhoto.objects.defer("data").get(photo_id=photo_id)
+        pending = PendingPhoto.objects.get(photo_id=photo_id)
+        raw = _raw_bytes(pending)
         try:
-            clean = decode_photo(_read_raw(photo_id), pending.original_name or "photo", _claim_from_row(pending.sent_claim))
+            if raw is None:
+                raise PhotoError(_("The uploaded file was lost before it could be processed."))
+            clean = decode_photo(raw, pending.original_name or "photo", _claim_from_row(pending.sent_claim))
         except PhotoError as exc:
             row.state, row.failure = PhotoState.FAILED, exc.message[:300]
             log.warning("Photo %s of case %s could not be decoded: %s", photo_id, row.incident_id, exc.message)
@@ -140,14 +131,22 @@ def process_pending_photo(photo_id: int) -> str:
             _store(row, pending, clean)
         row.save()
         pending.delete()
+        if pending.file_name:  # once the row is gone for good; a rollback keeps both
+            transaction.on_commit(lambda: pending_uploads.discard(pending.file_name))
         return row.state
 
 
 def requeue_stale(now: datetime | None = None, limit: int = 500) -> int:
     """Enqueue again the photos pending for longer than ``STALE_AFTER`` (their task was lost
-    between commit and Redis); processing is idempotent, so a photo queued twice is stored once."""
+    between commit and Redis); processing is idempotent, so a photo queued twice is stored once.
+    Also removes uploads no pending photo holds (a rolled-back filing's, a crashed worker's)."""
     cutoff = (now or timezone.now()) - STALE_AFTER
     ids = list(PendingPhoto.objects.filter(created_at__lt=cutoff).order_by("created_at").values_list("photo_id", flat=True)[:limit])
     for photo_id in ids:
         enqueue(photo_id)
+    pending_uploads.remove_orphans(_held, STALE_AFTER.total_seconds())
     return len(ids)
+
+
+def _held(names) -> set[str]:
+    return set(PendingPhoto.objects.filter(file_name__in=list(names)).values_list("file_name", flat=True))

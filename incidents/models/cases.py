@@ -209,12 +209,15 @@ class IncidentPhoto(models.Model):
 
 
 class PendingPhoto(models.Model):
-    """The uploaded file of a photo not processed yet, as it came (EXIF, GPS and all): in the
-    database, never under MEDIA_ROOT, so no URL, sendfile or media view can ever reach it. The
-    photo worker deletes the row when it has stored the clean copy (or given up on the file)."""
+    """A photo not processed yet: its upload, as it came (EXIF, GPS and all), is the file
+    ``file_name`` in GRIDGOV_PENDING_PHOTO_ROOT (incidents/pending_uploads.py), never under
+    MEDIA_ROOT, so no URL, sendfile or media view can ever reach it. ``data`` held the bytes
+    before they moved to the folder and is read only for rows queued then. The photo worker
+    deletes the row when it has stored the clean copy (or given up on the file)."""
 
     photo = models.OneToOneField(IncidentPhoto, on_delete=models.CASCADE, primary_key=True, related_name="pending")
-    data = models.BinaryField()
+    file_name = models.CharField(max_length=64, blank=True)
+    data = models.BinaryField(null=True, blank=True)
     original_name = models.CharField(max_length=255, blank=True)
     sent_claim = models.JSONField(default=dict, blank=True)  # what the phone read (photo_evidence)
     filed_at = models.DateTimeField()

@@ -3,14 +3,16 @@ what staff and the public see meanwhile, processing twice, a file that cannot be
 hash and stamp being those the request used to compute itself."""
 from __future__ import annotations
 
-import uuid
+import os
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from incidents import pending_uploads
 from incidents.actions import photo_queue
 from incidents.models import Incident, IncidentPhoto, PendingPhoto, PhotoState
 from incidents.photos import prepare_photo
@@ -116,3 +118,57 @@ def test_a_real_celery_worker_processes_the_filed_photo(committed_world, celery_
         time.sleep(0.2)
     photo = IncidentPhoto.objects.get()
     assert photo.state == PhotoState.READY and photo.stamped and photo.image and not PendingPhoto.objects.exists()
+
+
+def test_the_upload_file_goes_once_the_photo_is_stored(world, settings, photos_left_pending, django_capture_on_commit_callbacks):
+    file_as_resident(where=world.cell_a, photos=[_jpeg(plain_jpeg())])
+    photo = IncidentPhoto.objects.get()
+    folder = Path(settings.GRIDGOV_PENDING_PHOTO_ROOT)
+    assert len(list(folder.iterdir())) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert photo_queue.process_pending_photo(photo.pk) == PhotoState.READY
+    assert list(folder.iterdir()) == []
+
+
+def test_a_photo_whose_upload_was_lost_is_marked_for_staff_and_the_case_stays(world, settings, photos_left_pending):
+    file_as_resident(where=world.cell_a, photos=[_jpeg(plain_jpeg())])
+    photo = IncidentPhoto.objects.get()
+    for path in Path(settings.GRIDGOV_PENDING_PHOTO_ROOT).iterdir():
+        path.unlink()
+    assert photo_queue.process_pending_photo(photo.pk) == PhotoState.FAILED
+    photo.refresh_from_db()
+    assert "lost" in photo.failure or "丢失" in photo.failure
+    assert Incident.objects.filter(pk=photo.incident_id).exists() and not PendingPhoto.objects.exists()
+
+
+def test_a_row_queued_before_the_folder_is_still_processed(world, photos_left_pending):
+    data = plain_jpeg((800, 600))
+    file_as_resident(where=world.cell_a, photos=[_jpeg(data)])
+    photo = IncidentPhoto.objects.get()
+    PendingPhoto.objects.filter(photo=photo).update(file_name="", data=data)  # as the database kept it before
+    assert photo_queue.process_pending_photo(photo.pk) == PhotoState.READY
+
+
+def test_the_sweep_removes_uploads_nobody_holds_and_keeps_young_and_held_ones(world, settings, photos_left_pending):
+    file_as_resident(where=world.cell_a, photos=[_jpeg(plain_jpeg())])
+    held = Path(settings.GRIDGOV_PENDING_PHOTO_ROOT, PendingPhoto.objects.get().file_name)
+    orphan = Path(pending_uploads.root(), pending_uploads.write(999_999, b"left by a rolled-back filing"))
+    young = Path(pending_uploads.root(), pending_uploads.write(999_998, b"its filing may not have committed yet"))
+    hour_ago = time.time() - 3600
+    for path in (held, orphan):
+        os.utime(path, (hour_ago, hour_ago))
+    photo_queue.requeue_stale()
+    assert held.exists() and young.exists() and not orphan.exists()
+
+
+def test_a_filing_that_fails_after_the_upload_was_written_leaves_only_an_orphan(world, settings, monkeypatch, photos_left_pending):
+    from dispatch.actions import public
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the database went away mid-filing")
+
+    monkeypatch.setattr(public.PublicCase.objects, "create", fail)
+    with pytest.raises(RuntimeError):
+        file_as_resident(where=world.cell_a, photos=[_jpeg(plain_jpeg())])
+    assert not Incident.objects.exists() and not PendingPhoto.objects.exists()
+    assert len(list(Path(settings.GRIDGOV_PENDING_PHOTO_ROOT).iterdir())) == 1  # removed by the sweep later

@@ -1,8 +1,10 @@
 """Attacks on a photo not processed yet: its raw upload (EXIF with the GPS position, whatever was
-appended) waits in the database for the photo worker, and no URL may ever give it out — not the
+appended) waits in its own folder for the photo worker, and no URL may ever give it out — not the
 staff's photo view, not Open311's media link, not MEDIA_ROOT, not the publish act."""
 from __future__ import annotations
 
+import re
+import stat
 import uuid
 from pathlib import Path
 
@@ -12,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from dispatch.public.present import PHOTO_SALT
-from incidents import actions
+from incidents import actions, pending_uploads
 from incidents.actions import machine, photo_queue
-from incidents.models import Incident, IncidentPhoto, PhotoState
+from incidents.models import Incident, IncidentPhoto, PendingPhoto, PhotoState
 from tests.dispatch.public_helpers import file_as_resident
 from tests.photo_jpeg import camera_jpeg
 
@@ -65,3 +67,19 @@ def test_once_processed_the_stored_copy_carries_no_gps_and_nothing_appended(worl
     photo.refresh_from_db()
     stored = Path(settings.MEDIA_ROOT, photo.image.name).read_bytes()
     assert MARKER not in stored and b"GPS" not in stored and b"Exif" not in stored
+
+
+def test_the_upload_waits_in_its_own_folder_readable_by_the_server_alone(world, settings, photos_left_pending):
+    photo = _pending_photo(world)
+    pending = PendingPhoto.objects.get(photo=photo)
+    path = Path(settings.GRIDGOV_PENDING_PHOTO_ROOT, pending.file_name)
+    assert MARKER in path.read_bytes() and pending.data is None  # kept as it came, not in the database
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert Path(settings.MEDIA_ROOT).resolve() not in path.resolve().parents
+    assert re.fullmatch(rf"{photo.pk}-[0-9a-f]{{16}}\.upload", pending.file_name)  # never the client's file name
+
+
+def test_a_file_name_from_the_database_cannot_leave_the_folder(world, settings):
+    for name in ("../../etc/passwd", "/etc/passwd", "1-abc.upload", "1-0123456789abcdef.upload/../x", ""):
+        with pytest.raises(ValueError):
+            pending_uploads.read(name)

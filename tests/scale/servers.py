@@ -22,6 +22,7 @@ class AppServer:
         self.port = free_port()
         self.media = tempfile.mkdtemp(prefix="gridgov-scale-media-")
         full = {**os.environ, "GRIDGOV_DEBUG": "0", "GRIDGOV_MEDIA_ROOT": self.media, "GRIDGOV_LOG_LEVEL": "WARNING",
+                "GRIDGOV_PENDING_PHOTO_ROOT": os.path.join(self.media, "..", os.path.basename(self.media) + "-pending"),
                 # A cache of its own: nothing another server computed from other databases.
                 "GRIDGOV_CACHE_PREFIX": f"scale-{self.port}-{os.getpid()}", "GRIDGOV_WEB_WORKERS": str(workers)}
         full.pop("GRIDGOV_REPLICA_URL", None)
