@@ -55,8 +55,8 @@ say "Benchmark database: $BENCH_DB (scale $SCALE)"
 .venv/bin/python bench/run.py "$SCALE" "$@"
 # Emergencies at city scale (issue 17's figures): 50,000 households, a 1,000,000-task campaign and
 # the overdue sweeps, in a database of its own (<bench database>_bench_emergency).
-# Not when only some measurements were asked for (make bench-day, --only WORD).
-if [ "$SCALE" = city ] && [[ " $* " != *" --only "* ]]; then
+# Not when only some measurements, or none, were asked for (make bench-day, --only WORD, --generate-only).
+if [ "$SCALE" = city ] && [[ " $* " != *" --only "* && " $* " != *" --generate-only "* ]]; then
   say "Emergencies: declare, issue, dashboard, task list, outcome, sweeps (bench/emergency_bench.py)"
   .venv/bin/python bench/emergency_bench.py
 fi
