@@ -217,8 +217,14 @@ _BATCH_CTES = """raw AS (
     FROM unnest(%(ids)s::uuid[], %(ats)s::timestamptz[], %(lngs)s::float8[], %(lats)s::float8[], %(accs)s::float8[])
          WITH ORDINALITY AS t(client_id, at, lng, lat, accuracy_m, i)
 ), new AS MATERIALIZED (
-    SELECT r.*, (SELECT f.area_id FROM grids_areafragment f JOIN grids_area a ON a.id = f.area_id AND a.valid_to IS NULL
-                 WHERE f.level = 'grid' AND ST_Intersects(f.geom, r.location) LIMIT 1) AS cell_id
+    -- The cell of each point: the patrol's own cell first (a worker walks it: one polygon tested,
+    -- no search among the city's 140,000), else the point lookup's index search.
+    SELECT r.*, COALESCE(
+        (SELECT f.area_id FROM grids_areafragment f JOIN grids_area a ON a.id = f.area_id AND a.valid_to IS NULL
+         WHERE f.area_id = (SELECT cell_id FROM incidents_patrol WHERE id = {patrol}) AND f.level = 'grid'
+         AND ST_Intersects(f.geom, r.location) LIMIT 1),
+        (SELECT f.area_id FROM grids_areafragment f JOIN grids_area a ON a.id = f.area_id AND a.valid_to IS NULL
+         WHERE f.level = 'grid' AND ST_Intersects(f.geom, r.location) LIMIT 1)) AS cell_id
     FROM raw r
 ), far AS (
     -- a point in a cell is in a served district; only the others are measured against the districts
