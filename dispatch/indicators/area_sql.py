@@ -13,8 +13,10 @@ An area's indicators come from one statement (``AREA_SQL``) that reads the area'
   case when a later deadline replaced it (``missed_deadline``), else its deadline now — and the
   moment it is judged: its closing, if it closed by that deadline, else the deadline;
 - ``per_case``: two kinds of rows. ``r`` (reported): the period's cases, counted as accepted,
-  registered, on hold, and handled or reworked by the cut (the timeline's handled and rework
-  entries, two small partial indexes). ``d`` (due): the registered cases judged in the period
+  registered, on hold, and handled or reworked by the cut: the rework entries of the period (few:
+  a small partial index, hashed), and for "handled" a look per case into its own handled entries
+  (a partial index by case): the period's handled entries of the whole city were hashed before,
+  710,000 of them for a year at city scale, 1.3 s of a district's 2.2 s. ``d`` (due): the registered cases judged in the period
   (their judging moment falls in it, by the cut) or carried over into it (judged before it began
   and still open at its start), counted as due, closed (by the cut), closed on time, settled in
   the grid, hours to close;
@@ -72,15 +74,15 @@ judged AS (
 ),
 per_case AS (
     SELECT 'r' AS kind, j.*, j.created_at AS day_at, r.incident_id IS NOT NULL AS reworked,
-        h.incident_id IS NOT NULL OR r.incident_id IS NOT NULL OR (j.status = 'closed' AND j.closed_at < %(cut)s) AS handled,
+        r.incident_id IS NOT NULL OR (j.status = 'closed' AND j.closed_at < %(cut)s) OR EXISTS (
+            SELECT 1 FROM incidents_timelineentry h
+            WHERE h.incident_id = j.id AND h.to_status = 'handled' AND h.at >= %(start)s AND h.at < %(cut)s
+        ) AS handled,
         false AS closed
     FROM judged j
     LEFT JOIN (
         SELECT DISTINCT incident_id FROM incidents_timelineentry WHERE action = 'rework' AND at >= %(start)s AND at < %(cut)s
     ) r ON r.incident_id = j.id
-    LEFT JOIN (
-        SELECT DISTINCT incident_id FROM incidents_timelineentry WHERE to_status = 'handled' AND at >= %(start)s AND at < %(cut)s
-    ) h ON h.incident_id = j.id
     WHERE j.reported
     UNION ALL
     SELECT 'd' AS kind, j.*, j.judged_at AS day_at, false AS reworked, false AS handled,
