@@ -62,7 +62,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("case_act", "dispatcher", REPORTS_PER_WORKER_HOUR * 3, "POST /api/v1/dispatch/incidents/<id>/add_info/"),
     Kind("inbox", "handler", 60.0 / HANDLER_PER_WORKERS, "GET /api/v1/dispatch/inbox/ every minute per handler"),
     Kind("lookup", "system", 1.0, "GET /api/v1/areas/lookup/?lat=…&lng=…"),
-    Kind("dashboard", "leader", 2.0 / LEADER_PER_WORKERS, "GET /api/v1/indicators/?area=<district>&from=…&to=… (a year)"),
+    Kind("dashboard", "leader", 2.0 / LEADER_PER_WORKERS, "GET /api/v1/indicators/?area=<district> (the default period: this month)"),
 )
 KIND_NAMES = tuple(k.name for k in KINDS)
 

@@ -10,7 +10,6 @@ points fall in a patrol of their own.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -113,7 +112,6 @@ def make(workers: int) -> dict:
         "system_token": token("bench_dispatcher"),
     }
     category = Category.objects.filter(parent__isnull=False, active=True).order_by("code").first().code
-    today = timezone.localdate()
     from grids.tiles import MIN_ZOOM
 
     lng, lat = cells[0][2], cells[0][3]
@@ -122,8 +120,11 @@ def make(workers: int) -> dict:
     return {
         **people_out, "category": category, "district_cases": district_cases, "tiles": tiles,
         "lookups": [[c[2], c[3]] for c in cells[:2000]],
-        "dashboard": [f"/api/v1/indicators/?area={district.code}&from={today - timedelta(days=365 + d)}&to={today - timedelta(days=d)}"
-                      for d in range(30)],
+        # What a leader opens: the dashboard's default period (this month so far), which the
+        # minute's cache shares between the district's leaders (dispatch/indicators/cache.py).
+        # A year's window was measured apart: ≈ 0.8 s of database CPU for a district at city
+        # scale, uncached — docs/scaling.md.
+        "dashboard": [f"/api/v1/indicators/?area={district.code}"],
     }
 
 
