@@ -1,6 +1,6 @@
 """Per request: read from the standby or not; and remember that this browser just wrote.
 
-Read-your-writes: any request that may write (not GET/HEAD/OPTIONS) sets a cookie that lasts
+Read-your-writes: any request of a browser that may write (not GET/HEAD/OPTIONS) sets a cookie that lasts
 ``GRIDGOV_REPLICA_STICKY_SECONDS``; while it is there every read of that browser (phones included:
 the phone page is a browser) goes to the primary, so a report just filed, a case just dispatched
 or a boundary just published is seen at once. The cookie carries no secret: forging it only makes
@@ -41,7 +41,12 @@ class StandbyReadsMiddleware:
             response = self.get_response(request)
         finally:
             _reading_from_standby.reset(token)
-        if request.method not in _SAFE_METHODS:
+        # Only for a browser (the request came with cookies: its CSRF or session cookie). An API
+        # client signed in by token sends none and would not send this one back; and an answer
+        # that sets a cookie is never learned by the hot paths in front of Django
+        # (gridgov/hotpath.py), so with a standby the phones' patrol batches and the point lookups
+        # all went through Django.
+        if request.method not in _SAFE_METHODS and request.COOKIES:
             response.set_cookie(
                 WROTE_COOKIE, "1", max_age=settings.GRIDGOV_REPLICA_STICKY_SECONDS, httponly=True, samesite="Lax",
                 secure=settings.SESSION_COOKIE_SECURE,
