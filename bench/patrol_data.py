@@ -114,7 +114,6 @@ def generate_day(fraction: float) -> dict:
     ids = _workers("bench_patroller_", cells, per_worker=CELLS_PER_WORKER)[:workers]
     timings = {}
     with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute("DROP TABLE IF EXISTS bench_patrol_day")
         ensure_days(day, day)
         cursor.execute(f'ALTER TABLE incidents_patrolpoint DETACH PARTITION "{name}"')
@@ -147,10 +146,14 @@ def generate_day(fraction: float) -> dict:
         )
         timings["insert_s"] = round(time.monotonic() - t, 1)
         t = time.monotonic()
-        cursor.execute(f'ALTER TABLE "{name}" ADD PRIMARY KEY (id, at)')
-        # as the parent's patrol_point_once (so that ATTACH adopts it instead of building another)
-        cursor.execute(f'CREATE UNIQUE INDEX ON "{name}" (patrol_id, at, client_id) INCLUDE (location, cell_id)')
-        cursor.execute(f'CREATE INDEX ON "{name}" (cell_id, at)')
+        with transaction.atomic():
+            # The memory for the index builds, for their transaction only (SET LOCAL): a session
+            # setting would stay on the server connection, for whoever a pooler hands it to next.
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            cursor.execute(f'ALTER TABLE "{name}" ADD PRIMARY KEY (id, at)')
+            # as the parent's patrol_point_once (so that ATTACH adopts it instead of building another)
+            cursor.execute(f'CREATE UNIQUE INDEX ON "{name}" (patrol_id, at, client_id) INCLUDE (location, cell_id)')
+            cursor.execute(f'CREATE INDEX ON "{name}" (cell_id, at)')
         timings["index_s"] = round(time.monotonic() - t, 1)
         t = time.monotonic()
         # The bound as a constraint first: ATTACH then skips its scan of 57 M rows.

@@ -12,12 +12,16 @@
   those lines (``incidents.queries.cell_coverage``).
 
 DDL waits at most ``LOCK_TIMEOUT`` for the table's lock (a long report query must not stop
-ingestion behind a waiting ``CREATE TABLE``); a day is detached CONCURRENTLY, so dropping it never
-stops ingestion (``_detach``); a day that could not be made or dropped is done by the next run.
+ingestion behind a waiting ``CREATE TABLE``), set with ``SET LOCAL`` so that it ends with the
+DDL's transaction; a day is detached CONCURRENTLY, so dropping it never stops ingestion
+(``_detach``), and that wait is bounded by a cancel, not a setting; a day that could not be made
+or dropped is done by the next run. Nothing here leaves a setting on the session, which a
+transaction pooler would hand to another client.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -113,7 +117,7 @@ def write_tracks(patrol_ids: list[int]) -> int:
 
 # DETACH … CONCURRENTLY takes only a SHARE UPDATE EXCLUSIVE lock (inserts go on), then waits for
 # every transaction that may still see the day: it may wait longer than the DDL's LOCK_TIMEOUT.
-DETACH_WAIT = "1min"
+DETACH_WAIT_SECONDS = 60.0
 
 
 def _table_state(name: str) -> str | None:
@@ -145,12 +149,40 @@ def _detach(name: str, state: str) -> None:
             cursor.execute(f'ALTER TABLE {TABLE} DETACH PARTITION "{name}"')
         return
     how = "FINALIZE" if state == "pending" else "CONCURRENTLY"
+    _run_within(f'ALTER TABLE {TABLE} DETACH PARTITION "{name}" {how}', DETACH_WAIT_SECONDS)
+
+
+def _run_within(sql: str, seconds: float) -> None:
+    """Run ``sql`` in autocommit, cancelled if it takes longer than ``seconds`` (raises
+    OperationalError then, as a lock timeout would).
+
+    Why not ``lock_timeout``: a statement that refuses a transaction block could only take it as
+    a session setting, and behind a transaction pooler (GRIDGOV_DB_TRANSACTION_POOLER) the ``SET``,
+    the statement and the ``RESET`` may each run on a different server connection, so another
+    client would keep the setting. A cancel request reaches this statement wherever it runs
+    (PgBouncer forwards it to the server connection the client holds, and drops it once the
+    client holds none) and leaves no setting behind. The lock keeps a late timer from cancelling
+    whatever the connection runs next."""
+    connection.ensure_connection()
+    raw = connection.connection
+    guard = threading.Lock()
+    running = True
+
+    def cancel() -> None:
+        with guard:
+            if running:
+                raw.cancel_safe()
+
+    timer = threading.Timer(seconds, cancel)
+    timer.daemon = True
     with connection.cursor() as cursor:
-        cursor.execute(f"SET lock_timeout = '{DETACH_WAIT}'")
+        timer.start()
         try:
-            cursor.execute(f'ALTER TABLE {TABLE} DETACH PARTITION "{name}" {how}')
+            cursor.execute(sql)
         finally:
-            cursor.execute("RESET lock_timeout")
+            with guard:
+                running = False
+            timer.cancel()
 
 
 def drop_day(day: date) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.utils import timezone
 
@@ -43,8 +44,12 @@ SELECT (SELECT id FROM mine), (SELECT distance_m FROM mine), {BATCH_ANSWER}"""
     return sql, scope_params
 
 
-_BY_TOKEN = _statement(_WHO_BY_TOKEN)
-_BY_ID = _statement(_WHO_BY_ID)
+@cache
+def _statements() -> dict[bool, tuple[str, dict]]:
+    """The two statements (by token, by id), compiled on first use: the scope's subqueries are
+    Django's SQL for its querysets, which needs the models loaded, not merely imported."""
+    return {True: _statement(_WHO_BY_TOKEN), False: _statement(_WHO_BY_ID)}
+
 
 # A patrol's start, which never changes, kept per process: the track looked at is bounded by it as
 # in ``record_points`` (a day before the start or the batch's first point), given to the statement
@@ -90,7 +95,7 @@ def record_points_checked(patrol_id: int, items, *, key_hash: str | None = None,
     started = _started_at(patrol_id)
     if started is None:
         return None
-    sql, scope_params = _BY_TOKEN if key_hash is not None else _BY_ID
+    sql, scope_params = _statements()[key_hash is not None]
     since = min(started, min(p.at for p in points)) - timedelta(days=1)
     params = batch_params(points, patrol=patrol_id, since=since, until=latest_stored(now), now=now, key_hash=key_hash,
                           user_id=user_id, **scope_params)

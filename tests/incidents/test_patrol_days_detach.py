@@ -1,14 +1,17 @@
 """Retention drops a day of patrol points with DETACH PARTITION … CONCURRENTLY, which lets the
 phones' points go on being written meanwhile; a detach cut off half-way is finished by the next
-run. Committed rows: CONCURRENTLY cannot run inside a transaction (the test's own included)."""
+run; and no lock timeout the job sets outlives its transaction on the connection (behind a
+transaction pooler it would reach another client). Committed rows: CONCURRENTLY cannot run inside
+a transaction (the test's own included)."""
 from __future__ import annotations
 
+import re
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from incidents import actions
@@ -37,6 +40,15 @@ def _old_patrol(world, old) -> Patrol:
                "lat": origin.y, "lng": origin.x + i * 2 / 85_000.0, "accuracy": 8} for i in range(5)]
     actions.record_points(patrol, actor=world.grid_worker_a, points=points, now=old)
     return patrol
+
+
+def _lock_timeout() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        return cursor.fetchone()[0]
+
+
+SESSION_SET = re.compile(r"^\s*(SET|RESET)\s+(?!(LOCAL|CONSTRAINTS|TRANSACTION)\b)", re.IGNORECASE)
 
 
 def _other_connection():
@@ -70,7 +82,8 @@ def test_a_detach_cut_off_by_a_long_reader_is_finished_by_the_next_run(committed
     old_day = timezone.localdate(old)
     patrol_days.ensure_days(old_day, old_day)
     _old_patrol(world, old)
-    monkeypatch.setattr(patrol_days, "DETACH_WAIT", "1s")
+    monkeypatch.setattr(patrol_days, "DETACH_WAIT_SECONDS", 1.0)
+    before = _lock_timeout()
     reader = _other_connection()
     try:
         reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
@@ -79,6 +92,7 @@ def test_a_detach_cut_off_by_a_long_reader_is_finished_by_the_next_run(committed
         assert first["dropped"] == []
         name = f"{patrol_days.PREFIX}{old_day:%Y%m%d}"
         assert patrol_days._table_state(name) == "pending"
+        assert _lock_timeout() == before, "the detach's wait was bounded without a setting on the session"
         # Today's points are still written while the old day hangs half-detached.
         running, _ = actions.start_patrol(worker=world.grid_worker_b)
         origin = inside(world.cell_b)
@@ -91,3 +105,26 @@ def test_a_detach_cut_off_by_a_long_reader_is_finished_by_the_next_run(committed
     assert old_day.isoformat() in second["dropped"]
     assert any(sql.rstrip().endswith("FINALIZE") for sql in seen), seen
     assert patrol_days._table_state(name) is None
+
+
+def test_the_jobs_lock_timeouts_end_with_their_transactions(committed_world, settings):
+    """Making days and dropping one set ``lock_timeout`` for their own transaction only: inside a
+    caller's transaction it holds until that ends, then the connection has its own value again,
+    and no statement of the job sets (or resets) anything on the session."""
+    world = committed_world
+    settings.GRIDGOV_PATROL_POINT_DAYS = 2
+    old = timezone.now() - timedelta(days=5)
+    old_day = timezone.localdate(old)
+    before = _lock_timeout()
+    assert before != patrol_days.LOCK_TIMEOUT
+    with transaction.atomic():
+        patrol_days.ensure_days(old_day, old_day)
+        assert _lock_timeout() == patrol_days.LOCK_TIMEOUT
+    assert _lock_timeout() == before
+    _old_patrol(world, old)
+    with _statements() as seen:
+        result = patrol_days.keep_days()
+    assert old_day.isoformat() in result["dropped"]
+    assert _lock_timeout() == before
+    assert [sql for sql in seen if SESSION_SET.match(sql)] == []
+    assert any(sql.lstrip().upper().startswith("SET LOCAL LOCK_TIMEOUT") for sql in seen), seen
