@@ -214,6 +214,10 @@ def _sequential_with_cpu(server, paths: list[str], headers: dict) -> tuple[dict,
     """``sequential`` with the CPU per request of gunicorn and the database (``_with_cpu``): on a
     shared machine the latency is mostly the others' load, the CPU is the request's own."""
     answers: dict = {}
+    # Warm-up, not measured: a worker's first requests import and build what Django makes lazily
+    # (seconds of CPU, which 60 requests would carry). Each connection may go to another worker.
+    for path in paths[:6]:
+        sequential(server, [path], headers)
 
     def run() -> dict:
         result, answers["statuses"], answers["sizes"] = sequential(server, paths, headers)
