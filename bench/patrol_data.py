@@ -154,6 +154,7 @@ def generate_day(fraction: float) -> dict:
             # as the parent's patrol_point_once (so that ATTACH adopts it instead of building another)
             cursor.execute(f'CREATE UNIQUE INDEX ON "{name}" (patrol_id, at, client_id) INCLUDE (location, cell_id)')
             cursor.execute(f'CREATE INDEX ON "{name}" (cell_id, at)')
+            cursor.execute(f'CREATE INDEX ON "{name}" (patrol_id, at) WHERE outside_own_cells')  # as patrolpoint_outside_idx
         timings["index_s"] = round(time.monotonic() - t, 1)
         t = time.monotonic()
         # The bound as a constraint first: ATTACH then skips its scan of 57 M rows.

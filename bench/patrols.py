@@ -189,23 +189,47 @@ def day_queries(bench, server, fraction: float) -> None:
     scale_note = (f"{made['workers']:,} workers, {made['points']:,} points in the day's partition "
                   f"({made['workers'] / CITY_WORKERS:.0%} of the 20,000-worker city's 57.6 M)")
 
-    track, statuses, sizes = sequential(server, [f"/api/v1/patrols/{pk}/" for pk in sample_patrols], headers)
+    track, statuses, sizes, track_cpu = _sequential_with_cpu(server, [f"/api/v1/patrols/{pk}/" for pk in sample_patrols], headers)
     base = bare_sql("SELECT ST_AsBinary(location), at FROM incidents_patrolpoint WHERE patrol_id = %s AND at >= %s AND at < %s "
                     "ORDER BY at", [[pk, start, end] for pk in sample_patrols])
     bench.add(Row("patrol day: one worker's track", **track, errors=sum(s != 200 for s in statuses),
                   baseline="bare SQL of the day's points", baseline_median_ms=base["median_ms"],
                   ratio=round(base["median_ms"] / track["median_ms"], 3), target=QUERY_TARGET, met=track["p95_ms"] <= 200,
                   note=f"GET /api/v1/patrols/<id>/ ({sizes[0] // 1024} KB, {POINTS_PER_DAY:,}-point track), "
-                       f"{len(sample_patrols)} different workers; {scale_note}", extra={"day": made}))
+                       f"{len(sample_patrols)} different workers; {scale_note}; {_cpu_note(track_cpu)}",
+                  extra={"day": made, "cpu": track_cpu, "load_average": os.getloadavg()}))
 
     paths = [f"/api/v1/patrols/coverage/?area={code}&date={day}" for code, _ in sample_cells]
-    coverage, statuses, _ = sequential(server, paths, headers)
+    coverage, statuses, _, coverage_cpu = _sequential_with_cpu(server, paths, headers)
     base = bare_sql("SELECT count(*), count(DISTINCT p.patrol_id), min(at), max(at) FROM incidents_patrolpoint p "
                     "WHERE cell_id = %s AND at >= %s AND at < %s", [[cell_id, start, end] for _, cell_id in sample_cells])
     bench.add(Row("patrol day: one cell's coverage", **coverage, errors=sum(s != 200 for s in statuses),
                   baseline="bare SQL aggregate of the cell's day", baseline_median_ms=base["median_ms"],
                   ratio=round(base["median_ms"] / coverage["median_ms"], 3), target=QUERY_TARGET, met=coverage["p95_ms"] <= 200,
-                  note=f"GET /api/v1/patrols/coverage/?area=<cell>&date=<day>, {len(sample_cells)} different cells; {scale_note}"))
+                  note=f"GET /api/v1/patrols/coverage/?area=<cell>&date=<day>, {len(sample_cells)} different cells; {scale_note}; "
+                       f"{_cpu_note(coverage_cpu)}", extra={"cpu": coverage_cpu, "load_average": os.getloadavg()}))
+
+
+def _sequential_with_cpu(server, paths: list[str], headers: dict) -> tuple[dict, list[int], list[int], dict]:
+    """``sequential`` with the CPU per request of gunicorn and the database (``_with_cpu``): on a
+    shared machine the latency is mostly the others' load, the CPU is the request's own."""
+    answers: dict = {}
+    # Warm-up, not measured: a worker's first requests import and build what Django makes lazily
+    # (seconds of CPU, which 60 requests would carry). Each connection may go to another worker.
+    for path in paths[:6]:
+        sequential(server, [path], headers)
+
+    def run() -> dict:
+        result, answers["statuses"], answers["sizes"] = sequential(server, paths, headers)
+        return result
+
+    result, cpu = _with_cpu(server, run)
+    return result, answers["statuses"], answers["sizes"], cpu
+
+
+def _cpu_note(cpu: dict) -> str:
+    return (f"CPU per request: web {cpu['web_ms']} ms, database {cpu['db_ms']} ms; machine load average "
+            f"{os.getloadavg()[0]:.1f} (2 cores)")
 
 
 def measure(bench, fraction: float | None = None, parts: tuple[str, ...] = ("ingestion", "day")) -> None:

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from residents import privacy
 from gridgov.api import BoundedDateTimeField, StrictFloatField
+from gridgov.renderers import RawJSON
 
 from . import clock
 from .actions.machine import act_label, allowed_acts
@@ -248,6 +249,7 @@ def patrol_data(patrol: Patrol, summary=None) -> dict[str, Any]:
                        "outside_own_cells": c.outside_own_cells} for c in summary.checkins],
             findings=[incident_summary(i) for i in summary.findings],
             # [lat, lng] in time order (6 decimals): the points while they are kept, then the kept line.
-            track=summary.track,
+            # JSON text from PostgreSQL, written as it is: the view answers with PASS_THROUGH_RENDERERS.
+            track=RawJSON(summary.track_json),
         )
     return data

@@ -297,7 +297,7 @@ def patrol_summary_page(request, pk: int):
     minutes = int(summary.duration.total_seconds() // 60)
     return render(request, "incidents/patrol_summary.html", {
         "patrol": patrol, "summary": summary, "hours": minutes // 60, "minutes": minutes % 60,
-        "track": [[lat, lng] for lat, lng in summary.track],
+        "track": summary.track,
         **_map_settings(),
     })
 

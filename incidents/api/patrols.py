@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.dates import DateError, parse_day
+from gridgov.renderers import PASS_THROUGH_RENDERERS
 
 from accounts.capabilities import Capability, role_can
 from accounts.scope import get_scoped_or_404, scoped
@@ -58,9 +59,14 @@ class PatrolListView(APIView):
 
 
 class PatrolDetailView(APIView):
+    # The summary's track is JSON made by PostgreSQL, passed through (queries.patrol_summary).
+    renderer_classes = PASS_THROUGH_RENDERERS
+
     @extend_schema(operation_id="patrols_retrieve", responses={200: OpenApiTypes.OBJECT}, description="A patrol's summary: duration, distance, cells covered, check-ins, findings.")
     def get(self, request, pk: int):
-        patrol = _own_patrol(request, pk)
+        # The same scope as every patrol endpoint (_own_patrol); the kept line and the cell's
+        # boundary are not shown, so not read into GEOS (a finished day's line has hundreds of points).
+        patrol = get_scoped_or_404(Patrol.objects.select_related("worker", "cell").defer("track", "cell__boundary"), request.user, pk=pk)
         return Response(patrol_data(patrol, queries.patrol_summary(patrol)))
 
 
@@ -113,6 +119,8 @@ class PatrolCheckInView(APIView):
 
 
 class PatrolEndView(APIView):
+    renderer_classes = PASS_THROUGH_RENDERERS  # the summary's track, as the detail's
+
     @extend_schema(operation_id="patrols_end", request=PatrolEndSerializer, responses={200: OpenApiTypes.OBJECT}, description="End the patrol and get its summary.")
     def post(self, request, pk: int):
         patrol = _own_patrol(request, pk)
@@ -139,7 +147,8 @@ class CoverageView(APIView):
         except DateError as exc:
             raise ValidationError({"date": [exc.message]})
         code = request.query_params.get("area") or (request.user.area.code if request.user.area_id else "")
-        area = get_scoped_or_404(Area.objects.current(), request.user, code=code)
+        # Its boundary is not shown: not read (a street's or a district's is a large polygon).
+        area = get_scoped_or_404(Area.objects.current().defer("boundary"), request.user, code=code)
         rows = queries.cell_coverage(request.user, area, day)
         return Response({
             "area": {"code": area.code, "name": area.name}, "date": day.isoformat(),
