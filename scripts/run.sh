@@ -37,6 +37,7 @@ cat <<TXT
     dispatcher   command-centre dispatcher
     department   department handler (市政)
     leader       leader (read-only dashboards)
+    volunteer    volunteer of the first community (tasks of the demo emergency)
 
   Stop with Ctrl-C.
 TXT
