@@ -4,6 +4,7 @@ finds its callers (residents.rotation; docs/needs.md#volunteers)."""
 from __future__ import annotations
 
 import base64
+import io
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -60,6 +61,9 @@ def test_the_rotation_reports_the_numbers_and_runs_again_harmlessly(world, homes
     monkeypatch.setenv(privacy.ENV_NAME, K1)
     _registered_and_a_call(world, homes)
     monkeypatch.setenv(privacy.ENV_NAME, f"{K2},{K1}")
+    report = io.StringIO()
+    call_command("rotate_resident_keys", check=True, stdout=report)
+    assert "1 volunteers' phones" in report.getvalue() and "1 hotline callers' phones" in report.getvalue()
     parts: dict[str, int] = {}
     rotate_keys(on_part=lambda label, count: parts.__setitem__(label, count))
     assert parts == {"hotline callers' phones": 1, "volunteers' phones": 1}
