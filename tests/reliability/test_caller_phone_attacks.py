@@ -117,7 +117,7 @@ def test_a_huge_or_overlong_number_is_400_and_saves_nothing(world, homes, api_as
 
 def test_only_a_hotline_need_takes_a_callers_number(world, homes, api_as):
     answer = api_as(world.grid_worker_b).post("/api/v1/needs/", {
-        "household": homes.in_b.pk, "kind": "food", "source": "grid_worker", "caller_phone": NUMBER}, format="json")
+        "household": homes.in_b.pk, "kind": "food", "source": "grid", "caller_phone": NUMBER}, format="json")
     assert answer.status_code == 400 and "caller_phone" in answer.content.decode() and not Need.objects.exists()
 
 
