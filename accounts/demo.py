@@ -48,23 +48,46 @@ def seed(*, district: Area, stdout, **_) -> None:
         raise CommandError("Demo accounts are never created in production.")
     for code, name in DEPARTMENTS:
         Department.objects.update_or_create(code=code, defaults={"name": name, "name_en": DEPARTMENT_NAMES_EN.get(code, "")})
-    street = Area.objects.current().filter(parent=district, level=Level.STREET).order_by("code").first()
-    community = Area.objects.current().filter(parent=street, level=Level.COMMUNITY).order_by("code").first()
+    accounts = _accounts(district)
+    community = accounts[1][3]
     cells = list(Area.objects.current().filter(parent=community, level=Level.GRID).order_by("code")[:2])
-    accounts = [
-        ("admin", "管理员", Role.GIS_ADMIN, district, None),
-        ("gridworker", "李网格", Role.GRID_WORKER, community, None),
-        ("community", "王社区", Role.COMMUNITY, community, None),
-        ("street", "赵街道", Role.STREET, street, None),
-        ("dispatcher", "陈调度", Role.DISPATCHER, district, None),
-        ("department", "刘市政", Role.DEPARTMENT, district, Department.objects.get(code="SZ")),
-        ("leader", "周领导", Role.LEADER, district, None),
-    ]
     signed_in = [_demo_account(district, *account) for account in accounts]
     worker = signed_in[1]
     workers = _grid_workers(district, worker, cells)
     stdout.write(f"Demo accounts ready: {', '.join(user.username for user in signed_in)} (password {settings.GRIDGOV_DEMO_PASSWORD}); "
                  f"{workers} grid workers without sign-in cover the other cells.")
+
+
+def _accounts(district: Area) -> list[tuple]:
+    """The demo accounts of a district: (login name, name, role, area, department)."""
+    street = Area.objects.current().filter(parent=district, level=Level.STREET).order_by("code").first()
+    community = Area.objects.current().filter(parent=street, level=Level.COMMUNITY).order_by("code").first()
+    department = Department.objects.filter(code="SZ").first()
+    return [
+        ("admin", "管理员", Role.GIS_ADMIN, district, None),
+        ("gridworker", "李网格", Role.GRID_WORKER, community, None),
+        ("community", "王社区", Role.COMMUNITY, community, None),
+        ("street", "赵街道", Role.STREET, street, None),
+        ("dispatcher", "陈调度", Role.DISPATCHER, district, None),
+        ("department", "刘市政", Role.DEPARTMENT, district, department),
+        ("leader", "周领导", Role.LEADER, district, None),
+        # Of the first community: the demo emergency hands him door-to-door tasks (emergencies.demo).
+        ("volunteer", "钱志愿", Role.VOLUNTEER, community, None),
+    ]
+
+
+def ensure_demo_user(district: Area, username: str) -> User | None:
+    """``demo_user``, and when the district has no such account yet — seeded before the account was
+    in the table, or a district whose other demo accounts were made by hand — made now, as
+    ``seed`` makes it. None for a name that is no demo account (or an account needing a
+    department the district lacks)."""
+    found = demo_user(district, username)
+    if found is not None:
+        return found
+    for account in _accounts(district):
+        if account[0] == username and not (account[2] == Role.DEPARTMENT and account[4] is None):
+            return _demo_account(district, *account)
+    return None
 
 
 def _demo_account(district: Area, username: str, name: str, role: str, area: Area, department) -> User:

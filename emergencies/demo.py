@@ -12,8 +12,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import demo_user
-from accounts.models import Role, User
+from accounts.demo import demo_user, ensure_demo_user
 from grids.models import Area, Level
 from needs.seeds import ensure_kinds
 
@@ -52,12 +51,9 @@ def seed(*, district: Area, stdout, **_) -> Emergency:
     now = timezone.now()
     campaign = issue_campaign(actor=dispatcher, zone=emergency.zones.get(name="一号封控区"), title="逐户通知核酸检测",
                               unit=Unit.HOUSEHOLD, deadline=now + timedelta(hours=12), care_deadline=now + timedelta(hours=4))
-    volunteer, created = User.objects.get_or_create(
-        username="volunteer", defaults={"first_name": "钱志愿", "role": Role.VOLUNTEER, "area": communities[0]}
-    )
-    if created:
-        volunteer.set_password(settings.GRIDGOV_DEMO_PASSWORD)
-        volunteer.save(update_fields=["password"])
+    # The district's demo volunteer, as every other demo account (``volunteer`` or, when another
+    # district holds that name, ``volunteer_<code>``); a district seeded before he was a demo account gets him now.
+    volunteer = ensure_demo_user(district, "volunteer")
     unassigned = list(Task.objects.filter(campaign=campaign, worker__isnull=True).values_list("pk", flat=True)[:20])
     if unassigned:
         hand_tasks(actor=community_user, task_ids=unassigned, volunteer=volunteer)
@@ -66,6 +62,6 @@ def seed(*, district: Area, stdout, **_) -> Emergency:
     for task, outcome, client_id in zip(Task.objects.filter(campaign=campaign, worker=worker).order_by("id"), outcomes, _DEMO_TAPS):
         record_outcome(actor=worker, task_id=task.pk, outcome=outcome, client_id=client_id)
     stdout.write(f"Demo emergency #{emergency.pk}: {len(zones)} zones, campaign of {campaign.task_count} tasks "
-                 f"(volunteer: volunteer / {settings.GRIDGOV_DEMO_PASSWORD}).")
+                 f"(volunteer: {volunteer.username} / {settings.GRIDGOV_DEMO_PASSWORD}).")
     seed_needs(emergency=emergency, communities=communities, stdout=stdout)
     return emergency

@@ -16,7 +16,6 @@ from accounts.scope import scoped
 from grids.models import Area
 from needs import actions as needs
 from needs.actions.volunteers import volunteer_phone_hashes
-from needs.hotline import caller_description
 from needs.models import Need, NeedSource, Volunteer
 from needs.rules import may_verify_volunteers
 from needs.seeds import ensure_kinds
@@ -110,8 +109,8 @@ def seed_needs(*, emergency: Emergency, communities: list[Area], stdout) -> None
     neighbours = scoped(Household.objects.filter(cell__code__startswith=communities[-1].code), dispatcher)
     called = list(neighbours.order_by("id")[:1]) or homes[1:2]
     if called:
-        text = caller_description("13800000199", f"{MARK}邻居来电：楼上独居老人发烧，家里没有退烧药")
-        needs.record_need(household=called[0], kind="medicine", urgency="urgent", description=text,
-                          source=NeedSource.HOTLINE, actor=dispatcher, emergency=emergency)
+        needs.record_need(household=called[0], kind="medicine", urgency="urgent", source=NeedSource.HOTLINE,
+                          description=f"{MARK}邻居来电：楼上独居老人发烧，家里没有退烧药", actor=dispatcher, emergency=emergency,
+                          caller_phone="13800000199")
     stdout.write(f"Demo needs: {Need.objects.filter(emergency=emergency).count()} needs, {verified} verified volunteers "
                  f"(sign in with {VOLUNTEERS[0][1]} / {settings.GRIDGOV_DEMO_PASSWORD}).")

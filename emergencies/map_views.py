@@ -1,36 +1,47 @@
 """The leader's "all on a map" (docs/emergency.md#the-map): the page and its two GeoJSON layers;
-the needs' markers come from the needs board (``needs:markers?emergency=…``)."""
+the needs' markers come from the needs board (``needs:markers?emergency=…``).
+
+The three views share their gate (the progress capability, then the emergency in the reader's
+view), their filter (campaign and level from the query) and its refusal (404 naming what is not
+there) through ``gridgov.filtered_views``, as the needs board's data views do."""
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from dataclasses import dataclass
+
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy
 
 from accounts.capabilities import can
+from gridgov.filtered_views import filtered_view
 from grids.models import Level
 
 from . import map_data, queries
 from .capabilities import READ_PROGRESS
-from .models import Emergency, Measure
+from .models import Campaign, Emergency, Measure
+
+
+@dataclass(frozen=True)
+class MapFilter:
+    emergency: Emergency
+    campaign: Campaign | None = None
+    level: str = ""
 
 
 def _emergency(request, pk: int) -> Emergency:
-    if not can(request.user, READ_PROGRESS):
-        raise PermissionDenied(_("Your role does not open this page."))
     return get_object_or_404(queries.visible_emergencies(request.user), pk=pk)
 
 
-def _campaign_id(request) -> int | None:
+def _campaign(request, emergency: Emergency) -> Campaign | None:
     raw = request.GET.get("campaign", "")
-    if not raw:
-        return None
-    if not raw.isdigit():
+    if raw and not raw.isdigit():
         raise Http404(_("No such campaign in this emergency."))
-    return int(raw)
+    campaign = map_data.chosen_campaign(emergency, int(raw) if raw else None)
+    if campaign is None and raw:
+        raise Http404(_("No such campaign in this emergency."))
+    return campaign
 
 
 def _level(request) -> str:
@@ -40,14 +51,27 @@ def _level(request) -> str:
     return level
 
 
-@login_required
-@require_GET
-def map_page(request, pk: int):
+def _emergency_only(request, pk: int) -> MapFilter:
+    return MapFilter(emergency=_emergency(request, pk))
+
+
+def _emergency_campaign_level(request, pk: int) -> MapFilter:
     emergency = _emergency(request, pk)
-    campaign = map_data.chosen_campaign(emergency, _campaign_id(request))
-    if campaign is None and request.GET.get("campaign"):
-        raise Http404(_("No such campaign in this emergency."))
-    level = _level(request)
+    return MapFilter(emergency=emergency, campaign=_campaign(request, emergency), level=_level(request))
+
+
+def _may_read(user) -> bool:
+    return can(user, READ_PROGRESS)
+
+
+_DENIED = gettext_lazy("Your role does not open this page.")
+_whole_map = filtered_view(allowed=_may_read, denied=_DENIED, parse=_emergency_campaign_level)
+_zones_only = filtered_view(allowed=_may_read, denied=_DENIED, parse=_emergency_only)
+
+
+@_whole_map
+def map_page(request, chosen: MapFilter):
+    emergency, campaign, level = chosen.emergency, chosen.campaign, chosen.level
     query = f"?level={level}" + (f"&campaign={campaign.pk}" if campaign else "")
     return render(request, "emergencies/map.html", {
         "emergency": emergency, "campaign": campaign, "campaigns": map_data.campaigns_of(emergency), "level": level,
@@ -68,17 +92,11 @@ def map_page(request, pk: int):
     })
 
 
-@login_required
-@require_GET
-def map_zones(request, pk: int):
-    return JsonResponse(map_data.zones(request.user, _emergency(request, pk)))
+@_zones_only
+def map_zones(request, chosen: MapFilter):
+    return JsonResponse(map_data.zones(request.user, chosen.emergency))
 
 
-@login_required
-@require_GET
-def map_areas(request, pk: int):
-    emergency = _emergency(request, pk)
-    campaign = map_data.chosen_campaign(emergency, _campaign_id(request))
-    if campaign is None and request.GET.get("campaign"):
-        raise Http404(_("No such campaign in this emergency."))
-    return JsonResponse(map_data.areas(request.user, emergency, campaign, _level(request)))
+@_whole_map
+def map_areas(request, chosen: MapFilter):
+    return JsonResponse(map_data.areas(request.user, chosen.emergency, chosen.campaign, chosen.level))

@@ -29,6 +29,8 @@ class RecordSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=500, allow_blank=True, required=False, default="", trim_whitespace=False)
     source = serializers.ChoiceField(choices=[NeedSource.GRID_WORKER, NeedSource.HOTLINE], default=NeedSource.GRID_WORKER)
     client_id = serializers.CharField(max_length=64, allow_blank=True, required=False, default="")
+    # A hotline need's caller (source hotline only): stored encrypted, never answered in full here.
+    caller_phone = serializers.CharField(max_length=24, allow_blank=True, required=False, default="")
 
 
 def as_json(row: queries.NeedRow) -> dict:
@@ -36,7 +38,7 @@ def as_json(row: queries.NeedRow) -> dict:
     return {
         "id": need.pk, "kind": need.kind.code, "kind_label": need.kind.label, "urgency": need.urgency, "status": need.status,
         "status_label": need.get_status_display(), "level": need.level, "deadline": need.deadline.isoformat() if need.deadline else None,
-        "light": row.light, "address": row.address, "phone": row.phone, "description": row.description,
+        "light": row.light, "address": row.address, "phone": row.phone, "caller_phone": row.caller_phone, "description": row.description,
         "acts": row.acts,
     }
 
@@ -74,7 +76,7 @@ class NeedListView(APIView):
         try:
             need = actions.record_need(
                 household=household, kind=data["kind"], urgency=data["urgency"], description=data["description"],
-                source=data["source"], actor=request.user, client_id=data["client_id"],
+                source=data["source"], actor=request.user, client_id=data["client_id"], caller_phone=data["caller_phone"],
             )
         except IncidentError as exc:
             return error_response(exc)

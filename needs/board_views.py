@@ -1,8 +1,7 @@
 """The needs board's pages: the list with its map (phone first), the markers as GeoJSON and the
-night meeting's workbook, all from one filter (``board.parse_filters``)."""
+night meeting's workbook, all from one filter (``board.parse_filters``); the data views' gate,
+filter and refusal are ``gridgov.filtered_views``' (the emergency map's layers use the same)."""
 from __future__ import annotations
-
-import functools
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,19 +9,23 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.capabilities import Capability, can
+from gridgov.filtered_views import filtered_view
 from incidents.errors import IncidentError
 from incidents.models import Urgency
 
 from . import board, export, queries, rules
 from .models import NeedKind
 
+DENIED = gettext_lazy("Your role does not read needs.")
+
 
 def _gate(request) -> None:
     if not board.may_read_board(request.user):
-        raise PermissionDenied(_("Your role does not read needs."))
+        raise PermissionDenied(str(DENIED))
 
 
 def _refused(exc: IncidentError) -> JsonResponse:
@@ -53,20 +56,10 @@ def _state_choices():
             ("delivered", _("Delivered, awaiting confirmation"))]
 
 
-def _filtered(view):
-    """The board's data views: signed in, allowed to read the board, and the page's one filter read
-    from the query (a bad value answers 400 naming the field); the view gets the filters."""
-    @login_required
-    @require_GET
-    @functools.wraps(view)
-    def wrapped(request):
-        _gate(request)
-        try:
-            filters = board.parse_filters(request.GET)
-        except IncidentError as exc:
-            return _refused(exc)
-        return view(request, filters)
-    return wrapped
+# The board's data views: allowed to read the board, and the page's one filter read from the
+# query (a bad value answers 400 naming the field); the view gets the filters.
+_filtered = filtered_view(allowed=board.may_read_board, denied=DENIED, parse=lambda request: board.parse_filters(request.GET),
+                          refusal=(IncidentError,), refuse=_refused)
 
 
 @_filtered

@@ -5,8 +5,9 @@ for ever) and, separately, the level of the chain that holds it now with that le
 (``level``, ``area``): the same two places a case keeps (docs/domain/cases.md#levels), so the
 escalation sweep climbs the same chain with the same tables (``needs.sweep``).
 
-Personal data is kept minimal (PIPL): the household link and a short description, both cleared
-by the anonymisation job (``needs.retention``) once the emergency is over.
+Personal data is kept minimal (PIPL): the household link, a short description and, for a need
+taken on the hotline, the caller's number (encrypted, ``needs.phones``), all cleared by the
+anonymisation job (``needs.retention``) once the emergency is over.
 """
 from __future__ import annotations
 
@@ -81,6 +82,11 @@ class Need(NeedScope, models.Model):
     kind = models.ForeignKey(NeedKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="needs")
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     description = models.CharField(_("description"), max_length=500, blank=True)
+    # The hotline caller's number, to call back: encrypted as residents' numbers are, with a keyed
+    # hash that finds the earlier calls from it (needs.phones); never in clear, never in the
+    # description (where the hotline used to write it, migration 0005 moved it out).
+    caller_phone_enc = models.TextField(_("caller's phone (encrypted)"), blank=True, default="")
+    caller_phone_hash = models.CharField(_("caller's phone search hash"), max_length=64, blank=True, default="")
     source = models.CharField(_("source"), max_length=20, choices=NeedSource.choices)
     status = models.CharField(_("status"), max_length=20, choices=NeedStatus.choices, default=NeedStatus.OPEN)
     # The level holding the need and that level's area (the cell, its community …).
@@ -125,6 +131,8 @@ class Need(NeedScope, models.Model):
             models.Index(fields=["deadline"], condition=Q(status__in=["open", "claimed"]), name="need_running_deadline_idx"),
             models.Index(fields=["cell", "status"], name="need_cell_status_idx"),
             models.Index(fields=["claimed_by", "status"], name="need_claimer_idx"),
+            # The hotline finds a repeat caller's household by the number's hash.
+            models.Index(fields=["caller_phone_hash"], condition=~Q(caller_phone_hash=""), name="need_caller_phone_hash_idx"),
         ]
 
     def __str__(self) -> str:

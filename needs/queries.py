@@ -3,7 +3,9 @@
 Every list starts from ``accounts.scope.scoped`` (area, then ``rules.narrow_needs``). What a row
 shows follows the reader: the address and the household's masked phone for those who deliver or
 work the need; a volunteer or department sees the description with every personal number masked
-(``residents.privacy``: the one masking rule); a leader neither address nor description.
+(``residents.privacy``: the one masking rule); a leader neither address nor description. A hotline
+caller's number only those who work the need: masked on lists and in the workbook, in full on the
+need's own page, where they call back (``row(…, full_caller_phone=True)``).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from incidents import clock
 from incidents.levels import LEVEL_CHAIN
 from residents import privacy
 
-from . import rules
+from . import phones, rules
 from .models import Need, NeedStatus, RUNNING_STATUSES
 
 LIST_LIMIT = 200
@@ -65,6 +67,7 @@ class NeedRow:
     phone: str
     description: str
     acts: list[str]
+    caller_phone: str = ""
 
 
 def address_of(need: Need) -> str:
@@ -88,7 +91,15 @@ def acts_for(user, need: Need) -> list[str]:
     return [name for name, check in checks if check(user, need)]
 
 
-def row(need: Need, user, now: datetime | None = None) -> NeedRow:
+def caller_phone_for(need: Need, user, *, full: bool = False) -> str:
+    """The hotline caller's number as ``user`` may read it: staff who work the need only."""
+    if not need.caller_phone_enc or not can(user, Capability.WORK_NEEDS):
+        return ""
+    number = phones.caller_phone(need)
+    return number if full else privacy.mask(privacy.PHONE, number)
+
+
+def row(need: Need, user, now: datetime | None = None, *, full_caller_phone: bool = False) -> NeedRow:
     now = now or timezone.now()
     details = rules.sees_household_details(user)
     text = need.description
@@ -103,6 +114,7 @@ def row(need: Need, user, now: datetime | None = None) -> NeedRow:
         phone=_phone(need) if details else "",
         description=text if details else "",
         acts=acts_for(user, need),
+        caller_phone=caller_phone_for(need, user, full=full_caller_phone),
     )
 
 

@@ -2,8 +2,9 @@
 (``GRIDGOV_NEEDS_ANONYMISE_AFTER_DAYS``) after the emergency a need was recorded for ends — or,
 for a need of no emergency, after it was confirmed or cancelled — the need forgets whose it was.
 
-What goes: the household link, the description, the outbox's client id and the notes people typed
-in its history. What stays, for the figures and the record of the emergency: kind, urgency,
+What goes: the household link, the description, a hotline caller's number (its ciphertext and its
+hash: the number can neither be read nor found again), the outbox's client id and the notes people
+typed in its history. What stays, for the figures and the record of the emergency: kind, urgency,
 source, the cell, level, times, status and who fulfilled it. The job is idempotent: it picks only
 needs not anonymised yet, and running it twice changes nothing the second time.
 """
@@ -40,7 +41,7 @@ def anonymise_due_needs(*, now: datetime | None = None) -> int:
             if not ids:
                 return total
             Need.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
-                household=None, description="", client_id="", anonymised_at=now
+                household=None, description="", caller_phone_enc="", caller_phone_hash="", client_id="", anonymised_at=now
             )
             NeedEvent.objects.filter(need_id__in=ids).exclude(note="").update(note="")
         total += len(ids)

@@ -71,7 +71,8 @@ def detail(request, pk: int):
     need = get_scoped_or_404(queries.visible_needs(request.user), request.user, pk=pk)
     staff = can(request.user, Capability.WORK_NEEDS)
     return render(request, "needs/detail.html", {
-        "row": queries.row(need, request.user), "lines": history.lines(need, show_people=staff),
+        # The one page that shows a hotline caller's number in full, to those who work the need: they call back.
+        "row": queries.row(need, request.user, full_caller_phone=True), "lines": history.lines(need, show_people=staff),
         "departments": Department.objects.filter(active=True) if rules.may_hand_on(request.user, need) else [],
     })
 

@@ -37,6 +37,7 @@ cat <<TXT
     dispatcher   command-centre dispatcher
     department   department handler (市政)
     leader       leader (read-only dashboards)
+    volunteer    volunteer of the first community (manage.py seed_emergency hands him tasks)
 
   Stop with Ctrl-C.
 TXT

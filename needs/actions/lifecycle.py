@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department
 from accounts.scope import scoped
+from dispatch.actions.public import normalise_phone
 from grids.models import Level
 from incidents.errors import Forbidden, InvalidInput, NotAllowed
 from incidents.models import Urgency
@@ -18,9 +19,21 @@ from residents.models import Household
 
 from .. import deadlines, rules
 from ..models import Fulfiller, Need, NeedEvent, NeedKind, NeedSource, NeedStatus, RUNNING_STATUSES
+from ..phones import AAD_CALLER_PHONE, seal
 from .writing import check_visible, clean_text, move
 
 CLIENT_ID_MAX = 64
+# As typed: "+86 138-1234-5678" and the like; anything longer is no phone number.
+CALLER_PHONE_MAX = 24
+
+
+def clean_caller_phone(value) -> str:
+    """The caller's number as stored (digits only, without +86), or '' when none was given."""
+    text = clean_text(value, field="caller_phone", limit=CALLER_PHONE_MAX)
+    try:
+        return normalise_phone(text)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field="caller_phone") from exc
 
 
 def _kind(value) -> NeedKind:
@@ -35,12 +48,13 @@ def _kind(value) -> NeedKind:
 
 def record_need(
     *, household: Household, kind, source: str, actor=None, urgency: str = Urgency.NORMAL, description: str = "",
-    emergency=None, client_id: str = "", now: datetime | None = None,
+    emergency=None, client_id: str = "", caller_phone: str = "", now: datetime | None = None,
 ) -> Need:
     """Record a household's need at grid level, on the clock of its kind and urgency.
 
     1. Check every input (kind active, urgency and source known, the household in the actor's
-       view — the public page passes ``actor=None`` with the household its code opened).
+       view — the public page passes ``actor=None`` with the household its code opened; a
+       caller's number only from the hotline, kept encrypted, ``needs.phones``).
     2. A repeat of the same ``client_id`` by the same actor answers the need recorded first
        (the phone's outbox, docs/offline.md).
     3. Insert the need with the grid level's deadline (``deadlines.due``) and its first history line.
@@ -53,6 +67,10 @@ def record_need(
         raise InvalidInput(_("Unknown source of the need."), field="source")
     description = clean_text(description, field="description")
     client_id = clean_text(client_id, field="client_id", limit=CLIENT_ID_MAX)
+    caller_phone = clean_caller_phone(caller_phone)
+    if caller_phone and source != NeedSource.HOTLINE:
+        # Only a call has a caller; a household's own page or a grid worker has the household's records.
+        raise InvalidInput(_("Only a need taken on the hotline has a caller's phone."), field="caller_phone")
     if actor is not None:
         if not rules.may_record(actor):
             raise Forbidden(_("Your role does not record needs."))
@@ -70,6 +88,9 @@ def record_need(
         deadline=due.deadline, warn_at=due.warn_at, deadline_started_at=now, created_by=actor, created_at=now,
         client_id=client_id if actor is not None else "",
     )
+    if caller_phone:
+        sealed = seal(caller_phone, AAD_CALLER_PHONE)
+        fields.update(caller_phone_enc=sealed.enc, caller_phone_hash=sealed.hash)
     if emergency is not None:
         if emergency.ends_at is not None:
             raise InvalidInput(_("That emergency has ended."), field="emergency")

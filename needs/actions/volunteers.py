@@ -20,15 +20,13 @@ from residents import privacy
 
 from .. import rules
 from ..models import Volunteer, VolunteerStatus
+from ..phones import AAD_VOLUNTEER_PHONE, phone_hashes, seal
 from .writing import clean_text
-
-# The encrypted number's associated data: a ciphertext of another field cannot be passed off as it.
-AAD_VOLUNTEER_PHONE = b"needs.volunteer.phone"
 
 
 def volunteer_phone_hashes(phone: str) -> list[str]:
     """The keyed hashes a volunteer's number may be stored under (current key first)."""
-    return privacy.search_hashes(privacy.PHONE, phone)
+    return phone_hashes(phone)
 
 
 def _login_name() -> str:
@@ -67,12 +65,12 @@ def register_volunteer(*, name: str, phone: str, password: str, community: Area,
     if Volunteer.objects.filter(phone_hash__in=volunteer_phone_hashes(phone)).exists():
         raise taken
     user.set_password(password)
+    sealed = seal(phone, AAD_VOLUNTEER_PHONE)
     try:
         with transaction.atomic():
             user.save()
             return Volunteer.objects.create(
-                user=user, name=name, phone_masked=privacy.mask(privacy.PHONE, phone),
-                phone_enc=privacy.encrypt(phone, AAD_VOLUNTEER_PHONE), phone_hash=privacy.search_hash(privacy.PHONE, phone),
+                user=user, name=name, phone_masked=privacy.mask(privacy.PHONE, phone), phone_enc=sealed.enc, phone_hash=sealed.hash,
                 community=community, skills=skills, registered_at=now,
             )
     except IntegrityError:

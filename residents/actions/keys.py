@@ -1,4 +1,6 @@
-"""Key rotation: every stored identifier and pending import file re-encrypted under the current key."""
+"""Key rotation: every stored identifier and pending import file re-encrypted under the current key,
+then every other app's column sealed under the same keys (``residents.rotation``: volunteers' and
+hotline callers' numbers)."""
 from __future__ import annotations
 
 from typing import Callable
@@ -7,10 +9,15 @@ from django.db import transaction
 
 from .. import privacy
 from ..models import ImportJob, Person
+from ..rotation import sealed_parts
 
 
-def rotate_keys(*, batch_size: int = 1000, progress: Callable[[int, int], None] | None = None) -> int:
-    """Re-encrypt and re-hash every person (and pending import file) not yet under the current key.
+def rotate_keys(
+    *, batch_size: int = 1000, progress: Callable[[int, int], None] | None = None,
+    on_part: Callable[[str, int], None] | None = None,
+) -> int:
+    """Re-encrypt and re-hash every person (and pending import file) not yet under the current key,
+    then every registered part of other apps (``on_part(label, count)`` after each).
 
     Works in batches, each in its own transaction with its rows locked, so it can be stopped
     and run again: it picks up where it left off. Returns the number of people re-encrypted.
@@ -39,4 +46,8 @@ def rotate_keys(*, batch_size: int = 1000, progress: Callable[[int, int], None] 
     for job in ImportJob.objects.exclude(payload_enc="").exclude(payload_enc__startswith=f"{current}$"):
         payload = privacy.decrypt_bytes(job.payload_enc, privacy.AAD_IMPORT)
         ImportJob.objects.filter(pk=job.pk, payload_enc=job.payload_enc).update(payload_enc=privacy.encrypt_bytes(payload, privacy.AAD_IMPORT))
+    for part in sealed_parts():
+        count = part.rotate(batch_size=batch_size)
+        if on_part:
+            on_part(part.label, count)
     return done

@@ -77,3 +77,21 @@ def test_the_map_page_names_its_layers_and_campaigns(scenario, client):
     text = page.content.decode()
     assert page.status_code == 200 and "核酸检测通知" in text
     assert f"/needs/board/markers.geojson?emergency={scenario.emergency.pk}" in text
+
+
+def test_the_page_and_its_layers_refuse_alike(scenario, client, world):
+    """One gate, filter and refusal for the three (gridgov.filtered_views): a signed-out reader is
+    sent to sign in, a POST is 405, a role without progress 403, a filter naming nothing 404."""
+    base = f"/emergencies/{scenario.emergency.pk}/map/"
+    urls = (base, f"{base}zones.geojson", f"{base}areas.geojson")
+    for url in urls:
+        assert client.get(url).status_code == 302
+        client.force_login(world.dispatcher)
+        assert client.post(url).status_code == 405
+        assert _get(client, world.volunteer, url).status_code == 403
+        assert _get(client, world.leader, url).status_code == 200
+        client.logout()
+    for url in (base, f"{base}areas.geojson"):
+        for query in ("?campaign=abc", f"?campaign={scenario.campaign.pk + 999}", "?level=nation"):
+            assert _get(client, world.leader, url + query).status_code == 404, (url, query)
+    assert _get(client, world.leader, f"{base}zones.geojson?campaign=abc").status_code == 200  # zones take no filter

@@ -115,17 +115,19 @@ def test_the_hotline_finds_the_household_and_records_the_call(world, homes, clie
     page = client.get("/needs/hotline/", {"q": address})
     assert homes.in_b.number in page.content.decode()
     response = client.post("/needs/hotline/", {"household": homes.in_b.pk, "kind": "medicine", "urgency": "urgent",
-                                               "caller_phone": "138-1234-5678", "description": "楼上老人发烧", "q": address})
+                                               "caller_phone": "139-8765-4321", "description": "楼上老人发烧", "q": address})
     assert response.status_code == 302
     need = Need.objects.get(household=homes.in_b)
     assert (need.source, need.urgency, need.created_by) == (NeedSource.HOTLINE, "urgent", world.dispatcher)
-    assert need.description == "☎ 13812345678｜楼上老人发烧"
+    # The number is the need's own field, encrypted, and no longer part of what was said.
+    assert need.description == "楼上老人发烧" and "13987654321" not in need.caller_phone_enc
     client.force_login(world.grid_worker_b)
     text = client.get(f"/needs/{need.pk}/").content.decode()
-    assert "楼上老人发烧" in text and "13812345678" in text  # the worker calls back
+    assert "楼上老人发烧" in text and 'href="tel:13987654321"' in text  # the worker calls back
+    assert "139****4321" in client.get("/needs/").content.decode()  # on her list, masked
     client.force_login(far_volunteer)
     text = client.get("/needs/mine/").content.decode()
-    assert "楼上老人发烧" in text and "13812345678" not in text  # the volunteer reads the number masked
+    assert "楼上老人发烧" in text and "13987654321" not in text and "139****4321" not in text  # he delivers: no caller's number
 
 
 def test_a_call_without_a_phone_or_outside_the_district_saves_nothing(world, homes, client):

@@ -1,4 +1,6 @@
-"""manage.py rotate_resident_keys — re-encrypt every resident identifier with the current key.
+"""manage.py rotate_resident_keys — re-encrypt every resident identifier with the current key, and
+every other value sealed under the same keys (volunteers' and hotline callers' numbers: the parts
+registered in ``residents.rotation``).
 
 Rotation, step by step:
 1. ``manage.py rotate_resident_keys --new-key k2`` prints a fresh entry ``k2:<base64>``.
@@ -16,10 +18,11 @@ from tqdm import tqdm
 from residents import privacy
 from residents.actions import rotate_keys
 from residents.models import Person
+from residents.rotation import sealed_parts
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt and re-hash resident identifiers under the current key of GRIDGOV_RESIDENT_KEYS."
+    help = "Re-encrypt and re-hash resident identifiers (and volunteers' and callers' numbers) under the current key of GRIDGOV_RESIDENT_KEYS."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=1000)
@@ -37,7 +40,8 @@ class Command(BaseCommand):
         current = ring.current.key_id
         stale = Person.objects.exclude(key_id="").exclude(key_id=current)
         if check:
-            self.stdout.write(f"Current key {current}; {stale.count()} people under older keys.")
+            others = "".join(f"; {part.stale()} {part.label}" for part in sealed_parts())
+            self.stdout.write(f"Current key {current}; {stale.count()} people{others} under older keys.")
             return
         total = stale.count()
         self.stdout.write(f"Re-encrypting {total} people under key {current}…")
@@ -46,11 +50,14 @@ class Command(BaseCommand):
         def progress(done: int, _total: int) -> None:
             bar.update(done - bar.n)
 
+        def part_done(label: str, count: int) -> None:
+            self.stdout.write(f"{count} {label} re-encrypted.")
+
         try:
-            done = rotate_keys(batch_size=batch_size, progress=progress)
+            done = rotate_keys(batch_size=batch_size, progress=progress, on_part=part_done)
         except privacy.DecryptionError as exc:
             raise CommandError(str(exc)) from exc
         finally:
             bar.close()
-        left = Person.objects.exclude(key_id="").exclude(key_id=current).count()
-        self.stdout.write(self.style.SUCCESS(f"Done: {done} people re-encrypted; {left} left under older keys."))
+        left = Person.objects.exclude(key_id="").exclude(key_id=current).count() + sum(part.stale() for part in sealed_parts())
+        self.stdout.write(self.style.SUCCESS(f"Done: {done} people re-encrypted; {left} values left under older keys."))
