@@ -6,8 +6,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 django_application = get_wsgi_application()
 
 # As in production (gridgov/wsgi.py).
+from dispatch.hotpath import ConsolePollHotPath  # noqa: E402
 from grids.hotpath import LookupHotPath  # noqa: E402
 from incidents.hotpath import PatrolPointsHotPath  # noqa: E402
 
-# The two busiest requests — a point lookup, a patrol's batch of track points — in front of Django.
-application = PatrolPointsHotPath(LookupHotPath(django_application))
+# The busiest requests in front of Django: a patrol's batch of track points, the console's polls
+# (their kept answer), a point lookup.
+application = PatrolPointsHotPath(ConsolePollHotPath(LookupHotPath(django_application)))

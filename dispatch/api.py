@@ -30,7 +30,7 @@ from grids.models import Area, Level
 from incidents.channels import api_run
 from incidents.models import Category, Incident, Source
 
-from . import contact, indicators
+from . import contact, indicators, poll_cache
 from .indicators import CHILD_GROUP, PeriodError, parse_period
 from .models import DepartmentCategory, IndicatorSettings
 from .heat import HEAT_MAX_POINTS, heat_payload
@@ -71,12 +71,14 @@ class QueueView(APIView):
         parameters=QUEUE_PARAMETERS,
         responses={200: OpenApiTypes.OBJECT},
         description="The command centre's live queue: counts per stage and the 200 most pressing cases held at "
-        "district level (overdue first, urgent first, earliest deadline first). The console polls it.",
+        "district level (overdue first, urgent first, earliest deadline first), one answer per jurisdiction and "
+        "filters kept for 5 s or until a case changes (ETag, 304). The console polls it.",
     )
     def get(self, request):
         if not can(request.user, Capability.RUN_COMMAND_CENTRE):
             raise PermissionDenied(_("Only the command centre has a queue."))
-        return Response(queue_payload(request.user, request.query_params))
+        # One answer per scope, filters and language, kept as the console's (dispatch/poll_cache.py).
+        return poll_cache.api_response(request, "api-queue", lambda: queue_payload(request.user, request.query_params))
 
 
 HEAT_PARAMETERS = [
@@ -156,7 +158,8 @@ class HeatView(APIView):
         responses={200: OpenApiTypes.OBJECT},
         description="Where the queue's cases are, for the console's heat map: every case the queue's filters keep "
         "(the whole jurisdiction, not only the first 200), counted per cell of a grid aggregated in the "
-        "database. Answers points ([lat, lng, count] per cell), cell_m (the cell's side in metres), total (cases "
+        "database, one answer per jurisdiction and filters kept for 30 s or until a case changes (ETag, 304). "
+        "Answers points ([lat, lng, count] per cell), cell_m (the cell's side in metres), total (cases "
         f"counted), max (the largest count) and zoom; at most {HEAT_MAX_POINTS} points: when the cases fill more "
         "cells, the cells are made coarser.",
     )
@@ -169,7 +172,7 @@ class HeatView(APIView):
         bbox = _bbox(params, errors)
         if errors:
             raise ValidationError(errors)
-        return Response(heat_payload(request.user, params, zoom=zoom, bbox=bbox))
+        return poll_cache.api_response(request, "api-heat", lambda: heat_payload(request.user, params, zoom=zoom, bbox=bbox))
 
 
 class InboxView(APIView):

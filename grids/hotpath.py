@@ -65,7 +65,7 @@ class LookupHotPath(HotPath):
         if point is None or key is None:
             return self.django(environ, start_response)
         kind = self.kind(environ)
-        headers = self.learned.get(kind)
+        headers = self.headers(kind)
         if headers is None:
             return self.learn(kind, environ, start_response)
         body = self._answer(key, point)

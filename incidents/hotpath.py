@@ -9,10 +9,11 @@ cells, the patrol, the batch) cost several times the insert itself; measured in 
 Here the request is answered straight from the WSGI environment: the API's JSON limits
 (``gridgov.parsers.parse_json_body``), then ONE prepared statement
 (``incidents.actions.patrol_points_checked``) that finds the person (a token: by its hash,
-unexpired; a session: the user Django's session store and backend give, below), refuses an
-inactive one or a temporary password, finds her running patrol through the jurisdiction rule of
-``accounts.scope`` and stores the batch with ``record_points``'s own statement, idempotent by
-client ids, the points checked as ``record_points`` checks them; the view's answer.
+unexpired; a session: the user Django's session store and backend give, through
+``gridgov.hotpath.session_user``), refuses an inactive one or a temporary password, finds her
+running patrol through the jurisdiction rule of ``accounts.scope`` and stores the batch with
+``record_points``'s own statement, idempotent by client ids, the points checked as
+``record_points`` checks them; the view's answer.
 
 What it leaves to Django, untouched: every request of another shape (another method, path or
 content type, a token *and* a cookie, a body that is not ``{"points": [{…}, …]}``) and every
@@ -33,21 +34,18 @@ from __future__ import annotations
 import io
 import logging
 import re
-from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError, connection
 from django.http import parse_cookie
-from django.utils.crypto import constant_time_compare
 from psycopg import Error as PsycopgError
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
 
 from accounts.tokens import hash_key
-from gridgov.hotpath import HotPath, token_key
+from gridgov.hotpath import HotPath, session_user, token_key
 from gridgov.parsers import max_bytes, parse_json_body
 
 from .actions import IncidentError
@@ -75,30 +73,13 @@ def session_user_id(environ, cookies: dict) -> int | None:
     """The signed-in user of the session cookie, for a POST that Django's CSRF check accepts — or
     None for anything else (Django then decides, with its messages and its cleaning up).
 
-    Django's own pieces, in Django's order: the session from the configured store (a missing,
-    expired or tampered session has no user), the user through the backend that signed her in
-    (Django's ModelBackend refuses an inactive user), the session's hash of her password compared
-    as ``django.contrib.auth.get_user`` does (a password changed since ends the session), and the
-    CSRF check DRF's SessionAuthentication makes (Origin, Referer under HTTPS, the token of the
-    cookie and the X-CSRFToken header). Only the plain case is answered here: a hash that needs a
-    fallback secret (Django cycles the session key), a CSRF cookie Django would renew, a host
-    Django refuses — all go to Django."""
-    key = cookies.get(settings.SESSION_COOKIE_NAME)
-    if not key:
-        return None
-    session = import_module(settings.SESSION_ENGINE).SessionStore(key)
-    try:
-        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
-        backend_path = session[BACKEND_SESSION_KEY]
-        session_hash = session.get(HASH_SESSION_KEY)
-    except (KeyError, ValueError, TypeError):
-        return None
-    if backend_path not in settings.AUTHENTICATION_BACKENDS or not session_hash:
-        return None
-    user = load_backend(backend_path).get_user(user_id)
-    if user is None or not constant_time_compare(session_hash, user.get_session_auth_hash()):
-        return None
-    if getattr(user, "must_change_password", False):
+    Who she is: ``gridgov.hotpath.session_user``, Django's session store, backend and password
+    hash (the same check as the console's polls). Then the CSRF check DRF's SessionAuthentication
+    makes (Origin, Referer under HTTPS, the token of the cookie and the X-CSRFToken header). Only
+    the plain case is answered here: a CSRF cookie Django would renew, a host Django refuses —
+    both go to Django."""
+    user = session_user(cookies)
+    if user is None:
         return None
     request = WSGIRequest(dict(environ))  # a copy: the CSRF check writes to META
     try:
@@ -136,7 +117,7 @@ class PatrolPointsHotPath(HotPath):
             cookies = parse_cookie(cookie)
             # The language switch's cookie changes the answer's Content-Language: a kind of its own.
             kind = (*kind, "session", cookies.get(settings.LANGUAGE_COOKIE_NAME))
-        headers = self.learned.get(kind)
+        headers = self.headers(kind)
         if headers is None:
             return self.learn(kind, environ, start_response)
         body = self._answer(environ, key, cookies if cookie is not None else None, int(match.group(1)), raw)

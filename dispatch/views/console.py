@@ -68,7 +68,7 @@ def console(request):
                 "intakeUrl": reverse("dispatch:intake-json"),
                 "intakeSeconds": poll_cache.INTAKE_SECONDS,
                 "heatUrl": reverse("dispatch-heat"),
-                "heatSeconds": 30,
+                "heatSeconds": poll_cache.HEAT_SECONDS,
                 "caseUrl": reverse("dispatch:case", kwargs={"pk": 0}),
                 "actUrl": reverse("dispatch:act", kwargs={"pk": 0, "action": "ACTION"}),
                 "streetsUrl": reverse("area-list") + "?level=street",
@@ -84,11 +84,13 @@ def console(request):
 @login_required
 def intake_json(request):
     """The console's one-second pulse: has anything arrived in the intake (受理)? One answer per
-    scope, kept for the pulse's second (dispatch/poll_cache.py)."""
+    scope, kept for the pulse's second (dispatch/poll_cache.py). Once kept, it is answered in
+    front of Django (dispatch/hotpath.py): this view computes it, and answers what the hot path
+    leaves here."""
     require_centre(request.user)
     user = request.user
     answer = poll_cache.shared_answer(
-        "intake", user, None, lambda: queries.intake_pulse(user), seconds=poll_cache.INTAKE_SECONDS
+        "intake", user, None, lambda: queries.intake_pulse(user), seconds=poll_cache.interval("intake")
     )
     return poll_cache.respond(request, answer)
 
@@ -99,6 +101,6 @@ def queue_json(request):
     require_centre(request.user)
     user, params = request.user, request.GET
     answer = poll_cache.shared_answer(
-        "queue", user, params, lambda: queries.queue_payload(user, params), seconds=poll_cache.QUEUE_SECONDS
+        "queue", user, params, lambda: queries.queue_payload(user, params), seconds=poll_cache.interval("queue")
     )
     return poll_cache.respond(request, answer)

@@ -2,12 +2,15 @@
 and 304 without a body when nothing changed (dispatch/poll_cache.py)."""
 from __future__ import annotations
 
-import time
+import json
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import User
 from dispatch.kinds import CaseStatus
@@ -25,6 +28,14 @@ def _browser(user) -> Client:
 def _case_reads(queries) -> int:
     """Statements that read the cases themselves (not the session, the user or her area)."""
     return sum(1 for q in queries if "incidents_incident" in q["sql"])
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The application's clock, stopped: a kept answer stays fresh however slow the machine is
+    (the pulse's interval is one second); a test moves it to end an interval."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -95,15 +106,55 @@ def test_an_unchanged_poll_is_answered_304_without_a_body(world, hotline_case, u
     assert changed.status_code == 200 and changed["ETag"] != etag and changed.json()
 
 
-def test_the_kept_answer_expires_after_the_poll_interval(world, hotline_case, monkeypatch):
-    """A write that bypasses the case machine (here a bulk UPDATE) shows once the interval has passed."""
+def test_the_kept_answer_expires_after_the_poll_interval(world, hotline_case, clock):
+    """A write that bypasses the case machine (here a bulk UPDATE) shows once the interval has
+    passed — by the application's clock, which the test moves (Redis's own expiry is a backstop)."""
     from dispatch import poll_cache
 
-    monkeypatch.setattr(poll_cache, "QUEUE_SECONDS", 1)  # the interval, shortened for the test
     case = hotline_case(code="C0102")
     client = _browser(world.dispatcher)
     assert client.get("/dispatch/queue.json").json()["counts"]["deferred"] == 0
     Incident.objects.filter(pk=case.pk).update(status=CaseStatus.DEFERRED)  # no signal, no counter
+    clock.shift(timedelta(seconds=poll_cache.QUEUE_SECONDS - 0.1))
     assert client.get("/dispatch/queue.json").json()["counts"]["deferred"] == 0  # kept: at most one interval old
-    time.sleep(1.2)
+    clock.shift(timedelta(seconds=0.2))
     assert client.get("/dispatch/queue.json").json()["counts"]["deferred"] == 1
+
+
+API_POLLS = ["/api/v1/dispatch/queue/", "/api/v1/dispatch/heat/"]
+
+
+@pytest.mark.parametrize("url", API_POLLS)
+def test_the_apis_queue_and_heat_map_share_one_answer_per_scope_too(world, hotline_case, second_dispatcher, api_as, url):
+    hotline_case(code="C0102")
+    with CaptureQueriesContext(connection) as first:
+        answer_one = api_as(world.dispatcher).get(url, {"stage": "dispatch"})
+    with CaptureQueriesContext(connection) as second:
+        answer_two = api_as(second_dispatcher).get(url, {"stage": "dispatch"})
+    assert answer_one.status_code == answer_two.status_code == 200
+    assert _case_reads(first.captured_queries) >= 1 and _case_reads(second.captured_queries) == 0
+    assert answer_two.content == answer_one.content and answer_two["ETag"] == answer_one["ETag"]
+    assert "Authorization" in answer_two["Vary"] and "no-cache" in answer_two["Cache-Control"]
+    again = api_as(second_dispatcher).get(url, {"stage": "dispatch"}, HTTP_IF_NONE_MATCH=answer_one["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    # Another filter is another answer; a case changed, a fresh one.
+    assert api_as(second_dispatcher).get(url, {"stage": "register"}).json() != answer_one.json()
+    hotline_case(code="C0102")
+    assert api_as(second_dispatcher).get(url, {"stage": "dispatch"})["ETag"] != answer_one["ETag"]
+
+
+@pytest.mark.parametrize("url", API_POLLS)
+def test_the_apis_kept_answer_is_what_drf_renders_and_the_browsable_api_still_answers(world, hotline_case, api_as, url):
+    from rest_framework.renderers import JSONRenderer
+
+    from dispatch.heat import heat_payload
+    from dispatch.queries import queue_payload
+
+    hotline_case(code="C0102")
+    kept = api_as(world.dispatcher).get(url)
+    computed = queue_payload(world.dispatcher, {}) if "queue" in url else heat_payload(world.dispatcher, {}, zoom=12)
+    assert kept["Content-Type"] == "application/json"
+    drf = json.loads(JSONRenderer().render(computed))
+    assert {k: v for k, v in kept.json().items() if k != "now"} == {k: v for k, v in drf.items() if k != "now"}
+    page = api_as(world.dispatcher).get(url, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")

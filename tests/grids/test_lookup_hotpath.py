@@ -193,6 +193,9 @@ def test_the_production_and_benchmark_servers_use_the_hot_path():
     import bench.wsgi
     import gridgov.wsgi
 
-    # the patrol points' hot path in front, the lookup's behind it, then Django
+    from dispatch.hotpath import ConsolePollHotPath
+
+    # the patrol points' hot path in front, the console polls' behind it, the lookup's, then Django
     for application in (gridgov.wsgi.application, bench.wsgi.application):
-        assert isinstance(application.django, LookupHotPath)
+        assert isinstance(application.django, ConsolePollHotPath)
+        assert isinstance(application.django.django, LookupHotPath)

@@ -14,6 +14,8 @@ from incidents.models import Category, Incident
 from tests.dispatch.conftest import inside
 
 pytestmark = pytest.mark.django_db
+# The console's polls and the API's queue and heat map, all kept per scope.
+POLLS = ("/dispatch/queue.json", "/dispatch/intake.json", "/api/v1/dispatch/queue/", "/api/v1/dispatch/heat/")
 
 
 def _browser(user, **headers) -> Client:
@@ -40,7 +42,7 @@ def street_dispatcher(world):
 def test_a_narrower_seat_never_gets_the_districts_kept_answer(world, street_dispatcher):
     mine, theirs = _case(world, world.cell_a), _case(world, world.cell_b)  # street 1, street 2
     _case(world, world.cell_b, registered=False)  # waiting in the intake, in street 2
-    for url in ("/dispatch/queue.json", "/dispatch/intake.json"):
+    for url in POLLS:
         district = _browser(world.dispatcher).get(url)  # computed and kept for the district first
         street = _browser(street_dispatcher).get(url, HTTP_IF_NONE_MATCH=district["ETag"])
         assert street.status_code == 200, url  # the district's ETag is not hers: a full answer
@@ -63,7 +65,7 @@ def test_the_scope_names_differ_exactly_when_the_scopes_do(world, street_dispatc
 
 def test_no_console_no_kept_answer(world):
     _case(world, world.cell_a)
-    for url in ("/dispatch/queue.json", "/dispatch/intake.json"):
+    for url in POLLS:
         kept = _browser(world.dispatcher).get(url)
         assert kept.status_code == 200
         for user in (world.department_handler, world.grid_worker_a, world.leader):
