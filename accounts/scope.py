@@ -76,16 +76,28 @@ class _Rows:
 
 @dataclass(frozen=True)
 class _OwnRow:
-    """The one row a foreign key of the user points to (her area): in Python read through the
-    foreign key itself, so a row already loaded on the user (``select_related``, an earlier call in
-    the request) costs no query; in SQL the row that key finds."""
+    """The one row a foreign key of the user points to (her area): in Python its code, from the row
+    already loaded on the user (``select_related``) without a query, else by one query of the code
+    alone, kept on the user object for the rest of the request; in SQL the row that key finds."""
 
     field: str
     code: str
 
     def codes(self, user) -> list[str]:
-        row = getattr(user, self.field)  # None, without a query, when the key is empty
-        return [] if row is None else [getattr(row, self.code)]
+        key = User._meta.get_field(self.field)
+        if key.is_cached(user):
+            row = getattr(user, self.field)
+            return [] if row is None else [getattr(row, self.code)]
+        target = getattr(user, key.attname)
+        if target is None:
+            return []
+        # Only the code, kept on the user for the request: loading her area loaded its boundary
+        # (a real district's outline is hundreds of KB of geometry) on every console poll.
+        memo = user.__dict__.setdefault("_scope_own_codes", {})
+        if (self.field, target) not in memo:
+            memo[(self.field, target)] = key.related_model._base_manager.filter(pk=target).values_list(self.code, flat=True).first()
+        code = memo[(self.field, target)]
+        return [] if code is None else [code]
 
     def condition_sql(self, user: str, code: str, params: _Params) -> str:
         key = User._meta.get_field(self.field)

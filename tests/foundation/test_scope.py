@@ -86,3 +86,17 @@ def test_area_list_answers_geojson(world, api_as):
     body = response.json()
     assert body["type"] == "FeatureCollection"
     assert body["features"][0]["geometry"]["type"] == "MultiPolygon"
+
+
+def test_the_scope_of_a_district_user_reads_her_area_code_and_not_its_outline(world, django_assert_num_queries):
+    # Every console poll asks the scope: a real district's outline is hundreds of KB of geometry.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.scope import scope_codes
+
+    dispatcher = User.objects.get(pk=world.dispatcher.pk)  # fresh: no area loaded on it
+    with CaptureQueriesContext(connection) as seen:
+        assert scope_codes(dispatcher) == [world.dispatcher.area.code]
+        assert scope_codes(dispatcher) == [world.dispatcher.area.code]  # kept for the request
+    assert len(seen.captured_queries) == 1 and "boundary" not in seen.captured_queries[0]["sql"]
