@@ -8,24 +8,16 @@ import io
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.wsgi import get_wsgi_application
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 
 from dispatch.hotpath import ConsolePollHotPath
+from tests.counting_django import CountingDjango
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 INTAKE, QUEUE = "/dispatch/intake.json", "/dispatch/queue.json"
 
 
-class CountingDjango:
-    def __init__(self):
-        self.handler = get_wsgi_application()
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.handler(environ, start_response)
 
 
 def stack() -> tuple[ConsolePollHotPath, CountingDjango]:

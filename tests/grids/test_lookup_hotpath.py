@@ -7,22 +7,12 @@ import io
 import json
 
 import pytest
-from django.core.wsgi import get_wsgi_application
 
 from accounts import fastauth
 from grids.hotpath import LookupHotPath
+from tests.counting_django import CountingDjango
 
 
-class CountingDjango:
-    """Django's WSGI handler, counting the requests that reach it."""
-
-    def __init__(self):
-        self.handler = get_wsgi_application()
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.handler(environ, start_response)
 
 
 @pytest.fixture

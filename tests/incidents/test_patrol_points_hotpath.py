@@ -11,22 +11,14 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.wsgi import get_wsgi_application
 from django.utils import timezone
 
 from accounts.tokens import issue
 from incidents.hotpath import PatrolPointsHotPath
 from incidents.models import Patrol, PatrolPoint
+from tests.counting_django import CountingDjango
 
 
-class CountingDjango:
-    def __init__(self):
-        self.handler = get_wsgi_application()
-        self.calls = 0
-
-    def __call__(self, environ, start_response):
-        self.calls += 1
-        return self.handler(environ, start_response)
 
 
 @pytest.fixture
